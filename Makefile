@@ -1,0 +1,44 @@
+# semra: the two commands a user needs are `make demo` and `make test`.
+JOBS ?= 2
+BUILD ?= build
+BUILD_CHECK ?= build-check
+CMAKE_FLAGS ?=
+ifeq ($(CI),true)
+  CMAKE_FLAGS += -DSEMRA_WERROR=ON
+endif
+
+.PHONY: all deps build demo test check bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# The headline experiment: the DHDRL paper's figure (QoE vs time slot, seven schemes).
+demo: build
+	$(BUILD)/semra figure dhdrl-qoe-vs-slots --out results/demo
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+# Every test again under AddressSanitizer + UndefinedBehaviorSanitizer.
+check: deps
+	@cmake -S . -B $(BUILD_CHECK) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEMRA_SANITIZE=ON \
+	  -DSEMRA_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_CHECK) -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 SEMRA_SANITIZED=1 \
+	  ctest --test-dir $(BUILD_CHECK) --output-on-failure -j$(JOBS)
+
+bench: build
+	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b --benchmark_repetitions=5 \
+	  --benchmark_report_aggregates_only=true || exit 1; done
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_CHECK)

@@ -1,0 +1,19 @@
+#pragma once
+// Errors that reach the user. InputError means the user gave us something we cannot use (bad config,
+// bad file, bad flag): the CLI prints its one-line message and exits 2. Anything else that escapes is an
+// internal failure (exit 1).
+#include <stdexcept>
+#include <string>
+
+namespace semra {
+
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown by long-running loops when the user asked us to stop (SIGINT/SIGTERM); exit 130.
+struct Interrupted : std::runtime_error {
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
+}  // namespace semra
