@@ -1,0 +1,60 @@
+#pragma once
+// The scenario and figure registries: what `semra list`, `semra run` and `semra figure` offer.
+// A scenario is added with one entry in registry.cpp; a figure with one entry in figures.cpp.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "semra/core/config.hpp"
+#include "semra/core/experiment.hpp"
+
+namespace semra {
+
+struct ScenarioEntry {
+  std::string name;
+  std::string description;
+  std::string step_unit;  // what --steps counts: "slots", "iterations"
+  std::vector<std::string> schemes;
+  std::vector<std::string> default_schemes;  // `semra run NAME` without --scheme
+  std::string primary_metric;                // summary scalar compared between schemes
+  bool primary_higher_is_better = true;
+  std::string proposed_scheme;               // compared against every other scheme
+  std::function<std::unique_ptr<ConfigBase>()> make_config;  // the paper's defaults
+  std::string steps_key;                     // config key that --steps sets
+  // Runs one experiment; throws InputError for bad input, Interrupted when ctx asks to stop.
+  std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
+                                 RunContext& ctx)>
+      run;
+};
+
+// A named set of experiments (schemes x seeds [x sweep points]) and how to plot them. Data only.
+struct FigureEntry {
+  std::string name;
+  std::string scenario;
+  std::string description;  // one line, e.g. "paper Fig. 3: QoE vs time slot"
+  std::vector<std::string> schemes;
+  int seeds = 5;
+  std::vector<std::string> sets;        // "key=value" applied over the scenario defaults
+  std::vector<std::string> quick_sets;  // applied after `sets` with --quick
+
+  // Sweep (optional): config key varied over x_values; x_name labels it in summary.json.
+  std::string x_key;
+  std::string x_name;
+  std::vector<double> x_values;
+
+  // Plot: a series figure plots column y_metric vs step (moving average over `smooth` steps);
+  // a sweep figure plots scalar y_metric (mean, with 95% CI bars) vs x.
+  std::string y_metric;
+  std::string x_label;
+  std::string y_label;
+  int smooth = 1;
+};
+
+const std::vector<ScenarioEntry>& scenarios();
+const ScenarioEntry* find_scenario(const std::string& name);
+const std::vector<FigureEntry>& figures();
+const FigureEntry* find_figure(const std::string& name);
+
+}  // namespace semra
