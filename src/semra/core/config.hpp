@@ -1,15 +1,17 @@
 #pragma once
 // Configuration: defaults live in C++ structs; a TOML file and repeated `--set dotted.key=value`
-// override them. A config struct describes its fields once (key, reference, range, unit, help) through
-// a ConfigSchema; everything else (parsing, validation, typo suggestions, writing the resolved TOML,
-// generating docs/config.md) is generic.
+// override them. A config struct describes its fields once (key, reference, range, unit, help)
+// through a ConfigSchema; everything else (parsing, validation, typo suggestions, writing the
+// resolved TOML, generating docs/config.md) is generic.
 //
 //   struct MyConfig : semra::ConfigBase {
 //     int rings = 1;
 //     void describe(semra::ConfigSchema& s) override {
-//       s.add("network.rings", rings, semra::IntRange{0, 3}, "", "hexagonal rings around the centre cell");
+//       s.add("network.rings", rings, semra::IntRange{0, 3}, "", "hexagonal rings around the centre
+//       cell");
 //     }
-//     std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<MyConfig>(*this); }
+//     std::unique_ptr<ConfigBase> clone() const override { return
+//     std::make_unique<MyConfig>(*this); }
 //   };
 #include <cstdint>
 #include <limits>

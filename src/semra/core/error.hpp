@@ -1,7 +1,7 @@
 #pragma once
-// Errors that reach the user. InputError means the user gave us something we cannot use (bad config,
-// bad file, bad flag): the CLI prints its one-line message and exits 2. Anything else that escapes is an
-// internal failure (exit 1).
+// Errors that reach the user. InputError means the user gave us something we cannot use (bad
+// config, bad file, bad flag): the CLI prints its one-line message and exits 2. Anything else that
+// escapes is an internal failure (exit 1).
 #include <stdexcept>
 #include <string>
 

@@ -1,7 +1,8 @@
 #pragma once
-// What one experiment (scenario config, scheme, seed) produces, and what the runner offers it while it
-// runs. Scenarios fill ExperimentResult; experiments/ aggregates results into the output contract
-// (metrics.csv, summary.json, results.mat, figures). Kept in core so scenarios need not know the runner.
+// What one experiment (scenario config, scheme, seed) produces, and what the runner offers it while
+// it runs. Scenarios fill ExperimentResult; experiments/ aggregates results into the output
+// contract (metrics.csv, summary.json, results.mat, figures). Kept in core so scenarios need not
+// know the runner.
 #include <atomic>
 #include <cstdint>
 #include <map>

@@ -4,8 +4,8 @@
 //
 // Generator: xoshiro256** (Blackman & Vigna), state seeded by splitmix64 from
 // key = splitmix64(seed) ^ fnv1a64(name). All distributions are implemented here (not <random>'s
-// distributions, whose algorithms differ between standard libraries), so a seed gives the same numbers
-// with any compiler.
+// distributions, whose algorithms differ between standard libraries), so a seed gives the same
+// numbers with any compiler.
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -70,7 +70,8 @@ class Rng {
     std::uint64_t m = x * range;
     std::uint32_t low = static_cast<std::uint32_t>(m);
     if (low < range) {
-      const std::uint32_t threshold = static_cast<std::uint32_t>(-static_cast<std::uint32_t>(range) % range);
+      const std::uint32_t threshold =
+          static_cast<std::uint32_t>(-static_cast<std::uint32_t>(range) % range);
       while (low < threshold) {
         x = next_u64() >> 32;
         m = x * range;

@@ -20,9 +20,9 @@ struct ScenarioEntry {
   std::vector<std::string> default_schemes;  // `semra run NAME` without --scheme
   std::string primary_metric;                // summary scalar compared between schemes
   bool primary_higher_is_better = true;
-  std::string proposed_scheme;               // compared against every other scheme
+  std::string proposed_scheme;                               // compared against every other scheme
   std::function<std::unique_ptr<ConfigBase>()> make_config;  // the paper's defaults
-  std::string steps_key;                     // config key that --steps sets
+  std::string steps_key;                                     // config key that --steps sets
   // Runs one experiment; throws InputError for bad input, Interrupted when ctx asks to stop.
   std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
                                  RunContext& ctx)>

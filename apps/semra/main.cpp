@@ -1,0 +1,268 @@
+// semra: the command line. Thin: parses flags, builds a RunPlan, hands it to experiments/.
+// Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure, 130 interrupted.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
+#include "semra/core/thread_pool.hpp"
+#include "semra/experiments/registry.hpp"
+#include "semra/experiments/runner.hpp"
+#include "semra/version.hpp"
+#if __has_include("semra/semantic/report.hpp")
+#include "semra/semantic/report.hpp"
+#define SEMRA_HAVE_SEMANTIC_REPORT 1
+#endif
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+const semra::ScenarioEntry& scenario_or_throw(const std::string& name) {
+  if (const auto* s = semra::find_scenario(name)) return *s;
+  std::vector<std::string> names;
+  for (const auto& s : semra::scenarios()) names.push_back(s.name);
+  throw semra::InputError("unknown scenario '" + name + "' (valid: " + join(names) + ")");
+}
+
+struct CommonOptions {
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::uint64_t seed = 1;
+  int seeds = 0;  // 0: the command's default
+  int threads = 0;
+  std::string out;
+  bool quiet = false;
+  bool save_models = false;
+};
+
+void add_common(CLI::App* cmd, CommonOptions& o) {
+  cmd->add_option("--config", o.config_file, "TOML file overriding the scenario defaults");
+  cmd->add_option("--set", o.sets, "override one key: --set dotted.key=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--seed", o.seed, "first seed (default 1)");
+  cmd->add_option("--seeds", o.seeds, "number of seeds: seed .. seed+COUNT-1");
+  cmd->add_option("--threads", o.threads, "experiments run in parallel (default: all cores)");
+  cmd->add_option("--out", o.out, "output directory (default results/<name>-<timestamp>)");
+  cmd->add_flag("--quiet", o.quiet, "no progress output");
+  cmd->add_flag("--save-models", o.save_models, "write trained networks under OUT/models/");
+}
+
+void apply_overrides(semra::ConfigBase& cfg, const CommonOptions& o) {
+  auto schema = cfg.schema();
+  if (!o.config_file.empty()) schema.apply_toml_file(o.config_file);
+  for (const auto& s : o.sets) schema.set(s);
+}
+
+int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string& name) {
+  if (o.seeds < 0)
+    throw semra::InputError("--seeds " + std::to_string(o.seeds) + ": expected >= 1");
+  if (o.threads < 0)
+    throw semra::InputError("--threads " + std::to_string(o.threads) + ": expected >= 1");
+  plan.threads = o.threads > 0 ? o.threads : semra::default_threads();
+  plan.out_dir = o.out.empty() ? semra::default_out_dir(name) : std::filesystem::path(o.out);
+  plan.quiet = o.quiet;
+  plan.save_models = o.save_models;
+  plan.stop_flag = &g_stop;
+  plan.config->validate();
+  const auto outcome = semra::execute(plan);
+  std::cout << outcome.summary_table;
+  std::cout << "wrote " << plan.out_dir.string() << " in " << outcome.wall_seconds << " s\n";
+  return 0;
+}
+
+int cmd_list() {
+  std::cout << "scenarios:\n";
+  for (const auto& s : semra::scenarios())
+    std::cout << "  " << s.name << "  " << s.description << " (schemes: " << join(s.schemes)
+              << ")\n";
+  std::cout << "figures:\n";
+  for (const auto& f : semra::figures())
+    std::cout << "  " << f.name << "  " << f.description << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"semra " + std::string(semra::kVersion) +
+               ": semantic-aware resource allocation, simulated and learned"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", std::string("semra ") + semra::kVersion);
+
+  app.add_subcommand("list", "list scenarios, schemes and figures");
+
+  CommonOptions run_o;
+  std::string run_scenario, run_schemes;
+  std::int64_t run_steps = -1;
+  auto* run = app.add_subcommand("run", "train and evaluate schemes of one scenario");
+  run->add_option("SCENARIO", run_scenario, "scenario name (see `semra list`)")->required();
+  run->add_option("--scheme", run_schemes, "scheme(s), comma-separated (default: all)");
+  run->add_option("--steps", run_steps, "training length (slots for dhdrl, iterations for vderl)");
+  add_common(run, run_o);
+
+  CommonOptions fig_o;
+  std::string fig_name;
+  bool fig_quick = false;
+  auto* fig = app.add_subcommand("figure", "reproduce a paper figure (all its schemes and seeds)");
+  fig->add_option("FIGURE", fig_name, "figure name (see `semra list`)")->required();
+  fig->add_flag("--quick", fig_quick, "a short version for a first look (minutes, not hours)");
+  add_common(fig, fig_o);
+
+  std::string sem_graphs, sem_embeddings;
+  double sem_xi = 0.5;
+  bool sem_json = false;
+  auto* sem = app.add_subcommand("semantic", "show which scene-graph triples are sent and why");
+  sem->add_option("--scene-graphs", sem_graphs, "scene graphs, Visual Genome JSON layout")
+      ->required();
+  sem->add_option("--embeddings", sem_embeddings, "embeddings JSON (default: synthetic encoder)");
+  sem->add_option("--xi", sem_xi, "estimated-similarity target in (0, 1] (default 0.5)");
+  sem->add_flag("--json", sem_json, "JSON output");
+
+  std::string cfg_scenario;
+  bool cfg_markdown = false;
+  auto* cfg = app.add_subcommand("config", "print a scenario's default configuration (TOML)");
+  cfg->add_option("SCENARIO", cfg_scenario, "scenario name; omit with --markdown for all");
+  cfg->add_flag("--markdown", cfg_markdown, "every key as a Markdown table (docs/config.md)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  try {
+    if (app.got_subcommand("list")) return cmd_list();
+
+    if (app.got_subcommand("config")) {
+      if (cfg_markdown) {
+        for (const auto& s : semra::scenarios()) {
+          if (!cfg_scenario.empty() && s.name != cfg_scenario) continue;
+          auto c = s.make_config();
+          std::cout << "## Scenario `" << s.name << "`\n\n" << c->schema().to_markdown() << "\n";
+        }
+        if (!cfg_scenario.empty()) scenario_or_throw(cfg_scenario);
+        return 0;
+      }
+      if (cfg_scenario.empty())
+        throw semra::InputError("config: name a scenario or use --markdown");
+      std::cout << scenario_or_throw(cfg_scenario).make_config()->schema().to_toml();
+      return 0;
+    }
+
+    if (app.got_subcommand("run")) {
+      const auto& sc = scenario_or_throw(run_scenario);
+      semra::RunPlan plan;
+      plan.scenario = &sc;
+      plan.config = sc.make_config();
+      apply_overrides(*plan.config, run_o);
+      if (run_steps != -1) {
+        if (run_steps < 1)
+          throw semra::InputError("--steps " + std::to_string(run_steps) + ": expected >= 1");
+        plan.config->schema().set(sc.steps_key, std::to_string(run_steps));
+      }
+      plan.schemes = run_schemes.empty() ? sc.default_schemes : split_commas(run_schemes);
+      const int n = run_o.seeds == 0 ? 1 : run_o.seeds;
+      for (int i = 0; i < n; ++i) plan.seeds.push_back(run_o.seed + static_cast<std::uint64_t>(i));
+      plan.figure = "";
+      plan.plot = plan.schemes.size() > 1 || n > 1;
+      plan.y_metric = sc.primary_metric == "final_qoe" ? "qoe" : "";
+      // A run plots the scenario's headline per-step metric when it has one.
+      for (const auto& f : semra::figures())
+        if (f.scenario == sc.name && f.x_key.empty()) {
+          plan.y_metric = f.y_metric, plan.x_label = f.x_label, plan.y_label = f.y_label;
+          plan.smooth = f.smooth;
+          break;
+        }
+      return finish_plan(plan, run_o, sc.name);
+    }
+
+    if (app.got_subcommand("figure")) {
+      const auto* f = semra::find_figure(fig_name);
+      if (f == nullptr) {
+        std::vector<std::string> names;
+        for (const auto& x : semra::figures()) names.push_back(x.name);
+        throw semra::InputError("unknown figure '" + fig_name + "' (valid: " + join(names) + ")");
+      }
+      const auto& sc = scenario_or_throw(f->scenario);
+      semra::RunPlan plan;
+      plan.scenario = &sc;
+      plan.figure = f->name;
+      plan.config = sc.make_config();
+      {
+        auto schema = plan.config->schema();
+        for (const auto& s : f->sets) schema.set(s);
+        if (fig_quick)
+          for (const auto& s : f->quick_sets) schema.set(s);
+      }
+      apply_overrides(*plan.config, fig_o);
+      plan.schemes = f->schemes;
+      const int n = fig_o.seeds == 0 ? (fig_quick ? std::min(f->seeds, 2) : f->seeds) : fig_o.seeds;
+      for (int i = 0; i < n; ++i) plan.seeds.push_back(fig_o.seed + static_cast<std::uint64_t>(i));
+      plan.x_key = f->x_key;
+      plan.x_name = f->x_name;
+      plan.x_values = f->x_values;
+      plan.y_metric = f->y_metric;
+      plan.x_label = f->x_label;
+      plan.y_label = f->y_label;
+      plan.smooth = f->smooth;
+      return finish_plan(plan, fig_o, f->name);
+    }
+
+    if (app.got_subcommand("semantic")) {
+#ifdef SEMRA_HAVE_SEMANTIC_REPORT
+      if (!(sem_xi > 0.0 && sem_xi <= 1.0))
+        throw semra::InputError("--xi " + semra::format_double(sem_xi) +
+                                ": expected a value in (0, 1]");
+      std::cout << (sem_json
+                        ? semra::semantic::semantic_report_json(sem_graphs, sem_embeddings, sem_xi)
+                        : semra::semantic::semantic_report_table(sem_graphs, sem_embeddings,
+                                                                 sem_xi));
+      return 0;
+#else
+      (void)sem_json;
+      throw std::runtime_error("semantic report not built in this version");
+#endif
+    }
+
+    std::cout << app.help();
+    return 0;
+  } catch (const semra::InputError& e) {
+    std::fprintf(stderr, "semra: error: %s\n", e.what());
+    return 2;
+  } catch (const semra::Interrupted&) {
+    std::fprintf(stderr, "semra: interrupted; nothing partial was written\n");
+    return 130;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "semra: internal error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,42 @@
+#pragma once
+// Files the user keeps. Every write is atomic (temp file in the same directory + rename), so a
+// killed run never leaves a truncated file and an existing file is replaced only by a complete one.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace semra {
+
+// Writes `content` to `path` atomically, creating parent directories. Throws on I/O failure.
+void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+// Reads a whole file; throws InputError naming the file when it is missing or unreadable.
+std::string read_file(const std::filesystem::path& path);
+
+// Shortest decimal text that reads back as the same double ("nan", "inf" spelled out).
+std::string format_double(double v);
+
+// MATLAB .mat (v5) with named double arrays (any number of dimensions >= 2, column-major as MATLAB
+// stores them) and cell arrays of strings. Written with matio to a temp file, then renamed.
+class MatFile {
+ public:
+  void add_array(const std::string& name, std::vector<std::size_t> dims,
+                 std::vector<double> column_major);
+  void add_strings(const std::string& name, const std::vector<std::string>& values);
+  void write(const std::filesystem::path& path) const;
+
+ private:
+  struct Matrix {
+    std::string name;
+    std::vector<std::size_t> dims;
+    std::vector<double> data;
+  };
+  struct Strings {
+    std::string name;
+    std::vector<std::string> values;
+  };
+  std::vector<Matrix> matrices_;
+  std::vector<Strings> strings_;
+};
+
+}  // namespace semra
