@@ -1,0 +1,54 @@
+// The command line as a user meets it: exit codes and one-line errors (architecture.md).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;  // stdout + stderr
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(SEMRA_CLI) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace
+
+TEST(Cli, VersionHelpListExitZero) {
+  auto r = run("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("semra 0.1.0"), std::string::npos);
+  r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("run"), std::string::npos);
+  r = run("list");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("scenarios:"), std::string::npos);
+  for (const char* sub : {"run", "figure", "semantic", "list", "config"}) {
+    r = run(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+  }
+}
+
+TEST(Cli, UnknownScenarioExitsTwoNamingValidOnes) {
+  const auto r = run("run nosuch");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("unknown scenario 'nosuch'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("valid:"), std::string::npos) << r.out;
+}
+
+TEST(Cli, BadFlagsExitTwo) {
+  EXPECT_EQ(run("--no-such-flag").code, 2);
+  EXPECT_EQ(run("run").code, 2);  // missing SCENARIO
+  EXPECT_EQ(run("figure nosuch").code, 2);
+}
