@@ -1,0 +1,68 @@
+#include "semra/radio/multipath.hpp"
+
+#include <cmath>
+
+#include "semra/radio/fading.hpp"
+#include "semra/radio/pathloss.hpp"
+#include "semra/radio/units.hpp"
+
+namespace semra::radio {
+
+void MultipathChannel::reset(const std::vector<Point>& tx, const std::vector<Point>& rx,
+                             const DftCodebook& codebook, const MultipathParams& params,
+                             Rng& shadowing_rng, Rng& aod_rng, Rng& fading_rng) {
+  num_tx_ = static_cast<int>(tx.size());
+  num_rx_ = static_cast<int>(rx.size());
+  codewords_ = codebook.size();
+  antennas_ = codebook.antennas();
+  paths_ = params.paths;
+  rho_ = params.rho;
+  variance_ = 1.0 / paths_;
+  innovation_scale_ = std::sqrt(1.0 - rho_ * rho_);
+  const std::size_t pairs = static_cast<std::size_t>(num_tx_) * num_rx_;
+  large_scale_.assign(pairs, 0.0);
+  path_loss_db_.assign(pairs, 0.0);
+  aod_rad_.assign(pairs * paths_, 0.0);
+  fading_.assign(pairs * paths_, cplx{});
+  proj_.assign(pairs * codewords_ * paths_, cplx{});
+  std::vector<cplx> a(antennas_);
+  const double half_spread = 0.5 * deg_to_rad(params.aod_spread_deg);
+  for (int t = 0; t < num_tx_; ++t) {
+    for (int r = 0; r < num_rx_; ++r) {
+      const std::size_t p = pair(t, r);
+      const double pl = radio::path_loss_db(distance_m(tx[t], rx[r])) +
+                        shadowing_rng.normal(0.0, params.shadowing_std_db);
+      path_loss_db_[p] = pl;
+      large_scale_[p] = db_to_linear(-pl);
+      const double theta = azimuth_rad(tx[t], rx[r]);
+      for (int l = 0; l < paths_; ++l) {
+        const double phi = theta + aod_rng.uniform(-half_spread, half_spread);
+        aod_rad_[p * paths_ + l] = phi;
+        steering_vector(antennas_, phi, a.data());
+        for (int c = 0; c < codewords_; ++c) {
+          proj_[(p * codewords_ + c) * paths_ + l] = project(a.data(), codebook.word(c), antennas_);
+        }
+        fading_[p * paths_ + l] = complex_normal(fading_rng, variance_);
+      }
+    }
+  }
+}
+
+void MultipathChannel::step(Rng& fading_rng) {
+  // g_l(t) = rho g_l(t-1) + sqrt(1 - rho^2) e_l(t), e_l ~ CN(0, 1/L)   (spec 2)
+  for (cplx& g : fading_) g = rho_ * g + innovation_scale_ * complex_normal(fading_rng, variance_);
+}
+
+std::vector<cplx> MultipathChannel::channel_vector(int tx, int rx) const {
+  std::vector<cplx> h(antennas_, cplx{});
+  std::vector<cplx> a(antennas_);
+  const std::size_t p = pair(tx, rx);
+  const double amp = std::sqrt(large_scale_[p]);
+  for (int l = 0; l < paths_; ++l) {
+    steering_vector(antennas_, aod_rad_[p * paths_ + l], a.data());
+    for (int n = 0; n < antennas_; ++n) h[n] += amp * fading_[p * paths_ + l] * a[n];
+  }
+  return h;
+}
+
+}  // namespace semra::radio
