@@ -7,7 +7,7 @@ ifeq ($(CI),true)
   CMAKE_FLAGS += -DSEMRA_WERROR=ON
 endif
 
-.PHONY: all deps build demo test check bench format clean
+.PHONY: all deps build demo test check bench format docs clean
 
 all: build
 
@@ -36,6 +36,11 @@ check: deps
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b --benchmark_repetitions=5 \
 	  --benchmark_report_aggregates_only=true || exit 1; done
+
+# docs/config.md is generated from the code (a test checks it is current).
+docs: build
+	@{ cat docs/config.head.md; $(BUILD)/semra config --markdown; } > docs/config.md.tmp && mv docs/config.md.tmp docs/config.md
+	@echo "wrote docs/config.md"
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
