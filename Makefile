@@ -20,7 +20,7 @@ build: deps
 
 # The headline experiment: the DHDRL paper's figure (QoE vs time slot, seven schemes).
 demo: build
-	$(BUILD)/semra figure dhdrl-qoe-vs-slots --out results/demo
+	$(BUILD)/semra figure dhdrl-qoe-vs-slots --out results/demo-$$(date +%Y%m%d-%H%M%S)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
