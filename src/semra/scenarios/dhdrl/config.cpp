@@ -1,0 +1,147 @@
+#include "semra/scenarios/dhdrl/config.hpp"
+
+#include <cmath>
+
+#include "semra/core/error.hpp"
+
+namespace semra::dhdrl {
+
+void Config::describe(ConfigSchema& s) {
+  s.add("network.rings", rings, IntRange{0, 3}, "",
+        "hexagonal rings around the centre cell (0, 1, 2, 3 -> 1, 7, 19, 37 cells)");
+  s.add("network.users_per_cell", users_per_cell, IntRange{1, 16}, "",
+        "UTs per cell, each on its own resource block (one agent pair per UT)");
+  s.add("network.cell_radius_m", cell_radius_m, RealRange{10.0, 5000.0}, "m",
+        "cell radius R; BSs are 2R apart");
+  s.add("network.min_distance_m", min_distance_m, RealRange{1.0, 5000.0}, "m",
+        "minimum UT-BS distance r_in (UT distance uniform in [r_in, R])");
+  s.add("network.bs_power_dbm", bs_power_dbm, RealRange{0.0, 60.0}, "dBm",
+        "maximum BS transmit power P_max");
+  s.add("network.antennas", antennas, IntRange{1, 64}, "",
+        "BS ULA antennas N (half-wavelength spacing)");
+  s.add("network.codewords", codewords, IntRange{1, 64}, "",
+        "DFT codebook size C (C = N: the unitary DFT)");
+  s.add("network.power_levels", power_levels, IntRange{2, 16}, "",
+        "discrete power levels i/(levels-1) x P_max, i = 0..levels-1 (level 0 = off)");
+  s.add("channel.paths", paths, IntRange{1, 64}, "", "multipath components L per BS-UT pair");
+  s.add("channel.aod_spread_deg", aod_spread_deg, RealRange{0.0, 180.0}, "deg",
+        "per-path AoD offset uniform in [-Delta/2, Delta/2]");
+  s.add("channel.fading_rho", fading_rho, RealRange{0.0, 1.0}, "",
+        "Gauss-Markov slot-to-slot correlation of the path gains");
+  s.add("channel.shadowing_std_db", shadowing_std_db, RealRange{0.0, 30.0}, "dB",
+        "std of the static log-normal shadowing per BS-UT pair");
+  s.add("channel.noise_dbm", noise_dbm, RealRange{-200.0, 0.0}, "dBm", "noise power sigma^2");
+  s.add("channel.slot_ms", slot_ms, RealRange{0.0, 1e4, true}, "ms",
+        "slot length (documentation only: the dynamics are per slot)");
+  s.add("semantic.bandwidth_hz", bandwidth_hz, RealRange{0.0, 1e9, true}, "Hz",
+        "bandwidth W of a UT's resource block");
+  s.add("semantic.units_per_word", units_per_word, RealRange{0.0, 1e3, true}, "suts/word",
+        "iota = I/L, semantic units per word");
+  s.add("semantic.max_k", max_k, IntRange{1, 20}, "symbols/word",
+        "K: k in {1..K} semantic symbols per word (the DeepSC table has 20 rows)");
+  s.add("semantic.accuracy_csv", accuracy_csv, Choices{},
+        "DeepSC accuracy table (20 rows k=1..20 x 31 columns -10..20 dB, values in [0,1]); empty = "
+        "built-in model");
+  s.add("requirements.w_min", requirements.w_min, RealRange{0.0, 1.0}, "",
+        "QoE rate weight w ~ U(w_min, w_max)");
+  s.add("requirements.w_max", requirements.w_max, RealRange{0.0, 1.0}, "", "upper end of w");
+  s.add("requirements.xi_req_min", requirements.xi_req_min, RealRange{0.0, 1.0}, "",
+        "required accuracy xi_req ~ U(min, max)");
+  s.add("requirements.xi_req_max", requirements.xi_req_max, RealRange{0.0, 1.0}, "",
+        "upper end of xi_req");
+  s.add("requirements.lambda_mean", requirements.lambda_mean, RealRange{0.0, 1e4}, "",
+        "accuracy steepness lambda ~ N(mean, std^2)");
+  s.add("requirements.lambda_std", requirements.lambda_std, RealRange{0.0, 1e4}, "",
+        "std of lambda");
+  s.add("requirements.phi_req_min_ksuts", requirements.phi_req_min_ksuts, RealRange{0.0, 1e6},
+        "ksuts/s", "required semantic rate Phi_req ~ U(min, max)");
+  s.add("requirements.phi_req_max_ksuts", requirements.phi_req_max_ksuts, RealRange{0.0, 1e6},
+        "ksuts/s", "upper end of Phi_req");
+  s.add("requirements.beta_mean", requirements.beta_mean, RealRange{0.0, 1e3}, "1/(ksuts/s)",
+        "rate steepness beta ~ N(mean, std^2)");
+  s.add("requirements.beta_std", requirements.beta_std, RealRange{0.0, 1e3}, "1/(ksuts/s)",
+        "std of beta");
+  s.add("requirements.redraw_period_slots", redraw_period_slots, IntRange{-1, 1000000000}, "slots",
+        "redraw every UT's requirements: 0 = at every high-level epoch, -1 = never, N = every N "
+        "slots");
+  s.add("hierarchy.epoch_slots", epoch_slots, IntRange{1, 100000}, "slots",
+        "T_H: slots per high-level epoch");
+  s.add("hierarchy.split", split, Choices{"paper", "reference"},
+        "paper: high = codeword x power, low = k; reference: high = codeword, low = power x k");
+  s.add("hierarchy.high_reward", high_reward, Choices{"local", "neighbourhood", "network"},
+        "high-level (and ddrl) reward: own UT's QoE, mean with the U UTs it interferes with most, "
+        "or network mean");
+  s.add("hierarchy.neighbours", neighbours, IntRange{0, 64}, "",
+        "U: neighbours in the information exchange (capped at cells - 1)");
+  s.add("learning.hidden", hidden, RealRange{1.0, 4096.0}, "",
+        "hidden layer sizes of every DQN (integers)");
+  s.add("learning.optimizer", optimizer, Choices{"rmsprop", "adam", "sgd"},
+        "optimiser (rmsprop = Keras 2 RMSprop as the reference)");
+  s.add("learning.lr", lr, RealRange{0.0, 1.0, true}, "", "learning rate");
+  s.add("learning.lr_decay", lr_decay, RealRange{0.0, 1.0}, "",
+        "lr_t = lr / (1 + lr_decay t), t = optimiser steps");
+  s.add("learning.gamma_high", gamma_high, RealRange{0.0, 1.0}, "",
+        "high-level discount per epoch");
+  s.add("learning.gamma_low", gamma_low, RealRange{0.0, 1.0}, "",
+        "low-level (and ddrl) discount per slot");
+  s.add("learning.replay_capacity", replay_capacity, IntRange{1, 10000000}, "transitions",
+        "replay buffer capacity per agent");
+  s.add("learning.batch_size", batch_size, IntRange{1, 4096}, "", "minibatch size");
+  s.add("learning.target_sync_steps", target_sync_steps, IntRange{1, 100000000}, "steps",
+        "hard target-network sync every N learning steps");
+  s.add("learning.learning_starts_slots", learning_starts_slots, IntRange{0, 1000000000}, "slots",
+        "no learning before this slot");
+  s.add("learning.epsilon_start", epsilon_start, RealRange{0.0, 1.0}, "",
+        "initial exploration rate");
+  s.add("learning.epsilon_decay", epsilon_decay, RealRange{0.0, 1.0}, "",
+        "eps <- max(eps / (1 + d), eps_min) per learning step");
+  s.add("learning.epsilon_min", epsilon_min, RealRange{0.0, 1.0}, "", "exploration floor");
+  s.add("learning.double_dqn", double_dqn, "double DQN targets");
+  s.add("learning.loss", loss, Choices{"mse", "huber"}, "TD loss");
+  s.add("continuous.actor_lr", actor_lr, RealRange{0.0, 1.0, true}, "",
+        "dhdrl-continuous: TD3 actor learning rate (Adam)");
+  s.add("continuous.critic_lr", critic_lr, RealRange{0.0, 1.0, true}, "",
+        "dhdrl-continuous: TD3 critic learning rate (Adam)");
+  s.add("continuous.tau", tau, RealRange{0.0, 1.0, true}, "",
+        "dhdrl-continuous: Polyak factor of the target networks");
+  s.add("continuous.exploration_noise", exploration_noise, RealRange{0.0, 10.0}, "",
+        "dhdrl-continuous: std of Gaussian exploration noise on the action in [-1, 1]");
+  s.add("continuous.target_noise", target_noise, RealRange{0.0, 10.0}, "",
+        "dhdrl-continuous: TD3 target policy smoothing noise std");
+  s.add("continuous.target_noise_clip", target_noise_clip, RealRange{0.0, 10.0}, "",
+        "dhdrl-continuous: clip of the target smoothing noise");
+  s.add("continuous.policy_delay", policy_delay, IntRange{1, 100}, "",
+        "dhdrl-continuous: critic updates per actor update");
+  s.add("oracle.sweeps", oracle_sweeps, IntRange{1, 100}, "",
+        "oracle: best-response sweeps over all BSs per slot");
+  s.add("train.slots", train_slots, IntRange{1, 1000000000}, "slots",
+        "experiment length (what --steps sets)");
+  s.add("train.enabled", train_enabled,
+        "learn and explore; false = act greedily with the networks from eval.load");
+  s.add("eval.load", eval_load, Choices{},
+        "directory of models saved with --save-models (one scheme, one seed); empty = fresh "
+        "networks");
+  s.add("output.record_every_slots", record_every_slots, IntRange{1, 1000000}, "slots",
+        "metrics.csv row every N slots (the mean over those slots)");
+}
+
+void Config::validate() const {
+  const auto& r = requirements;
+  if (min_distance_m >= cell_radius_m)
+    throw InputError("network.min_distance_m (" + std::to_string(min_distance_m) +
+                     ") must be below network.cell_radius_m (" + std::to_string(cell_radius_m) +
+                     ")");
+  if (r.w_min > r.w_max) throw InputError("requirements.w_min must be <= requirements.w_max");
+  if (r.xi_req_min > r.xi_req_max)
+    throw InputError("requirements.xi_req_min must be <= requirements.xi_req_max");
+  if (r.phi_req_min_ksuts > r.phi_req_max_ksuts)
+    throw InputError("requirements.phi_req_min_ksuts must be <= requirements.phi_req_max_ksuts");
+  if (hidden.empty()) throw InputError("learning.hidden: expected at least one layer size");
+  for (double h : hidden)
+    if (h != std::floor(h))
+      throw InputError("learning.hidden: layer sizes must be integers, got " + std::to_string(h));
+  if (epsilon_min > epsilon_start)
+    throw InputError("learning.epsilon_min must be <= learning.epsilon_start");
+}
+
+}  // namespace semra::dhdrl

@@ -1,0 +1,84 @@
+#pragma once
+// Configuration of the `dhdrl` scenario. Defaults are the paper's / reference's values
+// (../shared/spec/dhdrl.md); every key is described (range, unit, help) in describe().
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "semra/core/config.hpp"
+#include "semra/semantic/qoe.hpp"
+
+namespace semra::dhdrl {
+
+struct Config : ConfigBase {
+  // [network] spec 1
+  int rings = 1;  // 0..3 -> 1, 7, 19, 37 cells
+  int users_per_cell = 1;
+  double cell_radius_m = 200.0;
+  double min_distance_m = 10.0;
+  double bs_power_dbm = 38.0;
+  int antennas = 8;
+  int codewords = 8;
+  int power_levels = 5;  // {0, 1/4, 1/2, 3/4, 1} x P_max
+  // [channel] spec 2
+  int paths = 4;
+  double aod_spread_deg = 3.0;
+  double fading_rho = 0.64;
+  double shadowing_std_db = 8.0;
+  double noise_dbm = -114.0;
+  double slot_ms = 20.0;
+  // [semantic] spec 3
+  double bandwidth_hz = 180e3;
+  double units_per_word = 4.0;  // iota
+  int max_k = 20;               // K
+  std::string accuracy_csv;     // empty = built-in DeepSC model
+  // [requirements] spec 3
+  semantic::RequirementDistribution requirements;
+  int redraw_period_slots = 0;  // 0: every high-level epoch; -1: never; N > 0: every N slots
+  // [hierarchy] spec 4-5
+  int epoch_slots = 20;  // T_H
+  std::string split = "paper";
+  std::string high_reward = "neighbourhood";
+  int neighbours = 6;  // U
+  // [learning] spec 6
+  std::vector<double> hidden = {64, 32};
+  std::string optimizer = "rmsprop";
+  double lr = 5e-4;
+  double lr_decay = 1e-4;
+  double gamma_high = 0.5;
+  double gamma_low = 0.5;
+  int replay_capacity = 500;
+  int batch_size = 8;
+  int target_sync_steps = 100;
+  int learning_starts_slots = 256;
+  double epsilon_start = 0.6;
+  double epsilon_decay = 1e-4;
+  double epsilon_min = 0.01;
+  bool double_dqn = false;
+  std::string loss = "mse";
+  // [continuous] dhdrl-continuous (TD3)
+  double actor_lr = 1e-3;
+  double critic_lr = 1e-3;
+  double tau = 0.005;
+  double exploration_noise =
+      0.2;  // std of the Gaussian action noise, in units of the [-1,1] action
+  double target_noise = 0.2;
+  double target_noise_clip = 0.5;
+  int policy_delay = 2;
+  // [oracle]
+  int oracle_sweeps = 2;
+  // [train] / [eval] / [output]
+  std::int64_t train_slots = 100000;
+  bool train_enabled = true;
+  std::string eval_load;  // directory of saved models
+  int record_every_slots = 1;
+
+  int num_cells() const { return 1 + 3 * rings * (rings + 1); }
+
+  void describe(ConfigSchema& s) override;
+  void validate() const override;
+  std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<Config>(*this); }
+};
+
+}  // namespace semra::dhdrl

@@ -1,0 +1,286 @@
+#include "semra/scenarios/dhdrl/env.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "semra/radio/units.hpp"
+
+namespace semra::dhdrl {
+namespace {
+
+// dB features scaled to O(1): 10 log10(x) / 20, clamped (x is a ratio to the noise power).
+inline float db_feature(double ratio) {
+  if (!(ratio > 1e-4)) return -2.0f;
+  return static_cast<float>(std::clamp(0.5 * std::log10(ratio), -2.0, 5.0));
+}
+
+void resize(Measurements& m, int links, int cells) {
+  m.gain.assign(links, 0.0);
+  m.rx_w.assign(static_cast<std::size_t>(links) * cells, 0.0);
+  m.in_w.assign(links, 0.0);
+  m.sinr.assign(links, 0.0);
+  m.qoe.assign(links, 0.0);
+}
+
+}  // namespace
+
+Environment::Environment(const Config& config,
+                         std::shared_ptr<const semantic::AccuracyModel> accuracy)
+    : config_(config),
+      accuracy_model_(std::move(accuracy)),
+      codebook_(config.antennas, config.codewords) {
+  cells_ = config_.num_cells();
+  users_per_cell_ = config_.users_per_cell;
+  links_ = cells_ * users_per_cell_;
+  neighbours_ = std::min(config_.neighbours, cells_ - 1);
+  codewords_ = config_.codewords;
+  power_levels_ = config_.power_levels;
+  max_k_ = config_.max_k;
+  noise_w_ = radio::dbm_to_w(config_.noise_dbm);
+  p_max_w_ = radio::dbm_to_w(config_.bs_power_dbm) / users_per_cell_;
+  level_power_w_.resize(power_levels_);
+  for (int l = 0; l < power_levels_; ++l) {
+    level_power_w_[l] = p_max_w_ * l / static_cast<double>(power_levels_ - 1);
+  }
+  local_dim_ = codewords_ + 12;
+  bs_ = radio::hex_bs_positions(config_.rings, config_.cell_radius_m);
+  ut_.resize(links_);
+  channel_.resize(users_per_cell_);
+  req_.resize(links_);
+  codeword_.assign(links_, 0);
+  power_level_.assign(links_, power_levels_ - 1);
+  power_w_.assign(links_, p_max_w_);
+  k_.assign(links_, 1.0);
+  resize(now_, links_, cells_);
+  resize(prev_, links_, cells_);
+  resize(eval_, links_, cells_);
+  sinr_.assign(links_, 0.0);
+  rate_.assign(links_, 0.0);
+  acc_.assign(links_, 0.0);
+  parts_.assign(links_, {});
+  scratch_.reserve(static_cast<std::size_t>(cells_));
+}
+
+void Environment::reset(std::uint64_t seed) {
+  Rng topology(seed, "topology");
+  Rng shadowing(seed, "shadowing");
+  Rng aod(seed, "aod");
+  fading_rng_ = Rng(seed, "fading");
+  requirements_rng_ = Rng(seed, "requirements");
+  for (int i = 0; i < links_; ++i) {
+    ut_[i] =
+        radio::drop_user(topology, bs_[cell_of(i)], config_.min_distance_m, config_.cell_radius_m);
+  }
+  radio::MultipathParams mp;
+  mp.paths = config_.paths;
+  mp.aod_spread_deg = config_.aod_spread_deg;
+  mp.rho = config_.fading_rho;
+  mp.shadowing_std_db = config_.shadowing_std_db;
+  std::vector<radio::Point> rx(cells_);
+  for (int j = 0; j < users_per_cell_; ++j) {
+    for (int b = 0; b < cells_; ++b) rx[b] = ut_[link_of(b, j)];
+    channel_[j].reset(bs_, rx, codebook_, mp, shadowing, aod, fading_rng_);
+  }
+  for (int i = 0; i < links_; ++i) {
+    codeword_[i] = 0;
+    power_level_[i] = power_levels_ - 1;
+    power_w_[i] = p_max_w_;
+    k_[i] = std::max(1, max_k_ / 2);
+  }
+  redraw_requirements();
+  std::fill(now_.qoe.begin(), now_.qoe.end(), 0.0);
+  compute_radio(now_);
+  prev_ = now_;
+  for (int i = 0; i < links_; ++i) parts_[i] = {};
+}
+
+void Environment::redraw_requirements() {
+  for (auto& r : req_) r = config_.requirements.draw(requirements_rng_);
+}
+
+void Environment::compute_radio(Measurements& m) const {
+  // rx_w[u, b] = p_b |h_bu w_b|^2 within u's RB; SINR = rx[u, b_u] / (sum_{b != b_u} rx + sigma^2).
+  for (int i = 0; i < links_; ++i) {
+    const int layer = layer_of(i);
+    const int cell = cell_of(i);
+    const radio::MultipathChannel& ch = channel_[layer];
+    double* rx = m.rx_w.data() + static_cast<std::size_t>(i) * cells_;
+    double in = noise_w_;
+    for (int b = 0; b < cells_; ++b) {
+      const int tx_link = link_of(b, layer);
+      const double p = power_w_[tx_link];
+      if (b == cell) {
+        m.gain[i] = ch.gain(b, cell, codeword_[tx_link]);
+        rx[b] = p * m.gain[i];
+      } else {
+        rx[b] = p > 0.0 ? p * ch.gain(b, cell, codeword_[tx_link]) : 0.0;
+        in += rx[b];
+      }
+    }
+    m.in_w[i] = in;
+    m.sinr[i] = rx[cell] / in;
+  }
+}
+
+void Environment::begin_slot() {
+  std::swap(now_, prev_);
+  for (int i = 0; i < links_; ++i) now_.qoe[i] = parts_[i].qoe;
+  compute_radio(now_);
+}
+
+void Environment::remeasure() {
+  compute_radio(now_);
+}
+
+void Environment::advance() {
+  for (auto& ch : channel_) ch.step(fading_rng_);
+}
+
+double Environment::sinr_db(int link) const {
+  return sinr_[link] > 0.0 ? radio::linear_to_db(sinr_[link])
+                           : -std::numeric_limits<double>::infinity();
+}
+
+semantic::QoeParts Environment::qoe_at(int link, double k, double sinr) const {
+  const double s_db =
+      sinr > 0.0 ? radio::linear_to_db(sinr) : -std::numeric_limits<double>::infinity();
+  const double xi = (k == std::floor(k)) ? accuracy_model_->accuracy(static_cast<int>(k), s_db)
+                                         : accuracy_model_->accuracy_continuous(k, s_db);
+  const double rate =
+      semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k);
+  return semantic::qoe(req_[link], rate, xi);
+}
+
+double Environment::best_k(int link, double sinr, int* k_out) const {
+  const double s_db =
+      sinr > 0.0 ? radio::linear_to_db(sinr) : -std::numeric_limits<double>::infinity();
+  double best = -1.0;
+  int best_k = 1;
+  for (int k = 1; k <= max_k_; ++k) {
+    const double xi = accuracy_model_->accuracy(k, s_db);
+    const double rate =
+        semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k);
+    const double q = semantic::qoe(req_[link], rate, xi).qoe;
+    if (q > best) best = q, best_k = k;
+  }
+  if (k_out) *k_out = best_k;
+  return best;
+}
+
+void Environment::evaluate() {
+  compute_radio(eval_);
+  for (int i = 0; i < links_; ++i) {
+    sinr_[i] = eval_.sinr[i];
+    const double s_db = sinr_db(i);
+    const double k = k_[i];
+    acc_[i] = (k == std::floor(k)) ? accuracy_model_->accuracy(static_cast<int>(k), s_db)
+                                   : accuracy_model_->accuracy_continuous(k, s_db);
+    rate_[i] = semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k);
+    parts_[i] = semantic::qoe(req_[i], rate_[i], acc_[i]);
+  }
+}
+
+double Environment::network_qoe() const {
+  double s = 0.0;
+  for (const auto& p : parts_) s += p.qoe;
+  return s / links_;
+}
+
+double Environment::neighbourhood_qoe(int link) const {
+  int idx[64];
+  most_interfered(eval_, link, idx);
+  double s = parts_[link].qoe;
+  for (int n = 0; n < neighbours_; ++n) s += parts_[idx[n]].qoe;
+  return s / (1 + neighbours_);
+}
+
+void Environment::strongest_interferers(const Measurements& m, int link, int* out) const {
+  const int cell = cell_of(link);
+  const double* rx = m.rx_w.data() + static_cast<std::size_t>(link) * cells_;
+  scratch_.clear();
+  for (int b = 0; b < cells_; ++b)
+    if (b != cell) scratch_.emplace_back(rx[b], b);
+  std::partial_sort(scratch_.begin(), scratch_.begin() + neighbours_, scratch_.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first > b.first || (a.first == b.first && a.second < b.second);
+                    });
+  for (int n = 0; n < neighbours_; ++n) out[n] = scratch_[n].second;
+}
+
+void Environment::most_interfered(const Measurements& m, int link, int* out) const {
+  const int cell = cell_of(link);
+  const int layer = layer_of(link);
+  scratch_.clear();
+  for (int b = 0; b < cells_; ++b) {
+    if (b == cell) continue;
+    const int other = link_of(b, layer);
+    scratch_.emplace_back(m.rx_w[static_cast<std::size_t>(other) * cells_ + cell], other);
+  }
+  std::partial_sort(scratch_.begin(), scratch_.begin() + neighbours_, scratch_.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first > b.first || (a.first == b.first && a.second < b.second);
+                    });
+  for (int n = 0; n < neighbours_; ++n) out[n] = scratch_[n].second;
+}
+
+void Environment::observe(int link, const Measurements& old, int slots_left, bool with_neighbours,
+                          float* out) const {
+  // Local part (spec 4): my power, codeword, k, last QoE, direct gain and interference-plus-noise
+  // (current and one step old), the current SINR, my UT's requirements [, slots left in the epoch].
+  const Measurements& m = now_;
+  const double inv_noise = 1.0 / noise_w_;
+  const double full_power = level_power_w_[power_levels_ - 1];
+  float* o = out;
+  *o++ = static_cast<float>(power_level_[link]) / static_cast<float>(power_levels_ - 1);
+  for (int c = 0; c < codewords_; ++c) *o++ = c == codeword_[link] ? 1.0f : 0.0f;
+  *o++ = static_cast<float>(k_[link] / max_k_);
+  *o++ = static_cast<float>(m.qoe[link]);
+  *o++ = static_cast<float>(old.qoe[link]);
+  *o++ = db_feature(full_power * m.gain[link] * inv_noise);
+  *o++ = db_feature(full_power * old.gain[link] * inv_noise);
+  *o++ = db_feature(m.in_w[link] * inv_noise);
+  *o++ = db_feature(old.in_w[link] * inv_noise);
+  *o++ = m.sinr[link] > 0.0
+             ? static_cast<float>(std::clamp(0.5 * std::log10(m.sinr[link]), -2.0, 4.0))
+             : -2.0f;
+  const semantic::Requirement& r = req_[link];
+  *o++ = static_cast<float>(r.w);
+  *o++ = static_cast<float>((r.xi_req - 0.85) * 20.0);
+  *o++ = static_cast<float>((r.phi_req_ksuts - 60.0) / 10.0);
+  if (slots_left >= 0) *o++ = static_cast<float>(slots_left) / config_.epoch_slots;
+
+  // Neighbour part: U strongest interferers of my UT (rx power now/old, codeword, their UT's QoE
+  // now/old) and the U UTs my BS interferes with most (my rx power there, their QoE, my share of
+  // their interference plus noise). Zero with with_neighbours = false or fewer than U other cells.
+  const int u = neighbours_;
+  if (!with_neighbours || u == 0) {
+    std::fill(o, o + u * kNeighbourFeatures, 0.0f);
+    return;
+  }
+  int idx[64];
+  strongest_interferers(m, link, idx);
+  const int layer = layer_of(link);
+  const std::size_t row = static_cast<std::size_t>(link) * cells_;
+  for (int n = 0; n < u; ++n) {
+    const int b = idx[n];
+    const int their = link_of(b, layer);
+    *o++ = db_feature(m.rx_w[row + b] * inv_noise);
+    *o++ = db_feature(old.rx_w[row + b] * inv_noise);
+    *o++ = codewords_ > 1 ? static_cast<float>(codeword_[their]) / (codewords_ - 1) : 0.0f;
+    *o++ = static_cast<float>(m.qoe[their]);
+    *o++ = static_cast<float>(old.qoe[their]);
+  }
+  most_interfered(m, link, idx);
+  const int cell = cell_of(link);
+  for (int n = 0; n < u; ++n) {
+    const int their = idx[n];
+    const double my_rx = m.rx_w[static_cast<std::size_t>(their) * cells_ + cell];
+    const double my_gain = channel_[layer].gain(cell, cell_of(their), codeword_[link]);
+    *o++ = db_feature(full_power * my_gain * inv_noise);
+    *o++ = static_cast<float>(m.qoe[their]);
+    *o++ = static_cast<float>(my_rx / m.in_w[their]);
+  }
+}
+
+}  // namespace semra::dhdrl

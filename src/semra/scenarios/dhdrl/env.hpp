@@ -1,0 +1,147 @@
+#pragma once
+// The multi-cell semantic downlink of the `dhdrl` scenario (spec 1-5): geometry, channels, actions,
+// SINR, QoE, observations and rewards. Time (epochs, slots) and decisions are driven by the schemes
+// (schemes.hpp); this class only knows the state of one slot.
+//
+// Links: with users_per_cell = U_c, cell b serves its UTs on U_c orthogonal resource blocks of
+// bandwidth W each (UT j of every cell uses RB j), so RB j forms an independent interference layer
+// of `cells` links. Link i = b * U_c + j. Each link has its own agents and its own power (P_max /
+// U_c per RB at the top level, so a BS never exceeds P_max) and codeword. With U_c = 1 (the paper)
+// a link is a BS.
+//
+// Order within a slot (see run.cpp): [epoch start: requirements redrawn, high level acts,
+// remeasure]
+// -> low level acts on measure() -> evaluate() -> advance() (fading) -> begin_slot() measures the
+// new channel under the same actions for the next observations. No allocation after reset().
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "semra/core/rng.hpp"
+#include "semra/radio/antenna.hpp"
+#include "semra/radio/geometry.hpp"
+#include "semra/radio/multipath.hpp"
+#include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/semantic/deepsc.hpp"
+#include "semra/semantic/qoe.hpp"
+
+namespace semra::dhdrl {
+
+// What a BS can measure at one instant (under the channel and actions of that instant).
+struct Measurements {
+  std::vector<double> gain;  // [link] |h w|^2 of the serving channel with the link's codeword
+  std::vector<double> rx_w;  // [link * cells + bs] power received at the link's UT from bs (its RB)
+  std::vector<double> in_w;  // [link] interference plus noise
+  std::vector<double> sinr;  // [link] linear
+  std::vector<double> qoe;   // [link] QoE of the last evaluated slot
+};
+
+class Environment {
+ public:
+  Environment(const Config& config, std::shared_ptr<const semantic::AccuracyModel> accuracy);
+
+  // New topology, shadowing, AoDs, fading, requirements and actions (every link: codeword 0, full
+  // power, k = K/2) from streams of `seed`; then measure().
+  void reset(std::uint64_t seed);
+
+  int links() const { return links_; }
+  int cells() const { return cells_; }
+  int neighbours() const { return neighbours_; }  // U, capped at cells - 1
+  int codewords() const { return codewords_; }
+  int power_levels() const { return power_levels_; }
+  int max_k() const { return max_k_; }
+  const Config& config() const { return config_; }
+  int cell_of(int link) const { return link / users_per_cell_; }
+  int layer_of(int link) const { return link % users_per_cell_; }
+  int link_of(int cell, int layer) const { return cell * users_per_cell_ + layer; }
+
+  // ---- actions
+  void set_beam(int link, int codeword, int power_level) {
+    codeword_[link] = codeword;
+    power_level_[link] = power_level;
+    power_w_[link] = level_power_w_[power_level];
+  }
+  void set_k(int link, double k) { k_[link] = k; }
+  int codeword(int link) const { return codeword_[link]; }
+  int power_level(int link) const { return power_level_[link]; }
+  double power_w(int link) const { return power_w_[link]; }
+  double level_power_w(int level) const { return level_power_w_[level]; }
+  double k(int link) const { return k_[link]; }
+
+  // ---- dynamics
+  // Measurements of the current channel under the current actions into now(); the previous ones
+  // move to prev(). Call once per slot, after advance().
+  void begin_slot();
+  // Re-measure now() after actions changed mid-slot (high level at an epoch start).
+  void remeasure();
+  // SINR and QoE of this slot with the current actions and channel.
+  void evaluate();
+  // One slot of fading.
+  void advance();
+  void redraw_requirements();
+
+  const Measurements& now() const { return now_; }
+  const Measurements& prev() const { return prev_; }
+
+  // ---- results of the last evaluate()
+  double sinr(int link) const { return sinr_[link]; }
+  double sinr_db(int link) const;
+  double qoe(int link) const { return parts_[link].qoe; }
+  double g_r(int link) const { return parts_[link].g_r; }
+  double g_a(int link) const { return parts_[link].g_a; }
+  double rate_ksuts(int link) const { return rate_[link]; }
+  double accuracy(int link) const { return acc_[link]; }
+  const semantic::Requirement& requirement(int link) const { return req_[link]; }
+  // Mean QoE of the link's UT and the U UTs its BS interferes with most (rx power at this slot).
+  double neighbourhood_qoe(int link) const;
+  double network_qoe() const;
+  // The U links (same RB) at whose UTs this link's BS arrived strongest in the last evaluate().
+  void most_interfered_now(int link, int* out) const { most_interfered(eval_, link, out); }
+
+  // ---- models for heuristics (greedy, oracle)
+  const radio::MultipathChannel& channel(int layer) const { return channel_[layer]; }
+  double noise_w() const { return noise_w_; }
+  // QoE of `link`'s UT if served with k at the given SINR (continuous k interpolates rows).
+  semantic::QoeParts qoe_at(int link, double k, double sinr) const;
+  // Best integer k in [1, K] for `link` at `sinr`; returns its QoE.
+  double best_k(int link, double sinr, int* k_out) const;
+
+  // ---- observations (spec 4); sizes are fixed for a given C and U, whatever the number of cells
+  int high_obs_dim() const { return local_dim_ + neighbours_ * kNeighbourFeatures; }
+  int low_obs_dim() const { return high_obs_dim() + 1; }
+  // `old`: measurements one step (slot for the low level, epoch for the high level) earlier.
+  // slots_left >= 0 adds the low level's "slots left in the epoch" feature (low_obs_dim).
+  // with_neighbours = false zeroes the neighbour part (dhdrl-ns).
+  void observe(int link, const Measurements& old, int slots_left, bool with_neighbours,
+               float* out) const;
+
+  static constexpr int kNeighbourFeatures = 8;  // 5 per interferer + 3 per interfered UT
+
+ private:
+  void compute_radio(Measurements& m) const;
+  // Indices of the `neighbours_` other-cell BSs with the largest rx power at `link`'s UT (desc.).
+  void strongest_interferers(const Measurements& m, int link, int* out) const;
+  // Links (same RB) at whose UTs `link`'s BS arrives strongest (desc.).
+  void most_interfered(const Measurements& m, int link, int* out) const;
+
+  Config config_;
+  std::shared_ptr<const semantic::AccuracyModel> accuracy_model_;
+  int cells_ = 0, users_per_cell_ = 1, links_ = 0, neighbours_ = 0;
+  int codewords_ = 0, power_levels_ = 0, max_k_ = 0, local_dim_ = 0;
+  double noise_w_ = 0.0, p_max_w_ = 0.0;
+  radio::DftCodebook codebook_;
+  std::vector<double> level_power_w_;
+  std::vector<radio::Point> bs_;
+  std::vector<radio::Point> ut_;                  // [link]
+  std::vector<radio::MultipathChannel> channel_;  // [layer]: tx = cells, rx = cells
+  Rng fading_rng_, requirements_rng_;
+  std::vector<semantic::Requirement> req_;
+  std::vector<int> codeword_, power_level_;
+  std::vector<double> power_w_, k_;
+  Measurements now_, prev_, eval_;
+  std::vector<double> sinr_, rate_, acc_;
+  std::vector<semantic::QoeParts> parts_;
+  mutable std::vector<std::pair<double, int>> scratch_;
+};
+
+}  // namespace semra::dhdrl

@@ -1,0 +1,122 @@
+#include "semra/scenarios/dhdrl/run.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "semra/core/error.hpp"
+#include "semra/scenarios/dhdrl/env.hpp"
+#include "semra/scenarios/dhdrl/schemes.hpp"
+
+namespace semra::dhdrl {
+
+ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,
+                                std::uint64_t seed, RunContext& ctx) {
+  config.validate();
+  auto accuracy = config.accuracy_csv.empty()
+                      ? std::make_shared<const semantic::AccuracyModel>()
+                      : std::make_shared<const semantic::AccuracyModel>(
+                            semantic::AccuracyModel::from_csv(config.accuracy_csv));
+  Environment env(config, accuracy);
+  env.reset(seed);
+  std::unique_ptr<Scheme> scheme = make_scheme(scheme_name, env, seed);
+  if (!config.eval_load.empty()) {
+    if (!scheme->learns())
+      throw InputError("eval.load: scheme '" + scheme_name + "' has no networks to load");
+    if (!std::filesystem::is_directory(config.eval_load))
+      throw InputError("eval.load: '" + config.eval_load + "' is not a directory");
+    scheme->load(config.eval_load);
+  } else if (!config.train_enabled && scheme->learns()) {
+    throw InputError("train.enabled = false with scheme '" + scheme_name +
+                     "' needs eval.load (a directory of saved models)");
+  }
+
+  ExperimentResult result;
+  result.scheme = scheme_name;
+  result.seed = seed;
+  result.columns = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};
+  const std::int64_t slots = config.train_slots;
+  const int every = config.record_every_slots;
+  const std::size_t rows = static_cast<std::size_t>((slots + every - 1) / every);
+  result.steps.reserve(rows);
+  result.values.assign(result.columns.size(), {});
+  for (auto& v : result.values) v.reserve(rows);
+  std::vector<float>& sinr_samples = result.samples["sinr_db"];
+  sinr_samples.reserve(static_cast<std::size_t>(slots) * env.links());
+
+  const int th = config.epoch_slots;
+  const std::int64_t tail_start = slots - std::max<std::int64_t>(1, slots / 10);
+  double tail_qoe = 0.0;
+  std::int64_t tail_n = 0;
+  // Window accumulators for one metrics row.
+  double acc_q = 0, acc_s = 0, acc_k = 0, acc_p = 0, acc_gr = 0, acc_ga = 0;
+  std::int64_t acc_slots = 0, acc_served = 0;
+  const double inv_links = 1.0 / env.links();
+
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::int64_t t = 0; t < slots; ++t) {
+    if (ctx.stop_requested()) throw Interrupted();
+    const int tau = static_cast<int>(t % th);
+    const int period = config.redraw_period_slots;
+    if (t > 0 && ((period == 0 && tau == 0) || (period > 0 && t % period == 0))) {
+      env.redraw_requirements();
+    }
+    if (tau == 0) {
+      scheme->epoch_start(env, t);
+      env.remeasure();
+    }
+    scheme->act(env, t, th - tau);
+    env.evaluate();
+
+    double q = 0, k = 0, p = 0, gr = 0, ga = 0;
+    for (int i = 0; i < env.links(); ++i) {
+      q += env.qoe(i);
+      k += env.k(i);
+      p += env.power_w(i);
+      gr += env.g_r(i);
+      ga += env.g_a(i);
+      if (env.power_w(i) > 0.0) {
+        const double s = env.sinr_db(i);
+        acc_s += s;
+        ++acc_served;
+        sinr_samples.push_back(static_cast<float>(s));
+      }
+    }
+    q *= inv_links;
+    acc_q += q, acc_k += k * inv_links, acc_p += p * inv_links, acc_gr += gr * inv_links,
+        acc_ga += ga * inv_links;
+    ++acc_slots;
+    if (t >= tail_start) tail_qoe += q, ++tail_n;
+    if (acc_slots == every || t == slots - 1) {
+      const double n = static_cast<double>(acc_slots);
+      result.steps.push_back(t);
+      result.values[0].push_back(acc_q / n);
+      result.values[1].push_back(acc_served > 0 ? acc_s / acc_served : std::nan(""));
+      result.values[2].push_back(acc_k / n);
+      result.values[3].push_back(acc_p / n);
+      result.values[4].push_back(acc_gr / n);
+      result.values[5].push_back(acc_ga / n);
+      acc_q = acc_s = acc_k = acc_p = acc_gr = acc_ga = 0;
+      acc_slots = acc_served = 0;
+    }
+
+    env.advance();
+    env.begin_slot();
+    scheme->after_slot(env, t, th - (tau + 1 == th ? 0 : tau + 1), tau + 1 == th);
+    ctx.add_steps(1);
+    if ((t & 127) == 0) ctx.report_metric(q);
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.scalars["final_qoe"] = tail_qoe / static_cast<double>(tail_n);
+  result.scalars["steps_per_second"] = wall > 0 ? static_cast<double>(slots) / wall : 0.0;
+
+  if (!ctx.models_root.empty() && scheme->learns()) {
+    const std::string dir = ctx.model_dir_for(scheme_name, seed);
+    std::filesystem::create_directories(dir);
+    scheme->save(dir);
+  }
+  return result;
+}
+
+}  // namespace semra::dhdrl
