@@ -1,0 +1,152 @@
+// The dhdrl environment: determinism, observation sizes, SINR against the channel, config errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "semra/core/error.hpp"
+#include "semra/core/experiment.hpp"
+#include "semra/radio/units.hpp"
+#include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/scenarios/dhdrl/env.hpp"
+#include "semra/scenarios/dhdrl/run.hpp"
+#include "semra/scenarios/dhdrl/schemes.hpp"
+
+using namespace semra::dhdrl;
+
+namespace {
+std::shared_ptr<const semra::semantic::AccuracyModel> model() {
+  return std::make_shared<const semra::semantic::AccuracyModel>();
+}
+
+std::string config_error(const std::string& assignment) {
+  Config c;
+  try {
+    auto s = c.schema();
+    s.set(assignment);
+    c.validate();
+  } catch (const semra::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(DhdrlEnv, SameSeedSameTrajectoryAndDifferentSeedDiffers) {
+  Config c;
+  auto run = [&](std::uint64_t seed) {
+    Environment env(c, model());
+    env.reset(seed);
+    semra::Rng act(1, "actions");
+    std::vector<double> trace;
+    for (int t = 0; t < 200; ++t) {
+      for (int i = 0; i < env.links(); ++i) {
+        env.set_beam(i, act.uniform_int(env.codewords()), act.uniform_int(env.power_levels()));
+        env.set_k(i, 1 + act.uniform_int(env.max_k()));
+      }
+      env.evaluate();
+      for (int i = 0; i < env.links(); ++i) trace.push_back(env.qoe(i) + env.sinr(i));
+      env.advance();
+      env.begin_slot();
+    }
+    return trace;
+  };
+  EXPECT_EQ(run(5), run(5));
+  EXPECT_NE(run(5), run(6));
+}
+
+TEST(DhdrlEnv, SinrMatchesChannelAndObservationSizeIsFixed) {
+  for (int rings : {1, 3}) {
+    Config c;
+    c.rings = rings;
+    Environment env(c, model());
+    env.reset(3);
+    EXPECT_EQ(env.links(), c.num_cells());
+    EXPECT_EQ(env.high_obs_dim(), 8 + 12 + 6 * Environment::kNeighbourFeatures);
+    EXPECT_EQ(env.low_obs_dim(), env.high_obs_dim() + 1);
+    for (int i = 0; i < env.links(); ++i) env.set_beam(i, i % 8, 1 + i % 4);
+    env.evaluate();
+    const auto& ch = env.channel(0);
+    for (int u = 0; u < env.links(); ++u) {
+      double in = env.noise_w();
+      for (int b = 0; b < env.cells(); ++b)
+        if (b != u) in += env.power_w(b) * ch.gain(b, u, env.codeword(b));
+      const double s = env.power_w(u) * ch.gain(u, u, env.codeword(u)) / in;
+      EXPECT_NEAR(env.sinr(u) / s, 1.0, 1e-12);
+    }
+    std::vector<float> obs(env.low_obs_dim());
+    env.observe(0, env.prev(), 5, true, obs.data());
+    for (float v : obs) EXPECT_TRUE(std::isfinite(v));
+  }
+}
+
+TEST(DhdrlEnv, FullPowerOnBestBeamBeatsOffForOwnSinr) {
+  Config c;
+  Environment env(c, model());
+  env.reset(1);
+  env.set_beam(0, 0, 0);
+  env.evaluate();
+  EXPECT_EQ(env.sinr(0), 0.0);
+  EXPECT_TRUE(std::isinf(env.sinr_db(0)));
+  env.set_beam(0, 0, c.power_levels - 1);
+  env.evaluate();
+  EXPECT_GT(env.sinr(0), 0.0);
+  EXPECT_NEAR(env.power_w(0), semra::radio::dbm_to_w(38.0), 1e-9);
+}
+
+TEST(DhdrlConfig, BadValuesNameTheKey) {
+  EXPECT_NE(config_error("network.rings=4").find("network.rings"), std::string::npos);
+  EXPECT_NE(config_error("network.users_per_cell=0").find("network.users_per_cell"),
+            std::string::npos);
+  EXPECT_NE(config_error("hierarchy.epoch_slots=0").find("hierarchy.epoch_slots"),
+            std::string::npos);
+  EXPECT_NE(config_error("network.bs_power_dbm=99").find("network.bs_power_dbm"),
+            std::string::npos);
+  EXPECT_NE(config_error("network.cell_radius_m=-5").find("network.cell_radius_m"),
+            std::string::npos);
+  EXPECT_NE(config_error("network.min_distance_m=300").find("network.min_distance_m"),
+            std::string::npos);
+  EXPECT_NE(config_error("hierarchy.split=foo").find("hierarchy.split"), std::string::npos);
+  EXPECT_NE(config_error("learning.hidden=[64.5]").find("learning.hidden"), std::string::npos);
+  EXPECT_EQ(config_error("network.rings=3"), "");
+}
+
+TEST(DhdrlRun, UnknownSchemeAndBadAccuracyCsvAreInputErrors) {
+  Config c;
+  c.train_slots = 10;
+  semra::RunContext ctx;
+  EXPECT_THROW(run_experiment(c, "nosuch", 1, ctx), semra::InputError);
+  c.accuracy_csv = "/nonexistent/table.csv";
+  try {
+    run_experiment(c, "random", 1, ctx);
+    FAIL() << "expected InputError";
+  } catch (const semra::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/table.csv"), std::string::npos);
+  }
+  Config d;
+  d.train_slots = 10;
+  d.train_enabled = false;
+  EXPECT_THROW(run_experiment(d, "dhdrl", 1, ctx), semra::InputError);
+}
+
+TEST(DhdrlRun, DeterministicMetricsAndRecordingWindow) {
+  Config c;
+  c.train_slots = 300;
+  c.learning_starts_slots = 100;
+  c.record_every_slots = 25;
+  semra::RunContext ctx;
+  for (const std::string scheme : {"dhdrl", "ddrl", "greedy", "random", "oracle"}) {
+    c.train_slots = scheme == "oracle" ? 50 : 300;
+    c.record_every_slots = scheme == "oracle" ? 5 : 25;
+    const auto a = run_experiment(c, scheme, 9, ctx);
+    const auto b = run_experiment(c, scheme, 9, ctx);
+    EXPECT_EQ(a.values, b.values) << scheme;
+    EXPECT_EQ(a.steps.size(), static_cast<std::size_t>(c.train_slots / c.record_every_slots));
+    EXPECT_EQ(a.steps.back(), c.train_slots - 1);
+    EXPECT_EQ(a.scalars.at("final_qoe"), b.scalars.at("final_qoe"));
+    EXPECT_GT(a.samples.at("sinr_db").size(), 0u);
+    EXPECT_GT(a.scalars.at("final_qoe"), 0.0);
+    EXPECT_LT(a.scalars.at("final_qoe"), 1.0);
+  }
+}
