@@ -113,10 +113,31 @@ HierarchicalScheme::HierarchicalScheme(const Environment& env, std::uint64_t see
   Rng replay(seed, "replay_sampling");
   high_.reserve(links_);
   low_.reserve(links_);
+  rl::Td3Config tc;
+  tc.hidden = lc.hidden;
+  tc.gamma = static_cast<float>(config_.gamma_low);
+  tc.replay_capacity = config_.replay_capacity;
+  tc.batch_size = config_.batch_size;
+  tc.learn_start = std::max(config_.batch_size, config_.learning_starts_slots);
+  tc.actor_lr = static_cast<float>(config_.actor_lr);
+  tc.critic_lr = static_cast<float>(config_.critic_lr);
+  tc.tau = static_cast<float>(config_.tau);
+  tc.exploration_noise = static_cast<float>(config_.exploration_noise);
+  tc.target_noise = static_cast<float>(config_.target_noise);
+  tc.target_noise_clip = static_cast<float>(config_.target_noise_clip);
+  tc.policy_delay = config_.policy_delay;
+  if (options_.continuous_low && !paper_split_) {
+    throw InputError(
+        "dhdrl-continuous needs hierarchy.split = \"paper\" (the low level is k only)");
+  }
   for (int i = 0; i < links_; ++i) {
     Rng hi = init.child("high", i), lo = init.child("low", i);
     high_.emplace_back(high_dim_, high_actions_, hc, hi);
-    low_.emplace_back(low_dim_, low_actions_, lc, lo);
+    if (options_.continuous_low) {
+      low_td3_.emplace_back(low_dim_, 1, tc, lo);
+    } else {
+      low_.emplace_back(low_dim_, low_actions_, lc, lo);
+    }
     high_explore_.push_back(explore.child("high", i));
     low_explore_.push_back(explore.child("low", i));
     high_replay_.push_back(replay.child("high", i));
@@ -129,6 +150,7 @@ HierarchicalScheme::HierarchicalScheme(const Environment& env, std::uint64_t see
   high_action_.assign(links_, 0);
   low_action_.assign(links_, 0);
   high_return_.assign(links_, 0.0);
+  low_cont_action_.assign(links_, 0.0f);
   epoch_old_ = env.now();
 }
 
@@ -165,6 +187,12 @@ void HierarchicalScheme::act(Environment& env, std::int64_t, int slots_left) {
   for (int i = 0; i < links_; ++i) {
     float* o = low_obs_.data() + static_cast<std::size_t>(i) * low_dim_;
     env.observe(i, env.prev(), slots_left, options_.neighbours, o);
+    if (options_.continuous_low) {
+      // k = 1 + (a + 1) / 2 (K - 1), a in [-1, 1]: continuous in [1, K].
+      low_td3_[i].act(o, &low_cont_action_[i], low_explore_[i], train_);
+      env.set_k(i, 1.0 + 0.5 * (low_cont_action_[i] + 1.0) * (env.max_k() - 1));
+      continue;
+    }
     const int a = low_[i].act(o, nullptr, low_explore_[i], train_);
     low_action_[i] = a;
     if (paper_split_) {
@@ -188,12 +216,20 @@ void HierarchicalScheme::after_slot(Environment& env, std::int64_t slot, int slo
     const float r = static_cast<float>(slot_reward(env, i, options_.part, RewardScope::Local));
     float* next = low_next_.data() + static_cast<std::size_t>(i) * low_dim_;
     env.observe(i, env.prev(), slots_left_next, options_.neighbours, next);
-    low_[i].remember(low_obs_.data() + static_cast<std::size_t>(i) * low_dim_, low_action_[i], r,
-                     next, epoch_end);
+    const float* o = low_obs_.data() + static_cast<std::size_t>(i) * low_dim_;
+    if (options_.continuous_low) {
+      low_td3_[i].remember(o, &low_cont_action_[i], r, next, epoch_end);
+    } else {
+      low_[i].remember(o, low_action_[i], r, next, epoch_end);
+    }
   }
   if (slot >= config_.learning_starts_slots) {
     for (int i = 0; i < links_; ++i) {
-      low_[i].learn(low_replay_[i]);
+      if (options_.continuous_low) {
+        low_td3_[i].learn(low_replay_[i]);
+      } else {
+        low_[i].learn(low_replay_[i]);
+      }
       high_[i].learn(high_replay_[i]);
     }
   }
@@ -201,12 +237,34 @@ void HierarchicalScheme::after_slot(Environment& env, std::int64_t slot, int slo
 
 void HierarchicalScheme::save(const std::string& dir) const {
   save_agents(high_, dir, "high");
-  save_agents(low_, dir, "low");
+  if (!options_.continuous_low) {
+    save_agents(low_, dir, "low");
+    return;
+  }
+  for (std::size_t i = 0; i < low_td3_.size(); ++i) {
+    const std::string n = std::to_string(i) + ".semrann";
+    low_td3_[i].actor().save(dir + "/low_actor_" + n);
+    low_td3_[i].critic1().save(dir + "/low_critic1_" + n);
+    low_td3_[i].critic2().save(dir + "/low_critic2_" + n);
+  }
 }
 
 void HierarchicalScheme::load(const std::string& dir) {
   load_agents(high_, dir, "high");
-  load_agents(low_, dir, "low");
+  if (!options_.continuous_low) {
+    load_agents(low_, dir, "low");
+    return;
+  }
+  std::size_t saved = 0;
+  while (std::filesystem::exists(dir + "/low_actor_" + std::to_string(saved) + ".semrann")) ++saved;
+  if (saved == 0) throw InputError("eval.load: no low_actor_0.semrann in '" + dir + "'");
+  for (std::size_t i = 0; i < low_td3_.size(); ++i) {
+    const std::string n = std::to_string(i % saved) + ".semrann";
+    low_td3_[i].actor().load(dir + "/low_actor_" + n);
+    low_td3_[i].critic1().load(dir + "/low_critic1_" + n);
+    low_td3_[i].critic2().load(dir + "/low_critic2_" + n);
+    low_td3_[i].sync_targets();
+  }
 }
 
 // ------------------------------------------------------------------ single layer (ddrl)

@@ -7,6 +7,7 @@
 
 #include "semra/core/rng.hpp"
 #include "semra/rl/dqn.hpp"
+#include "semra/rl/td3.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
 namespace semra::dhdrl {
@@ -24,6 +25,7 @@ void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
 struct HierarchyOptions {
   RewardPart part = RewardPart::Qoe;  // -oa / -or train on one part of the QoE
   bool neighbours = true;             // -ns: neighbour part of the observations zeroed
+  bool continuous_low = false;        // dhdrl-continuous: low level TD3 with k in [1, K]
 };
 
 // dhdrl, dhdrl-oa, dhdrl-or, dhdrl-ns: per link a high-level BPA DQN acting every epoch and a
@@ -47,6 +49,8 @@ class HierarchicalScheme : public Scheme {
   bool paper_split_, train_;
   int links_, high_dim_, low_dim_, high_actions_, low_actions_;
   std::vector<rl::DqnAgent> high_, low_;
+  std::vector<rl::Td3Agent> low_td3_;   // dhdrl-continuous
+  std::vector<float> low_cont_action_;  // [link], in [-1, 1]
   std::vector<Rng> high_explore_, low_explore_, high_replay_, low_replay_;
   std::vector<float> high_obs_, high_next_, low_obs_, low_next_;  // [link * dim]
   std::vector<int> high_action_, low_action_;

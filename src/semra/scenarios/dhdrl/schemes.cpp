@@ -24,6 +24,9 @@ std::unique_ptr<Scheme> make_scheme(const std::string& name, const Environment& 
   if (name == "dhdrl-ns")
     return std::make_unique<HierarchicalScheme>(env, seed,
                                                 HierarchyOptions{RewardPart::Qoe, false});
+  if (name == "dhdrl-continuous")
+    return std::make_unique<HierarchicalScheme>(env, seed,
+                                                HierarchyOptions{RewardPart::Qoe, true, true});
   if (name == "ddrl") return std::make_unique<SingleLayerScheme>(env, seed);
   if (name == "greedy") return std::make_unique<GreedyScheme>(env);
   if (name == "random") return std::make_unique<RandomScheme>(env, seed);

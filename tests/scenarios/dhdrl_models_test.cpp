@@ -1,0 +1,82 @@
+// Saving trained dhdrl networks and evaluating them, without exploration or learning, under another
+// config (19 cells instead of 7); TD3 (the dhdrl-continuous learner) on a continuous bandit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "semra/core/error.hpp"
+#include "semra/core/experiment.hpp"
+#include "semra/rl/td3.hpp"
+#include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/scenarios/dhdrl/run.hpp"
+
+namespace fs = std::filesystem;
+using namespace semra::dhdrl;
+
+TEST(DhdrlModels, SaveThenEvaluateOnMoreCellsWithoutLearning) {
+  const fs::path root = fs::temp_directory_path() / "semra_dhdrl_models_test";
+  fs::remove_all(root);
+  for (const std::string scheme : {"dhdrl", "ddrl", "dhdrl-continuous"}) {
+    Config c;
+    c.train_slots = 400;
+    c.learning_starts_slots = 100;
+    semra::RunContext ctx;
+    ctx.models_root = root.string();
+    run_experiment(c, scheme, 1, ctx);
+    const std::string dir = ctx.model_dir_for(scheme, 1);
+    ASSERT_TRUE(fs::is_directory(dir)) << dir;
+    EXPECT_TRUE(fs::exists(dir + "/high_0.semrann") || fs::exists(dir + "/ddrl_0.semrann"));
+
+    Config e;
+    e.rings = 2;  // 19 cells: link i uses the saved network of link i mod 7
+    e.train_slots = 100;
+    e.train_enabled = false;
+    e.eval_load = dir;
+    semra::RunContext eval_ctx;
+    const auto a = run_experiment(e, scheme, 2, eval_ctx);
+    const auto b = run_experiment(e, scheme, 2, eval_ctx);
+    EXPECT_EQ(a.values, b.values) << scheme;  // greedy policy, no learning: deterministic
+    EXPECT_GT(a.scalars.at("final_qoe"), 0.0);
+  }
+  Config bad;
+  bad.train_slots = 10;
+  bad.eval_load = (root / "nothing-here").string();
+  semra::RunContext ctx;
+  EXPECT_THROW(run_experiment(bad, "dhdrl", 1, ctx), semra::InputError);
+  fs::create_directories(root / "empty");
+  bad.eval_load = (root / "empty").string();
+  EXPECT_THROW(run_experiment(bad, "dhdrl", 1, ctx), semra::InputError);
+  fs::remove_all(root);
+}
+
+TEST(Td3, LearnsAContinuousContextualBandit) {
+  // Context x ~ U(-1, 1); reward -(a - 0.6 x)^2: the optimal action is a* = 0.6 x.
+  semra::rl::Td3Config c;
+  c.hidden = {32, 32};
+  c.gamma = 0.0f;
+  c.batch_size = 32;
+  c.learn_start = 64;
+  c.replay_capacity = 2000;
+  c.actor_lr = 3e-3f;
+  c.critic_lr = 3e-3f;
+  c.tau = 0.02f;
+  semra::Rng init(1, "init"), rng(1, "explore"), learn(1, "learn"), env(1, "env");
+  semra::rl::Td3Agent agent(1, 1, c, init);
+  float obs = 0.0f, next = 0.0f, a = 0.0f;
+  for (int t = 0; t < 3000; ++t) {
+    obs = static_cast<float>(env.uniform(-1.0, 1.0));
+    agent.act(&obs, &a, rng, true);
+    const float r = -(a - 0.6f * obs) * (a - 0.6f * obs);
+    next = static_cast<float>(env.uniform(-1.0, 1.0));
+    agent.remember(&obs, &a, r, &next, true);
+    agent.learn(learn);
+  }
+  double err = 0.0;
+  for (int i = 0; i <= 20; ++i) {
+    obs = -1.0f + 0.1f * i;
+    agent.act(&obs, &a, rng, false);
+    err = std::max(err, std::fabs(a - 0.6 * obs));
+  }
+  EXPECT_LT(err, 0.15);
+}
