@@ -221,21 +221,21 @@ DqnConfig learning_config() {
   c.learn_start = 64;
   c.target_sync_every = 50;
   c.optimizer = nn::OptimizerConfig::adam(2e-3f);
-  c.epsilon = {EpsilonKind::Linear, 1.0, 0.05, 0.0, 1000.0};
+  c.epsilon = {EpsilonKind::Linear, 1.0, 0.05, 0.0, 600.0};
   return c;
 }
 
 // Contextual bandit: 4 contexts (one-hot), 4 arms, a distinct best arm per context; rewards 1 for
 // the best arm, 0.5 for the next one (mod 4), 0 otherwise, plus N(0, 0.1) noise. Every step is
-// terminal. Budget: 1500 steps (one learning step each). Seeds 1..5, all must end with the optimal
-// policy.
+// terminal. Budget: 1000 steps (one learning step each). Seeds 1..5, all must end with the optimal
+// policy (when written, seeds 1..60 all did at this budget, and seeds 1..5 at 40% of it).
 TEST(RlDqnLearning, ContextualBanditOnFiveOfFiveSeeds) {
   const int best[4] = {2, 0, 3, 1};
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     Rng init(seed, "init"), rng(seed, "run");
     DqnAgent agent(4, 4, learning_config(), init);
     float obs[4];
-    for (int t = 0; t < 1500; ++t) {
+    for (int t = 0; t < 1000; ++t) {
       const int ctx = rng.uniform_int(4);
       std::fill(obs, obs + 4, 0.0f);
       obs[ctx] = 1.0f;
@@ -252,18 +252,19 @@ TEST(RlDqnLearning, ContextualBanditOnFiveOfFiveSeeds) {
 // Chain MDP: states 0..4, start in 0, actions 0 = left (stays at 0 in state 0), 1 = right; entering
 // state 4 gives reward 1 and ends the episode; no other reward; episodes are cut after 20 steps (a
 // time limit, so no terminal flag). gamma 0.9: Q*(s, right) = 0.9^(3 - s) > Q*(s, left), so the
-// optimal policy is "right" in states 0..3. Budget: 3000 environment steps, one learning step each.
+// optimal policy is "right" in states 0..3. Budget: 2000 environment steps, one learning step each.
+// Seeds 1..5 (when written, seeds 1..60 all reached the optimal policy at this budget).
 TEST(RlDqnLearning, ChainMdpOnFiveOfFiveSeeds) {
   constexpr int kStates = 5;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     DqnConfig c = learning_config();
     c.gamma = 0.9f;
-    c.epsilon = {EpsilonKind::Linear, 1.0, 0.05, 0.0, 2000.0};
+    c.epsilon = {EpsilonKind::Linear, 1.0, 0.05, 0.0, 1200.0};
     Rng init(seed, "init"), rng(seed, "run");
     DqnAgent agent(kStates, 2, c, init);
     int s = 0, t_in_episode = 0;
     float obs[kStates], next[kStates];
-    for (int t = 0; t < 3000; ++t) {
+    for (int t = 0; t < 2000; ++t) {
       std::fill(obs, obs + kStates, 0.0f);
       obs[s] = 1.0f;
       const int a = agent.act(obs, nullptr, rng, true);
@@ -285,19 +286,16 @@ TEST(RlDqnLearning, ChainMdpOnFiveOfFiveSeeds) {
   }
 }
 
-}  // namespace
-
-namespace {
 // The DHDRL reference configuration itself (DqnConfig defaults: 64-32 ReLU, Keras RMSprop 5e-4 with
 // decay, batch 8, replay 500, learn_start 256, eps 0.6 decaying per learning step) on the bandit
-// above. Budget: 3000 steps. Seeds 1..5.
+// above. Budget: 2000 steps. Seeds 1..5 (1..60 all passed when written).
 TEST(RlDqnLearning, ReferenceConfigSolvesTheBanditOnFiveOfFiveSeeds) {
   const int best[4] = {2, 0, 3, 1};
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     Rng init(seed, "init"), rng(seed, "run");
     DqnAgent agent(4, 4, DqnConfig{}, init);
     float obs[4];
-    for (int t = 0; t < 3000; ++t) {
+    for (int t = 0; t < 2000; ++t) {
       const int ctx = rng.uniform_int(4);
       std::fill(obs, obs + 4, 0.0f);
       obs[ctx] = 1.0f;
