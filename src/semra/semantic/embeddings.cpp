@@ -121,10 +121,12 @@ SyntheticEncoder::SyntheticEncoder(int dim, std::uint64_t seed, double noise)
     : dim_(dim), seed_(seed), noise_(noise) {}
 
 std::vector<double> SyntheticEncoder::word(const std::string& w) const {
+  if (const auto it = cache_.find(w); it != cache_.end()) return it->second;
   Rng rng(seed_, "synthetic-encoder/word/" + w);
   std::vector<double> x(static_cast<std::size_t>(dim_));
   for (auto& v : x) v = rng.normal();
   normalise(x);
+  cache_.emplace(w, x);
   return x;
 }
 

@@ -44,7 +44,7 @@ class SyntheticEncoder {
   // Defaults shared by `semra semantic` and the vderl scenario's config.
   static constexpr int kDefaultDim = 64;
   static constexpr std::uint64_t kDefaultSeed = 1;
-  static constexpr double kDefaultNoise = 0.5;
+  static constexpr double kDefaultNoise = 1.4;
 
   SyntheticEncoder(int dim = kDefaultDim, std::uint64_t seed = kDefaultSeed,
                    double noise = kDefaultNoise);
@@ -57,6 +57,9 @@ class SyntheticEncoder {
   int dim_;
   std::uint64_t seed_;
   double noise_;
+  // Word vectors are pure functions of (seed, word): cached, since a pool of images repeats words.
+  // Not thread-safe: one encoder per thread.
+  mutable std::unordered_map<std::string, std::vector<double>> cache_;
 };
 
 }  // namespace semra::semantic

@@ -1,0 +1,149 @@
+#include "semra/rl/discrete_sac.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "semra/core/error.hpp"
+#include "semra/nn/softmax.hpp"
+
+namespace semra::rl {
+
+double max_entropy_policy_loss(const nn::Matrix& logits, const nn::MaskMatrix& mask,
+                               const Eigen::Ref<const nn::Matrix>& q, float delta,
+                               nn::Matrix& probs, nn::Matrix& log_probs, nn::Matrix& grad_logits,
+                               double* mean_entropy) {
+  const Eigen::Index n = logits.rows(), na = logits.cols();
+  probs.resize(n, na);
+  log_probs.resize(n, na);
+  grad_logits.resize(n, na);
+  nn::masked_softmax(logits, mask, probs);
+  nn::masked_log_softmax(logits, mask, log_probs);
+  const float inv_n = 1.0f / static_cast<float>(n);
+  double loss = 0.0, entropy = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    // g_a = delta log pi_a - Q_a;  J_i = sum_a pi_a g_a;  dJ_i/dz_j = pi_j (g_j - J_i).
+    double j_i = 0.0, h_i = 0.0;
+    for (Eigen::Index a = 0; a < na; ++a) {
+      if (!mask(i, a)) continue;
+      const double p = probs(i, a);
+      j_i += p * (static_cast<double>(delta) * log_probs(i, a) - q(i, a));
+      h_i -= p * log_probs(i, a);
+    }
+    for (Eigen::Index a = 0; a < na; ++a) {
+      if (!mask(i, a)) {
+        grad_logits(i, a) = 0.0f;
+        continue;
+      }
+      const double g = static_cast<double>(delta) * log_probs(i, a) - q(i, a);
+      grad_logits(i, a) = static_cast<float>(probs(i, a) * (g - j_i)) * inv_n;
+    }
+    loss += j_i;
+    entropy += h_i;
+  }
+  if (mean_entropy != nullptr) *mean_entropy = entropy / static_cast<double>(n);
+  return loss / static_cast<double>(n);
+}
+
+void DiscreteSacConfig::validate() const {
+  auto bad = [](const std::string& key, const std::string& expected) {
+    throw InputError("discrete_sac." + key + ": expected " + expected);
+  };
+  if (hidden.empty()) bad("hidden", "at least one hidden layer size");
+  if (!(optimizer.lr > 0.0f)) bad("lr", "a positive learning rate");
+  if (!(temperature >= 0.0f)) bad("temperature", "a non-negative value");
+  if (auto_temperature && !(temperature > 0.0f))
+    bad("temperature", "a positive initial value with auto_temperature");
+  if (!(target_entropy_scale >= 0.0f && target_entropy_scale <= 1.0f))
+    bad("target_entropy_scale", "a value in [0, 1]");
+}
+
+DiscreteSacActor::DiscreteSacActor(int obs_dim, int num_actions, const DiscreteSacConfig& config,
+                                   Rng& init_rng)
+    : num_actions_(num_actions), config_(config), delta_(config.temperature) {
+  config_.validate();
+  std::vector<int> sizes{obs_dim};
+  sizes.insert(sizes.end(), config_.hidden.begin(), config_.hidden.end());
+  sizes.push_back(num_actions);
+  policy_ = nn::Mlp(sizes, config_.activation, nn::Activation::Identity, init_rng);
+  optimizer_ = nn::Optimizer(config_.optimizer, policy_.params().size());
+  log_delta_ = nn::Vector::Constant(1, config_.auto_temperature ? std::log(delta_) : 0.0f);
+  log_delta_grad_ = nn::Vector::Zero(1);
+  temperature_optimizer_ = nn::Optimizer(nn::OptimizerConfig::adam(config_.temperature_lr), 1);
+  one_probs_.resize(1, num_actions);
+  one_mask_.resize(1, num_actions);
+}
+
+int DiscreteSacActor::sample_action(const float* obs, const std::uint8_t* mask, Rng& rng) {
+  const nn::Matrix& logits = policy_.forward_one(obs);
+  for (int a = 0; a < num_actions_; ++a) one_mask_(0, a) = mask ? mask[a] : 1;
+  nn::masked_softmax(logits, one_mask_, one_probs_);
+  // Inverse CDF over the valid actions; the last valid action absorbs rounding.
+  const double u = rng.uniform();
+  double cum = 0.0;
+  int last = -1;
+  for (int a = 0; a < num_actions_; ++a) {
+    if (!one_mask_(0, a)) continue;
+    last = a;
+    cum += one_probs_(0, a);
+    if (u < cum) return a;
+  }
+  if (last < 0) throw std::invalid_argument("DiscreteSacActor: the action mask allows no action");
+  return last;
+}
+
+int DiscreteSacActor::greedy_action(const float* obs, const std::uint8_t* mask) {
+  // argmax pi = argmax of the logits over the valid actions (softmax is monotone).
+  const nn::Matrix& logits = policy_.forward_one(obs);
+  int best = -1;
+  for (int a = 0; a < num_actions_; ++a) {
+    if (mask && !mask[a]) continue;
+    if (best < 0 || logits(0, a) > logits(0, best)) best = a;
+  }
+  if (best < 0) throw std::invalid_argument("DiscreteSacActor: the action mask allows no action");
+  return best;
+}
+
+void DiscreteSacActor::distribution(const Eigen::Ref<const nn::Matrix>& obs,
+                                    const nn::MaskMatrix& mask, nn::Matrix& probs,
+                                    nn::Matrix& log_probs) {
+  const nn::Matrix& logits = policy_.forward(obs);
+  probs.resize(logits.rows(), logits.cols());
+  log_probs.resize(logits.rows(), logits.cols());
+  nn::masked_softmax(logits, mask, probs);
+  nn::masked_log_softmax(logits, mask, log_probs);
+}
+
+double DiscreteSacActor::update(const Eigen::Ref<const nn::Matrix>& obs, const nn::MaskMatrix& mask,
+                                const Eigen::Ref<const nn::Matrix>& q) {
+  // Policy step on eq. (17) (eq. 18: phi <- phi - lambda grad J_pi).
+  const nn::Matrix& logits = policy_.forward(obs);
+  const double loss = max_entropy_policy_loss(logits, mask, q, delta_, probs_, log_probs_,
+                                              grad_logits_, &last_entropy_);
+  policy_.backward(grad_logits_);
+  if (config_.grad_clip > 0.0f) nn::clip_grad_norm(policy_.grads(), config_.grad_clip);
+  optimizer_.step(policy_.params(), policy_.grads());
+
+  if (config_.auto_temperature) {
+    // dJ/dlog(delta) = E[H(pi) - H_target]: with p, log p held constant (CleanRL's discrete SAC).
+    double grad = 0.0;
+    const Eigen::Index n = obs.rows();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      int valid = 0;
+      double h = 0.0;
+      for (Eigen::Index a = 0; a < mask.cols(); ++a)
+        if (mask(i, a)) {
+          ++valid;
+          h -= probs_(i, a) * log_probs_(i, a);
+        }
+      const double target = config_.target_entropy_scale * std::log(static_cast<double>(valid));
+      grad += h - target;
+    }
+    log_delta_grad_[0] = static_cast<float>(grad / static_cast<double>(n));
+    temperature_optimizer_.step(log_delta_, log_delta_grad_);
+    delta_ = std::exp(log_delta_[0]);
+  }
+  return loss;
+}
+
+}  // namespace semra::rl

@@ -1,0 +1,88 @@
+#pragma once
+// Discrete maximum-entropy actor (soft actor-critic for discrete actions, Christodoulou 2019;
+// Haarnoja et al. 2018), the policy half of the vderl paper's VD-ERL (eqs. 17-18).
+//
+// A policy network pi_phi(. | o) = masked softmax of its logits. Given the critic's Q(o, .), the
+// policy minimises eq. (17):
+//   J_pi(phi) = E_o[ sum_{a valid} pi(a|o) (delta log pi(a|o) - Q(o, a)) ]
+//             = E_o[ KL(pi(.|o) || exp(Q(o, .) / delta) / Z) ] delta + const,
+// i.e. pi tracks the Boltzmann distribution of Q at temperature delta: actions with high Q get high
+// probability, yet every valid action keeps some (exploration). The expectation over a is exact
+// (a sum over the discrete actions), so no reparameterisation is needed. With g_a = delta log pi_a
+// - Q_a, the gradient w.r.t. the logits z is dJ/dz_j = pi_j (g_j - sum_a pi_a g_a) (the derivative
+// of the log term's pi inside cancels): max_entropy_policy_loss below.
+//
+// Optional automatic temperature (SAC v2): minimise J(log delta) = E_o[ log delta (H(pi(.|o)) -
+// H_target(o)) ] with H_target(o) = target_entropy_scale log(#valid actions at o), so delta rises
+// when the policy is more deterministic than the target and falls otherwise.
+#include <cstdint>
+#include <vector>
+
+#include "semra/core/rng.hpp"
+#include "semra/nn/mlp.hpp"
+#include "semra/nn/optim.hpp"
+#include "semra/nn/tensor.hpp"
+
+namespace semra::rl {
+
+// Eq. (17) for a batch: logits, mask (1 = valid) and q are batch x actions. Writes pi and log pi
+// (masked entries: 0 and nn::kMaskedLogProb) and dJ/dlogits of the batch MEAN loss. Returns the
+// mean loss; *mean_entropy (if given) receives the mean policy entropy.
+double max_entropy_policy_loss(const nn::Matrix& logits, const nn::MaskMatrix& mask,
+                               const Eigen::Ref<const nn::Matrix>& q, float delta,
+                               nn::Matrix& probs, nn::Matrix& log_probs, nn::Matrix& grad_logits,
+                               double* mean_entropy = nullptr);
+
+struct DiscreteSacConfig {
+  std::vector<int> hidden = {64, 64};
+  nn::Activation activation = nn::Activation::Relu;
+  nn::OptimizerConfig optimizer = nn::OptimizerConfig::adam(3e-4f);
+  float grad_clip = 10.0f;   // 0 = off
+  float temperature = 0.1f;  // delta (initial value when auto_temperature)
+  bool auto_temperature = false;
+  float target_entropy_scale = 0.3f;
+  float temperature_lr = 3e-4f;
+
+  void validate() const;  // throws InputError naming the field
+};
+
+class DiscreteSacActor {
+ public:
+  DiscreteSacActor(int obs_dim, int num_actions, const DiscreteSacConfig& config, Rng& init_rng);
+
+  // a ~ pi(. | o) over the valid actions (training).
+  int sample_action(const float* obs, const std::uint8_t* mask, Rng& rng);
+  // argmax_a pi(a | o) over the valid actions (evaluation), ties to the lowest index.
+  int greedy_action(const float* obs, const std::uint8_t* mask);
+
+  // One policy step (eq. 18) on a batch: obs (batch x obs_dim), mask, the critic's Q(o, .) (batch x
+  // actions, treated as constants). Then, with auto_temperature, one step on log delta.
+  // Returns the loss (17).
+  double update(const Eigen::Ref<const nn::Matrix>& obs, const nn::MaskMatrix& mask,
+                const Eigen::Ref<const nn::Matrix>& q);
+
+  // pi and log pi for a batch (e.g. for a soft critic target). Uses the batch cache.
+  void distribution(const Eigen::Ref<const nn::Matrix>& obs, const nn::MaskMatrix& mask,
+                    nn::Matrix& probs, nn::Matrix& log_probs);
+
+  float temperature() const { return delta_; }
+  double last_entropy() const { return last_entropy_; }
+  nn::Mlp& policy() { return policy_; }
+  const DiscreteSacConfig& config() const { return config_; }
+
+ private:
+  int num_actions_;
+  DiscreteSacConfig config_;
+  nn::Mlp policy_;
+  nn::Optimizer optimizer_;
+  float delta_;
+  nn::Vector log_delta_, log_delta_grad_;
+  nn::Optimizer temperature_optimizer_;
+  double last_entropy_ = 0.0;
+  // Workspaces.
+  nn::Matrix probs_, log_probs_, grad_logits_;
+  nn::Matrix one_probs_;
+  nn::MaskMatrix one_mask_;
+};
+
+}  // namespace semra::rl

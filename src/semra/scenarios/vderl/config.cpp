@@ -1,0 +1,153 @@
+#include "semra/scenarios/vderl/config.hpp"
+
+#include <cmath>
+
+#include "semra/core/error.hpp"
+#include "semra/radio/units.hpp"
+
+namespace semra::vderl {
+
+void Config::describe(ConfigSchema& s) {
+  s.add("network.servers", servers, IntRange{1, 32}, "",
+        "V: servers (agents), evenly spaced on a circle of radius network.server_ring_radius_m "
+        "(one server: at the centre)");
+  s.add("network.users", users, IntRange{1, 1000}, "",
+        "U: users, uniform over the area, redrawn until inside at least one service area");
+  s.add("network.rbs", rbs, IntRange{1, 64}, "",
+        "Q: orthogonal downlink resource blocks, reused by every server");
+  s.add("network.rb_bandwidth_hz", rb_bandwidth_hz, RealRange{0.0, 1e9, true}, "Hz",
+        "W: bandwidth of one RB");
+  s.add("network.power_w", power_w, RealRange{0.0, 1e3, true}, "W", "P: transmit power per RB");
+  s.add("network.noise_density_dbm_hz", noise_density_dbm_hz, RealRange{-250.0, 0.0}, "dBm/Hz",
+        "N0: noise power spectral density");
+  s.add("network.area_radius_m", area_radius_m, RealRange{1.0, 1e5}, "m",
+        "radius of the circular network area");
+  s.add("network.server_ring_radius_m", server_ring_radius_m, RealRange{0.0, 1e5}, "m",
+        "servers sit evenly spaced on a circle of this radius");
+  s.add("network.service_radius_m", service_radius_m, RealRange{1.0, 1e5}, "m",
+        "radius of each server's service area (a disc around it; areas may overlap)");
+  s.add("network.min_distance_m", min_distance_m, RealRange{0.01, 1e3}, "m",
+        "distances below this are clamped in the path gain d^-2");
+  s.add(
+      "network.max_users_per_server", max_users_per_server, IntRange{1, 1000}, "",
+      "observation padding: user slots per server; a service area holding more users is an error");
+  s.add("semantic.xi", xi, RealRange{0.0, 1.0, true, false}, "",
+        "xi: minimum acceptable ISS, and Algorithm 1's similarity threshold");
+  s.add("semantic.epsilon", epsilon, RealRange{0.0, 1.0}, "",
+        "epsilon: semantic reliability requirement P(ISS >= xi) >= epsilon (eq. 7), reported as "
+        "met / not met");
+  s.add("semantic.bits_per_letter", bits_per_letter, IntRange{1, 64}, "bits",
+        "b: bits per letter of the sent triples");
+  s.add("semantic.scene_graphs", scene_graphs, Choices{},
+        "scene-graph file (Visual Genome layout) whose images users request; empty = synthetic "
+        "images");
+  s.add("semantic.embeddings", embeddings, Choices{},
+        "embeddings file for the ISS (needs semantic.scene_graphs); empty = synthetic encoder");
+  s.add("semantic.images", images, IntRange{1, 1000000}, "",
+        "synthetic image pool size (users draw requests from it)");
+  s.add("semantic.min_triples", min_triples, IntRange{1, 1000}, "",
+        "synthetic images: fewest triples per image");
+  s.add("semantic.max_triples", max_triples, IntRange{1, 1000}, "",
+        "synthetic images: most triples per image");
+  s.add("semantic.mu_min", mu_min, RealRange{0.0, 1.0}, "",
+        "synthetic images: detection probabilities mu ~ U(mu_min, 1)");
+  s.add("semantic.encoder_dim", encoder_dim, IntRange{1, 4096}, "",
+        "synthetic encoder: vector dimension D");
+  s.add("semantic.encoder_noise", encoder_noise, RealRange{0.0, 100.0}, "",
+        "synthetic encoder: norm of the image-vector perturbation not described by the triples");
+  s.add("reward.eta", eta, RealRange{-1e6, 1e6}, "",
+        "eta: bonus of a served user whose ISS reaches xi (eq. 11)");
+  s.add("reward.rho", rho, RealRange{-1e6, 1e6}, "",
+        "rho: reward of each server serving a user that another server also serves (eq. 12)");
+  s.add("reward.timing", timing, Choices{"per_rb", "frame_end"},
+        "per_rb: after each RB step, the change of eq. (12) evaluated on the RBs allocated so far "
+        "(sums to eq. 12 over the frame); frame_end: eq. (12) after the last step");
+  s.add("reward.latency_clip_ms", latency_clip_ms, RealRange{0.0, 1e9}, "ms",
+        "learning stability: T in the reward is clipped at this value (metrics use the true T); 0 "
+        "= no clip");
+  s.add("training.iterations", iterations, IntRange{1, 1000000}, "iterations",
+        "training iterations (what --steps sets)");
+  s.add("training.frames_per_iteration", frames_per_iteration, IntRange{1, 100000}, "frames",
+        "frames collected per iteration");
+  s.add("training.gradient_steps", gradient_steps, IntRange{0, 100000}, "",
+        "gradient steps per iteration (per agent)");
+  s.add("training.eval_frames", eval_frames, IntRange{1, 100000}, "frames",
+        "greedy evaluation frames after each iteration (the same frames every iteration)");
+  s.add("training.final_eval_frames", final_eval_frames, IntRange{1, 1000000}, "frames",
+        "greedy evaluation frames after training (the summary scalars)");
+  s.add("training.learning_starts_frames", learning_starts_frames, IntRange{0, 100000000}, "frames",
+        "no gradient step before this many frames are stored");
+  s.add("training.batch_size", batch_size, IntRange{1, 4096}, "", "minibatch size (transitions)");
+  s.add("training.replay_capacity", replay_capacity, IntRange{1, 10000000}, "transitions",
+        "replay capacity (one transition per RB step)");
+  s.add("training.hidden", hidden, RealRange{1.0, 4096.0}, "",
+        "hidden layer sizes of every network (integers)");
+  s.add("training.optimizer", optimizer, Choices{"adam", "rmsprop", "sgd"},
+        "optimiser of every network");
+  s.add("training.lr", lr, RealRange{0.0, 1.0, true}, "",
+        "learning rate of the Q networks (and the QMIX mixer)");
+  s.add("training.gamma", gamma, RealRange{0.0, 1.0}, "",
+        "discount per RB step within a frame (eq. 14: none, i.e. 1)");
+  s.add("training.target_sync_steps", target_sync_steps, IntRange{1, 100000000}, "steps",
+        "hard target-network copy every N gradient steps (when training.tau = 0)");
+  s.add("training.tau", tau, RealRange{0.0, 1.0}, "",
+        "> 0: Polyak target update per gradient step instead of hard copies");
+  s.add("training.grad_clip", grad_clip, RealRange{0.0, 1e9}, "",
+        "max gradient L2 norm per network; 0 = no clipping");
+  s.add("training.loss", loss, Choices{"mse", "huber"}, "TD loss (eq. 14: squared error)");
+  s.add("training.double_q", double_q, "double-Q targets (online argmax, target value)");
+  s.add("training.epsilon_start", epsilon_start, RealRange{0.0, 1.0}, "",
+        "vdn, idqn, qmix: initial exploration rate");
+  s.add("training.epsilon_end", epsilon_end, RealRange{0.0, 1.0}, "",
+        "vdn, idqn, qmix: final exploration rate");
+  s.add("training.epsilon_iterations", epsilon_iterations, RealRange{0.0, 1e9}, "iterations",
+        "vdn, idqn, qmix: linear decay of epsilon over this many iterations");
+  s.add("vderl.policy_lr", policy_lr, RealRange{0.0, 1.0, true}, "",
+        "learning rate of the policy networks (eq. 18)");
+  s.add("vderl.temperature", temperature, RealRange{0.0, 1e6}, "",
+        "delta: entropy temperature of eq. (17) (initial value with vderl.auto_temperature)");
+  s.add("vderl.auto_temperature", auto_temperature,
+        "tune delta to a target entropy (SAC, Haarnoja et al. 2018)");
+  s.add("vderl.target_entropy_scale", target_entropy_scale, RealRange{0.0, 1.0}, "",
+        "target entropy = scale x log(number of valid actions)");
+  s.add("vderl.temperature_lr", temperature_lr, RealRange{0.0, 1.0, true}, "",
+        "learning rate of log delta (Adam)");
+  s.add("vderl.critic_target", critic_target, Choices{"max", "soft"},
+        "max: eq. (14)'s max over the next joint action; soft: SAC's expected value under pi minus "
+        "delta log pi");
+  s.add("qmix.mixing_embed", mixing_embed, IntRange{1, 1024}, "",
+        "QMIX mixing-network hidden width");
+  s.add("qmix.hypernet_hidden", hypernet_hidden, IntRange{1, 4096}, "",
+        "QMIX hypernetwork hidden width");
+}
+
+void Config::validate() const {
+  if (min_triples > max_triples)
+    throw InputError("semantic.min_triples (" + std::to_string(min_triples) +
+                     ") must be <= semantic.max_triples (" + std::to_string(max_triples) + ")");
+  if (!embeddings.empty() && scene_graphs.empty())
+    throw InputError("semantic.embeddings needs semantic.scene_graphs (the images it describes)");
+  if (servers == 1 && users > max_users_per_server)
+    throw InputError("network.users (" + std::to_string(users) +
+                     ") exceeds network.max_users_per_server (" +
+                     std::to_string(max_users_per_server) +
+                     "): with one server every user is in its service area");
+  if (hidden.empty()) throw InputError("training.hidden: expected at least one layer size");
+  for (const double h : hidden)
+    if (h != std::floor(h))
+      throw InputError("training.hidden: layer sizes must be integers, got " + std::to_string(h));
+  if (epsilon_end > epsilon_start)
+    throw InputError("training.epsilon_end must be <= training.epsilon_start");
+}
+
+std::vector<int> Config::hidden_sizes() const {
+  std::vector<int> h;
+  for (const double x : hidden) h.push_back(static_cast<int>(x));
+  return h;
+}
+
+double Config::noise_w() const {
+  return rb_bandwidth_hz * radio::dbm_to_w(noise_density_dbm_hz);
+}
+
+}  // namespace semra::vderl

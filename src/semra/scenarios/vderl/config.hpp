@@ -1,0 +1,90 @@
+#pragma once
+// Configuration of the `vderl` scenario. Defaults are the paper's Table II values and our
+// documented choices where the paper is silent (../shared/spec/vderl.md, docs/model-vderl.md);
+// every key is described (range, unit, help) in describe().
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "semra/core/config.hpp"
+
+namespace semra::vderl {
+
+struct Config : ConfigBase {
+  // [network] Table II + our geometry (spec section 1)
+  int servers = 5;                       // V
+  int users = 50;                        // U
+  int rbs = 8;                           // Q
+  double rb_bandwidth_hz = 2e6;          // W
+  double power_w = 1.0;                  // P per RB
+  double noise_density_dbm_hz = -174.0;  // N0
+  double area_radius_m = 500.0;
+  double server_ring_radius_m = 250.0;
+  double service_radius_m = 300.0;
+  double min_distance_m = 1.0;
+  int max_users_per_server = 40;  // observation padding; |L_v| above it is an error
+
+  // [semantic] (spec sections 2-3)
+  double xi = 0.5;           // minimum acceptable ISS, also Algorithm 1's threshold
+  double epsilon = 0.9;      // reliability requirement (eq. 7)
+  int bits_per_letter = 8;   // b
+  std::string scene_graphs;  // VG-layout file; empty = synthetic images
+  std::string embeddings;    // embeddings file; empty = synthetic encoder
+  int images = 256;          // synthetic image pool size
+  int min_triples = 5;
+  int max_triples = 30;
+  double mu_min = 0.2;
+  int encoder_dim = 64;
+  double encoder_noise = 1.4;  // about 92% of synthetic images reach xi = 0.5
+
+  // [reward] (eqs. 11-12)
+  double eta = 3.0;
+  double rho = -3.0;
+  std::string timing = "per_rb";  // "per_rb": eq. (12) telescoped over the Q steps; "frame_end"
+  double latency_clip_ms = 20.0;  // reward only: T is clipped at this value; 0 = no clip
+
+  // [training] shared by the learners
+  int iterations = 100;
+  int frames_per_iteration = 8;
+  int gradient_steps = 8;  // per iteration
+  int eval_frames = 16;  // greedy evaluation frames per iteration (the same frames every iteration)
+  int final_eval_frames = 200;
+  int learning_starts_frames = 16;
+  int batch_size = 64;
+  int replay_capacity = 4000;  // transitions (one per RB step)
+  std::vector<double> hidden = {64, 64};
+  std::string optimizer = "adam";
+  double lr = 1e-3;
+  double gamma = 1.0;  // discount per RB step within a frame (eq. 14 has none)
+  int target_sync_steps = 50;
+  double tau = 0.0;
+  double grad_clip = 10.0;
+  std::string loss = "mse";
+  bool double_q = false;
+  double epsilon_start = 1.0;
+  double epsilon_end = 0.05;
+  double epsilon_iterations = 40.0;  // linear decay over this many iterations
+
+  // [vderl] discrete max-entropy actor-critic (eq. 17)
+  double policy_lr = 3e-4;
+  double temperature = 0.1;  // delta
+  bool auto_temperature = false;
+  double target_entropy_scale = 0.3;  // target entropy = scale * log(#valid actions)
+  double temperature_lr = 3e-4;
+  std::string critic_target = "max";  // "max" (eq. 14), "soft" (SAC soft value)
+
+  // [qmix]
+  int mixing_embed = 32;
+  int hypernet_hidden = 64;
+
+  void describe(ConfigSchema& s) override;
+  void validate() const override;
+  std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<Config>(*this); }
+
+  std::vector<int> hidden_sizes() const;
+  // Network noise power W N0 in watts.
+  double noise_w() const;
+};
+
+}  // namespace semra::vderl

@@ -1,0 +1,86 @@
+#include "semra/scenarios/vderl/entry.hpp"
+
+#include "semra/scenarios/vderl/config.hpp"
+#include "semra/scenarios/vderl/schemes.hpp"
+
+namespace semra {
+
+ScenarioEntry vderl_scenario_entry() {
+  ScenarioEntry e;
+  e.name = "vderl";
+  e.description =
+      "multi-server image semantic communication over OFDMA; VD-ERL vs VDN, IDQN, QMIX, random";
+  e.step_unit = "iterations";
+  e.schemes = vderl::scheme_names();
+  e.default_schemes = {"vderl", "vdn", "idqn", "random"};
+  e.primary_metric = "avg_latency_ms";
+  e.primary_higher_is_better = false;
+  e.proposed_scheme = "vderl";
+  e.make_config = [] { return std::make_unique<vderl::Config>(); };
+  e.steps_key = "training.iterations";
+  e.run = [](const ConfigBase& cfg, const std::string& scheme, std::uint64_t seed,
+             RunContext& ctx) {
+    return vderl::run_experiment(dynamic_cast<const vderl::Config&>(cfg), scheme, seed, ctx);
+  };
+  return e;
+}
+
+std::vector<FigureEntry> vderl_figure_entries() {
+  const std::vector<std::string> all4 = {"vderl", "vdn", "idqn", "random"};
+  // --quick: a smoke run of every figure in seconds (not a result).
+  const std::vector<std::string> quick = {
+      "training.iterations=6",        "training.frames_per_iteration=4",
+      "training.gradient_steps=4",    "training.eval_frames=4",
+      "training.final_eval_frames=8", "training.learning_starts_frames=4"};
+  std::vector<FigureEntry> f;
+
+  FigureEntry conv;
+  conv.name = "vderl-convergence";
+  conv.scenario = "vderl";
+  conv.description = "paper Fig. 6: total reward vs training iteration";
+  conv.schemes = {"vderl", "vdn", "idqn"};
+  conv.sets = {"training.iterations=100"};
+  conv.quick_sets = quick;
+  conv.y_metric = "total_reward";
+  conv.x_label = "training iteration";
+  conv.y_label = "total reward (eq. 12)";
+  conv.smooth = 5;
+  f.push_back(conv);
+
+  auto sweep = [&](const std::string& name, const std::string& desc, const std::string& key,
+                   const std::string& x_name, std::vector<double> xs, const std::string& metric,
+                   const std::string& x_label, const std::string& y_label) {
+    FigureEntry s;
+    s.name = name;
+    s.scenario = "vderl";
+    s.description = desc;
+    s.schemes = all4;
+    s.quick_sets = quick;
+    s.x_key = key;
+    s.x_name = x_name;
+    s.x_values = std::move(xs);
+    s.y_metric = metric;
+    s.x_label = x_label;
+    s.y_label = y_label;
+    f.push_back(s);
+  };
+  const std::vector<double> users = {10, 20, 30, 40, 50};
+  const std::vector<double> servers = {2, 3, 4, 5, 6};
+  sweep("vderl-multirb-vs-users",
+        "paper Fig. 7a/b: multi-RB allocation probability vs users (V = 5)", "network.users",
+        "users", users, "multi_rb_probability", "number of users",
+        "multi-RB allocation probability");
+  sweep("vderl-multirb-vs-servers",
+        "paper Fig. 7c/d: multi-RB allocation probability vs servers (U = 50)", "network.servers",
+        "servers", servers, "multi_rb_probability", "number of servers",
+        "multi-RB allocation probability");
+  sweep("vderl-latency-vs-users", "paper Fig. 8a/b: average latency vs users (V = 5)",
+        "network.users", "users", users, "avg_latency_ms", "number of users",
+        "average latency (ms)");
+  sweep("vderl-latency-vs-servers", "paper Fig. 8c/d: average latency vs servers (U = 50)",
+        "network.servers", "servers", servers, "avg_latency_ms", "number of servers",
+        "average latency (ms)");
+  return f;
+}
+
+}  // namespace semra

@@ -1,0 +1,444 @@
+#include "semra/scenarios/vderl/schemes.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include "semra/core/error.hpp"
+#include "semra/rl/dqn.hpp"
+#include "semra/rl/joint_replay.hpp"
+#include "semra/rl/qmix.hpp"
+#include "semra/rl/vd_erl.hpp"
+#include "semra/rl/vdn.hpp"
+
+namespace semra::vderl {
+
+const std::vector<std::string>& scheme_names() {
+  static const std::vector<std::string> names = {"vderl", "vdn", "idqn", "qmix", "random"};
+  return names;
+}
+
+const std::vector<std::string>& metric_columns() {
+  static const std::vector<std::string> cols = {
+      "total_reward", "avg_latency_ms", "multi_rb_probability", "reliability", "served_share"};
+  return cols;
+}
+
+int convergence_iteration(const std::vector<double>& total_reward, int window, double tolerance) {
+  if (total_reward.empty()) return 0;
+  const std::size_t n = total_reward.size();
+  std::vector<double> ma(n);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sum += total_reward[i];
+    if (i >= static_cast<std::size_t>(window))
+      sum -= total_reward[i - static_cast<std::size_t>(window)];
+    ma[i] =
+        sum / static_cast<double>(std::min<std::size_t>(i + 1, static_cast<std::size_t>(window)));
+  }
+  const double final_value = ma.back();
+  const double band = tolerance * std::max(std::abs(final_value), 1e-12);
+  std::size_t first = n - 1;
+  for (std::size_t i = n; i-- > 0;) {
+    if (std::abs(ma[i] - final_value) > band) break;
+    first = i;
+  }
+  return static_cast<int>(first + 1);
+}
+
+namespace {
+
+nn::OptimizerConfig optimizer_config(const std::string& kind, double lr) {
+  switch (nn::parse_optimizer(kind)) {
+    case nn::OptimizerKind::Adam:
+      return nn::OptimizerConfig::adam(static_cast<float>(lr));
+    case nn::OptimizerKind::RmsProp:
+      return nn::OptimizerConfig::rmsprop(static_cast<float>(lr));
+    case nn::OptimizerKind::Sgd:
+      return nn::OptimizerConfig::sgd(static_cast<float>(lr));
+  }
+  return nn::OptimizerConfig::adam(static_cast<float>(lr));
+}
+
+rl::EpsilonConfig epsilon_config(const Config& cfg) {
+  // Linear decay over training.epsilon_iterations iterations, stepped once per gradient step.
+  rl::EpsilonConfig e;
+  e.kind = rl::EpsilonKind::Linear;
+  e.start = cfg.epsilon_start;
+  e.end = cfg.epsilon_end;
+  e.duration = std::max(1.0, cfg.epsilon_iterations * std::max(1, cfg.gradient_steps));
+  return e;
+}
+
+rl::VdnConfig vdn_config(const Config& cfg) {
+  rl::VdnConfig c;
+  c.hidden = cfg.hidden_sizes();
+  c.gamma = static_cast<float>(cfg.gamma);
+  c.batch_size = cfg.batch_size;
+  c.target_sync_every = cfg.target_sync_steps;
+  c.tau = static_cast<float>(cfg.tau);
+  c.double_q = cfg.double_q;
+  c.loss = nn::parse_loss(cfg.loss);
+  c.optimizer = optimizer_config(cfg.optimizer, cfg.lr);
+  c.grad_clip = static_cast<float>(cfg.grad_clip);
+  c.epsilon = epsilon_config(cfg);
+  return c;
+}
+
+std::filesystem::path model_path(const std::string& dir, const std::string& name, int v) {
+  return std::filesystem::path(dir) / (name + std::to_string(v) + ".semrann");
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+class RandomAgents final : public Agents {
+ public:
+  RandomAgents(int servers, int actions) : servers_(servers), actions_(actions) {}
+  void act(const float*, const std::uint8_t* masks, int* actions, Rng& rng, bool) override {
+    for (int v = 0; v < servers_; ++v)
+      actions[v] =
+          rl::random_valid_action(masks + static_cast<std::ptrdiff_t>(v) * actions_, actions_, rng);
+  }
+
+ private:
+  int servers_, actions_;
+};
+
+// Shared by the joint learners: the joint replay and its sampling.
+class JointAgents : public Agents {
+ public:
+  JointAgents(const Config& cfg, const Env& env, int state_dim)
+      : servers_(env.agents()),
+        obs_dim_(env.obs_dim()),
+        actions_(env.num_actions()),
+        batch_size_(cfg.batch_size),
+        replay_(cfg.replay_capacity, env.agents(), env.obs_dim(), env.num_actions(), state_dim) {}
+  bool learns() const override { return true; }
+  void observe(const float* obs, const std::uint8_t* masks, const int* actions,
+               const float* rewards, float team_reward, const float* next_obs,
+               const std::uint8_t* next_masks, bool done, const float* state,
+               const float* next_state) override {
+    replay_.add(obs, masks, actions, rewards, team_reward, next_obs, next_masks, done, state,
+                next_state);
+  }
+  void learn(int gradient_steps, Rng& rng) override {
+    for (int g = 0; g < gradient_steps; ++g) {
+      replay_.sample(batch_size_, rng, batch_);
+      learn_batch(batch_);
+    }
+  }
+  virtual void learn_batch(const rl::JointBatch& batch) = 0;
+
+ protected:
+  int servers_, obs_dim_, actions_, batch_size_;
+  rl::JointReplayBuffer replay_;
+  rl::JointBatch batch_;
+};
+
+class VdnAgents final : public JointAgents {
+ public:
+  VdnAgents(const Config& cfg, const Env& env, Rng& init)
+      : JointAgents(cfg, env, 0),
+        learner_(env.agents(), env.obs_dim(), env.num_actions(), vdn_config(cfg), init) {}
+  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
+           bool explore) override {
+    for (int v = 0; v < servers_; ++v)
+      actions[v] = learner_.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
+                                masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+  }
+  void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
+  void save(const std::string& dir) const override {
+    for (int v = 0; v < servers_; ++v)
+      const_cast<rl::VdnLearner&>(learner_).online(v).save(model_path(dir, "q", v).string());
+  }
+
+ private:
+  rl::VdnLearner learner_;
+};
+
+class VdErlAgents final : public JointAgents {
+ public:
+  VdErlAgents(const Config& cfg, const Env& env, Rng& init)
+      : JointAgents(cfg, env, 0),
+        learner_(env.agents(), env.obs_dim(), env.num_actions(), config(cfg), init) {}
+  static rl::VdErlConfig config(const Config& cfg) {
+    rl::VdErlConfig c;
+    c.critic = vdn_config(cfg);
+    c.actor.hidden = cfg.hidden_sizes();
+    c.actor.optimizer = optimizer_config(cfg.optimizer, cfg.policy_lr);
+    c.actor.grad_clip = static_cast<float>(cfg.grad_clip);
+    c.actor.temperature = static_cast<float>(cfg.temperature);
+    c.actor.auto_temperature = cfg.auto_temperature;
+    c.actor.target_entropy_scale = static_cast<float>(cfg.target_entropy_scale);
+    c.actor.temperature_lr = static_cast<float>(cfg.temperature_lr);
+    c.critic_target = cfg.critic_target == "soft" ? rl::CriticTarget::Soft : rl::CriticTarget::Max;
+    return c;
+  }
+  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
+           bool explore) override {
+    for (int v = 0; v < servers_; ++v)
+      actions[v] = learner_.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
+                                masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+  }
+  void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
+  void save(const std::string& dir) const override {
+    auto& l = const_cast<rl::VdErlLearner&>(learner_);
+    for (int v = 0; v < servers_; ++v) {
+      l.critic().online(v).save(model_path(dir, "q", v).string());
+      l.actor(v).policy().save(model_path(dir, "pi", v).string());
+    }
+  }
+
+ private:
+  rl::VdErlLearner learner_;
+};
+
+class QmixAgents final : public JointAgents {
+ public:
+  QmixAgents(const Config& cfg, const Env& env, Rng& init)
+      : JointAgents(cfg, env, env.state_dim()),
+        learner_(env.agents(), env.obs_dim(), env.num_actions(), env.state_dim(), config(cfg),
+                 init) {}
+  static rl::QmixConfig config(const Config& cfg) {
+    rl::QmixConfig c;
+    c.agent = vdn_config(cfg);
+    c.embed = cfg.mixing_embed;
+    c.hyper_hidden = cfg.hypernet_hidden;
+    return c;
+  }
+  bool needs_state() const override { return true; }
+  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
+           bool explore) override {
+    for (int v = 0; v < servers_; ++v)
+      actions[v] = learner_.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
+                                masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+  }
+  void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
+  void save(const std::string& dir) const override {
+    auto& l = const_cast<rl::QmixLearner&>(learner_);
+    for (int v = 0; v < servers_; ++v) l.online(v).save(model_path(dir, "q", v).string());
+    int m = 0;
+    for (nn::Mlp* net : l.mixer().networks()) net->save(model_path(dir, "mixer", m++).string());
+  }
+
+ private:
+  rl::QmixLearner learner_;
+};
+
+// Independent DQN (the DqnAgent of rl/dqn.hpp) per server, each on its own reward r_v.
+class IdqnAgents final : public Agents {
+ public:
+  IdqnAgents(const Config& cfg, const Env& env, Rng& init)
+      : servers_(env.agents()), obs_dim_(env.obs_dim()), actions_(env.num_actions()) {
+    const rl::VdnConfig v = vdn_config(cfg);
+    rl::DqnConfig c;
+    c.hidden = v.hidden;
+    c.gamma = v.gamma;
+    c.replay_capacity = cfg.replay_capacity;
+    c.batch_size = cfg.batch_size;
+    c.learn_start =
+        0;  // gated by training.learning_starts_frames in the loop, as the joint learners
+    c.target_sync_every = v.target_sync_every;
+    c.tau = v.tau;
+    c.double_dqn = v.double_q;
+    c.loss = v.loss;
+    c.optimizer = v.optimizer;
+    c.grad_clip = v.grad_clip;
+    c.epsilon = v.epsilon;
+    for (int s = 0; s < servers_; ++s) {
+      Rng rng = init.child("agent", static_cast<std::uint64_t>(s));
+      agents_.emplace_back(obs_dim_, actions_, c, rng);
+    }
+  }
+  bool learns() const override { return true; }
+  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
+           bool explore) override {
+    for (int v = 0; v < servers_; ++v)
+      actions[v] = agents_[static_cast<std::size_t>(v)].act(
+          obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
+          masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+  }
+  void observe(const float* obs, const std::uint8_t*, const int* actions, const float* rewards,
+               float, const float* next_obs, const std::uint8_t* next_masks, bool done,
+               const float*, const float*) override {
+    for (int v = 0; v < servers_; ++v)
+      agents_[static_cast<std::size_t>(v)].remember(
+          obs + static_cast<std::ptrdiff_t>(v) * obs_dim_, actions[v], rewards[v],
+          next_obs + static_cast<std::ptrdiff_t>(v) * obs_dim_, done,
+          next_masks + static_cast<std::ptrdiff_t>(v) * actions_);
+  }
+  void learn(int gradient_steps, Rng& rng) override {
+    for (int g = 0; g < gradient_steps; ++g)
+      for (auto& a : agents_) a.learn(rng);
+  }
+  void save(const std::string& dir) const override {
+    for (int v = 0; v < servers_; ++v)
+      agents_[static_cast<std::size_t>(v)].online().save(model_path(dir, "q", v).string());
+  }
+
+ private:
+  int servers_, obs_dim_, actions_;
+  std::vector<rl::DqnAgent> agents_;
+};
+
+// Joint observation buffers of one environment.
+struct JointView {
+  std::vector<float> obs, state;
+  std::vector<std::uint8_t> masks;
+  JointView(const Env& env, bool with_state)
+      : obs(static_cast<std::size_t>(env.agents()) * env.obs_dim()),
+        state(with_state ? static_cast<std::size_t>(env.state_dim()) : 0),
+        masks(static_cast<std::size_t>(env.agents()) * env.num_actions()) {}
+  void gather(const Env& env) {
+    for (int v = 0; v < env.agents(); ++v) {
+      env.observe(v, obs.data() + static_cast<std::ptrdiff_t>(v) * env.obs_dim());
+      env.action_mask(v, masks.data() + static_cast<std::ptrdiff_t>(v) * env.num_actions());
+    }
+    if (!state.empty()) env.state(state.data());
+  }
+};
+
+struct EvalAccumulator {
+  double reward = 0.0, latency = 0.0;
+  long served = 0, multi = 0, ok = 0, user_frames = 0;
+  int frames = 0;
+  void add(const FrameMetrics& m) {
+    reward += m.total_reward;
+    latency += m.latency_sum_ms;
+    served += m.served;
+    multi += m.multi;
+    ok += m.iss_ok_served;
+    user_frames += m.users;
+    ++frames;
+  }
+  EvalMetrics result() const {
+    EvalMetrics e;
+    e.total_reward = frames ? reward / frames : 0.0;
+    e.avg_latency_ms = served ? latency / static_cast<double>(served) : 0.0;
+    e.multi_rb_probability =
+        served ? static_cast<double>(multi) / static_cast<double>(served) : 0.0;
+    e.reliability = served ? static_cast<double>(ok) / static_cast<double>(served) : 0.0;
+    e.served_share =
+        user_frames ? static_cast<double>(served) / static_cast<double>(user_frames) : 0.0;
+    return e;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Agents> make_agents(const std::string& scheme, const Config& cfg, const Env& env,
+                                    std::uint64_t seed) {
+  Rng init(seed, "network-init");
+  if (scheme == "random") return std::make_unique<RandomAgents>(env.agents(), env.num_actions());
+  if (scheme == "vdn") return std::make_unique<VdnAgents>(cfg, env, init);
+  if (scheme == "vderl") return std::make_unique<VdErlAgents>(cfg, env, init);
+  if (scheme == "qmix") return std::make_unique<QmixAgents>(cfg, env, init);
+  if (scheme == "idqn") return std::make_unique<IdqnAgents>(cfg, env, init);
+  std::string valid;
+  for (const auto& s : scheme_names()) valid += (valid.empty() ? "" : ", ") + s;
+  throw InputError("unknown vderl scheme '" + scheme + "' (valid: " + valid + ")");
+}
+
+EvalMetrics evaluate(Env& env, Agents& agents, int frames, Rng& frame_rng, Rng& action_rng,
+                     std::vector<float>* latencies) {
+  JointView view(env, false);
+  std::vector<int> actions(static_cast<std::size_t>(env.agents()));
+  EvalAccumulator acc;
+  for (int f = 0; f < frames; ++f) {
+    env.reset(frame_rng);
+    while (!env.done()) {
+      view.gather(env);
+      agents.act(view.obs.data(), view.masks.data(), actions.data(), action_rng, false);
+      env.step(actions.data());
+    }
+    acc.add(env.metrics());
+    if (latencies != nullptr)
+      for (int k = 0; k < env.users(); ++k)
+        if (env.user_latency_ms(k) >= 0.0)
+          latencies->push_back(static_cast<float>(env.user_latency_ms(k)));
+  }
+  return acc.result();
+}
+
+ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, std::uint64_t seed,
+                                RunContext& ctx) {
+  cfg.validate();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto world = make_world(cfg, seed);
+  Env train_env(cfg, world), eval_env(cfg, world);
+  auto agents = make_agents(scheme, cfg, train_env, seed);
+
+  // Streams: every random component draws from its own (seed, name) stream.
+  Rng train_frames(seed, "train-frames"), explore(seed, "exploration"),
+      replay(seed, "replay-sampling");
+  Rng eval_actions(seed, "eval-actions");
+  const Rng eval_frames_start(seed, "eval-frames");  // the same evaluation frames every iteration
+
+  ExperimentResult result;
+  result.scheme = scheme;
+  result.seed = seed;
+  result.columns = metric_columns();
+
+  const bool with_state = agents->needs_state();
+  JointView now(train_env, with_state), next(train_env, with_state);
+  std::vector<int> actions(static_cast<std::size_t>(train_env.agents()));
+  std::vector<double> reward_curve;
+  std::int64_t frames_stored = 0;
+
+  for (int it = 1; it <= cfg.iterations; ++it) {
+    if (ctx.stop_requested()) throw Interrupted();
+    if (agents->learns()) {
+      for (int f = 0; f < cfg.frames_per_iteration; ++f) {
+        train_env.reset(train_frames);
+        now.gather(train_env);
+        while (!train_env.done()) {
+          agents->act(now.obs.data(), now.masks.data(), actions.data(), explore, true);
+          train_env.step(actions.data());
+          next.gather(train_env);
+          agents->observe(now.obs.data(), now.masks.data(), actions.data(), train_env.rewards(),
+                          train_env.team_reward(), next.obs.data(), next.masks.data(),
+                          train_env.done(), with_state ? now.state.data() : nullptr,
+                          with_state ? next.state.data() : nullptr);
+          std::swap(now, next);
+        }
+        ++frames_stored;
+      }
+      if (frames_stored >= cfg.learning_starts_frames) agents->learn(cfg.gradient_steps, replay);
+    }
+    Rng eval_frames = eval_frames_start;
+    const EvalMetrics m = evaluate(eval_env, *agents, cfg.eval_frames, eval_frames, eval_actions);
+    result.add_row(it, {m.total_reward, m.avg_latency_ms, m.multi_rb_probability, m.reliability,
+                        m.served_share});
+    reward_curve.push_back(m.total_reward);
+    ctx.add_steps(1);
+    ctx.report_metric(m.avg_latency_ms);
+  }
+
+  // Final evaluation on fresh frames: the summary scalars.
+  Rng final_frames(seed, "final-eval-frames");
+  std::vector<float> latencies;
+  const EvalMetrics fin =
+      evaluate(eval_env, *agents, cfg.final_eval_frames, final_frames, eval_actions, &latencies);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.scalars["final_reward"] = fin.total_reward;
+  result.scalars["avg_latency_ms"] = fin.avg_latency_ms;
+  result.scalars["multi_rb_probability"] = fin.multi_rb_probability;
+  result.scalars["reliability"] = fin.reliability;
+  result.scalars["served_share"] = fin.served_share;
+  result.scalars["reliability_met"] = fin.reliability >= cfg.epsilon ? 1.0 : 0.0;
+  result.scalars["convergence_iteration"] = convergence_iteration(reward_curve);
+  result.scalars["steps_per_second"] = wall_s > 0.0 ? cfg.iterations / wall_s : 0.0;
+  result.samples["latency_ms"] = std::move(latencies);
+
+  const std::string dir = ctx.models_root.empty() ? std::string() : ctx.model_dir_for(scheme, seed);
+  if (!dir.empty()) {
+    std::filesystem::create_directories(dir);
+    agents->save(dir);
+  }
+  return result;
+}
+
+}  // namespace semra::vderl

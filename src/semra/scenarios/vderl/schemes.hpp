@@ -1,0 +1,78 @@
+#pragma once
+// The vderl schemes and the training / evaluation loop (spec vderl.md section 5).
+//   vderl   per server a Q network and a policy network; Q_tot = sum_v Q_v (eq. 13) trained by eq.
+//   (14)
+//           on the total reward, policies by eq. (17); sample pi when training, argmax when
+//           evaluating
+//   vdn     the same Q_tot and TD loss, epsilon-greedy, no policy network
+//   qmix    monotonic mixing network with hypernetworks on the global state (beyond the paper)
+//   idqn    independent DQN per server on its own reward r_v
+//   random  uniformly random valid actions
+// Training proceeds in iterations (Fig. 6's x axis): collect training.frames_per_iteration frames,
+// make training.gradient_steps gradient steps, then evaluate the greedy policies on
+// training.eval_frames frames (the same frames at every iteration, so the curve shows the policy,
+// not the channel draws). After training, training.final_eval_frames fresh frames give the summary
+// scalars.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "semra/core/experiment.hpp"
+#include "semra/scenarios/vderl/config.hpp"
+#include "semra/scenarios/vderl/env.hpp"
+
+namespace semra::vderl {
+
+const std::vector<std::string>& scheme_names();  // vderl, vdn, idqn, qmix, random
+
+// Per-iteration columns (metrics.csv) and their meaning: docs/model-vderl.md.
+const std::vector<std::string>& metric_columns();
+
+// Aggregate of evaluation frames.
+struct EvalMetrics {
+  double total_reward = 0.0;          // mean over frames of eq. (12)
+  double avg_latency_ms = 0.0;        // mean T over served users (eq. 5, best RB)
+  double multi_rb_probability = 0.0;  // users given RBs by > 1 server / users given RBs
+  double reliability = 0.0;           // served users with ISS >= xi / served users (eq. 7)
+  double served_share = 0.0;          // served users / users
+};
+
+// First iteration (1-based) after which the moving average (trailing window) of `total_reward`
+// stays within `tolerance` (relative) of its final value. 1 for a flat curve, series.size() when it
+// never settles before the end.
+int convergence_iteration(const std::vector<double>& total_reward, int window = 5,
+                          double tolerance = 0.05);
+
+// One experiment. Throws InputError for bad input, Interrupted when ctx asks to stop.
+ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, std::uint64_t seed,
+                                RunContext& ctx);
+
+// Decision makers behind the schemes, for tests and benches. act() fills one action per server from
+// the joint observation (servers x obs_dim) and masks (servers x num_actions).
+class Agents {
+ public:
+  virtual ~Agents() = default;
+  virtual void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
+                   bool explore) = 0;
+  virtual bool learns() const { return false; }
+  virtual bool needs_state() const { return false; }
+  // One environment step's joint transition (obs, masks: agent-major; state may be null).
+  virtual void observe(const float* /*obs*/, const std::uint8_t* /*masks*/, const int* /*actions*/,
+                       const float* /*rewards*/, float /*team_reward*/, const float* /*next_obs*/,
+                       const std::uint8_t* /*next_masks*/, bool /*done*/, const float* /*state*/,
+                       const float* /*next_state*/) {}
+  virtual void learn(int /*gradient_steps*/, Rng& /*rng*/) {}
+  virtual void save(const std::string& /*dir*/) const {}
+};
+
+std::unique_ptr<Agents> make_agents(const std::string& scheme, const Config& cfg, const Env& env,
+                                    std::uint64_t seed);
+
+// Runs `frames` frames on `env` with the agents acting greedily (explore = false; random draws
+// from `action_rng`), frames drawn from `frame_rng`. `latencies` (if given) receives every served
+// user's T in ms.
+EvalMetrics evaluate(Env& env, Agents& agents, int frames, Rng& frame_rng, Rng& action_rng,
+                     std::vector<float>* latencies = nullptr);
+
+}  // namespace semra::vderl
