@@ -10,8 +10,11 @@
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/thread_pool.hpp"
+#include "semra/experiments/fixtures.hpp"
+#include "semra/experiments/mpi.hpp"
 #include "semra/experiments/registry.hpp"
 #include "semra/experiments/runner.hpp"
+#include "semra/experiments/sweep_file.hpp"
 #include "semra/version.hpp"
 #if __has_include("semra/semantic/report.hpp")
 #include "semra/semantic/report.hpp"
@@ -21,9 +24,39 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+int g_argc = 0;
+char** g_argv = nullptr;
 
-extern "C" void on_signal(int) {
+// The first SIGINT/SIGTERM asks running experiments to stop at their next step boundary (they
+// checkpoint, finished ones are already stored); a second one kills at once.
+extern "C" void on_signal(int sig) {
   g_stop.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
+// The command line that continues this one: the same arguments plus --resume (and --out DIR
+// when the directory was chosen by default), quoted for a POSIX shell.
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_-.,/=:+@%") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string resume_command(int argc, char** argv, const std::filesystem::path& out, bool had_out) {
+  std::string cmd;
+  if (semra::mpi::size() > 1) cmd = "mpirun -np " + std::to_string(semra::mpi::size()) + " ";
+  bool has_resume = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    has_resume = has_resume || a == "--resume";
+    cmd += (i ? " " : "") + shell_quote(a);
+  }
+  if (!had_out) cmd += " --out " + shell_quote(out.string());
+  if (!has_resume) cmd += " --resume";
+  return cmd;
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
@@ -42,7 +75,7 @@ std::vector<std::string> split_commas(const std::string& s) {
 }
 
 const semra::ScenarioEntry& scenario_or_throw(const std::string& name) {
-  if (const auto* s = semra::find_scenario(name)) return *s;
+  if (const auto* s = semra::find_scenario_or_fixture(name)) return *s;
   std::vector<std::string> names;
   for (const auto& s : semra::scenarios()) names.push_back(s.name);
   throw semra::InputError("unknown scenario '" + name + "' (valid: " + join(names) + ")");
@@ -57,7 +90,19 @@ struct CommonOptions {
   std::string out;
   bool quiet = false;
   bool save_models = false;
+  bool resume = false;
+  std::int64_t checkpoint_every = 0;
 };
+
+void add_scale_options(CLI::App* cmd, CommonOptions& o) {
+  cmd->add_flag("--resume", o.resume,
+                "continue the run stored in --out DIR: finished experiments are kept (after "
+                "checking their config and version), the others run or continue from their "
+                "checkpoint");
+  cmd->add_option("--checkpoint-every", o.checkpoint_every,
+                  "steps between mid-experiment checkpoints (scenarios that support them); 0: "
+                  "only when interrupted");
+}
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--config", o.config_file, "TOML file overriding the scenario defaults");
@@ -70,6 +115,13 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--out", o.out, "output directory (default results/<name>-<timestamp>)");
   cmd->add_flag("--quiet", o.quiet, "no progress output");
   cmd->add_flag("--save-models", o.save_models, "write trained networks under OUT/models/");
+  add_scale_options(cmd, o);
+}
+
+// Default: every core, shared among the ranks on this machine under mpirun.
+int threads_for(const CommonOptions& o) {
+  if (o.threads > 0) return o.threads;
+  return std::max(1, semra::default_threads() / std::max(1, semra::mpi::local_size()));
 }
 
 void apply_overrides(semra::ConfigBase& cfg, const CommonOptions& o) {
@@ -83,32 +135,63 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
     throw semra::InputError("--seeds " + std::to_string(o.seeds) + ": expected >= 1");
   if (o.threads < 0)
     throw semra::InputError("--threads " + std::to_string(o.threads) + ": expected >= 1");
-  plan.threads = o.threads > 0 ? o.threads : semra::default_threads();
+  if (o.checkpoint_every < 0)
+    throw semra::InputError("--checkpoint-every " + std::to_string(o.checkpoint_every) +
+                            ": expected >= 0");
+  plan.threads = threads_for(o);
   plan.out_dir = o.out.empty() ? semra::default_out_dir(name) : std::filesystem::path(o.out);
-  plan.quiet = o.quiet;
+  plan.quiet = o.quiet || !semra::mpi::is_root();
   plan.save_models = o.save_models;
+  plan.resume = o.resume;
+  plan.checkpoint_every = o.checkpoint_every;
   plan.stop_flag = &g_stop;
   plan.config->validate();
-  const auto outcome = semra::execute(plan);
-  std::cout << outcome.summary_table;
-  std::cout << "wrote " << plan.out_dir.string() << " in " << outcome.wall_seconds << " s\n";
+  try {
+    const auto outcome = semra::execute(plan);
+    if (!outcome.root) return 0;
+    std::cout << outcome.summary_table;
+    if (outcome.reused > 0)
+      std::cout << "reused " << outcome.reused << " stored experiment(s), ran " << outcome.computed
+                << "\n";
+    std::cout << "wrote " << plan.out_dir.string() << " in " << outcome.wall_seconds << " s\n";
+  } catch (const semra::RunInterrupted& e) {
+    if (semra::mpi::is_root()) {
+      std::fprintf(stderr, "semra: interrupted: %zu of %zu experiments finished and stored in %s",
+                   e.finished, e.total, e.out_dir.string().c_str());
+      if (e.checkpoints > 0) std::fprintf(stderr, " (%zu checkpointed mid-way)", e.checkpoints);
+      std::fprintf(stderr, "; resume with:\n  %s\n",
+                   resume_command(g_argc, g_argv, plan.out_dir, !o.out.empty()).c_str());
+    }
+    return 130;
+  }
   return 0;
 }
 
 int cmd_list() {
+  std::vector<const semra::ScenarioEntry*> scs;
+  for (const auto& s : semra::scenarios()) scs.push_back(&s);
+  std::vector<const semra::FigureEntry*> figs;
+  for (const auto& f : semra::figures()) figs.push_back(&f);
+  if (semra::test_fixtures_enabled()) {
+    scs.push_back(&semra::toy_scenario_entry());
+    figs.push_back(&semra::toy_figure_entry());
+  }
   std::cout << "scenarios:\n";
-  for (const auto& s : semra::scenarios())
-    std::cout << "  " << s.name << "  " << s.description << " (schemes: " << join(s.schemes)
+  for (const auto* s : scs)
+    std::cout << "  " << s->name << "  " << s->description << " (schemes: " << join(s->schemes)
               << ")\n";
   std::cout << "figures:\n";
-  for (const auto& f : semra::figures())
-    std::cout << "  " << f.name << "  " << f.description << "\n";
+  for (const auto* f : figs) std::cout << "  " << f->name << "  " << f->description << "\n";
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // MPI first (it may rewrite argv); a no-op unless started by mpirun.
+  semra::mpi::Session mpi_session(argc, argv);
+  g_argc = argc;
+  g_argv = argv;
   CLI::App app{"semra " + std::string(semra::kVersion) +
                ": semantic-aware resource allocation, simulated and learned"};
   app.require_subcommand(0, 1);
@@ -132,6 +215,19 @@ int main(int argc, char** argv) {
   fig->add_option("FIGURE", fig_name, "figure name (see `semra list`)")->required();
   fig->add_flag("--quick", fig_quick, "a short version for a first look (minutes, not hours)");
   add_common(fig, fig_o);
+
+  CommonOptions sw_o;
+  std::string sw_file;
+  bool sw_quick = false;
+  auto* sw = app.add_subcommand(
+      "sweep", "run a grid of configurations (a sweep file: scenario, schemes, seeds, [grid])");
+  sw->add_option("FILE", sw_file, "sweep file (TOML; see configs/sweeps/ and docs/scaling.md)")
+      ->required();
+  sw->add_flag("--quick", sw_quick, "apply the file's [quick] overrides and quick_seeds");
+  sw->add_option("--threads", sw_o.threads, "experiments run in parallel (default: all cores)");
+  sw->add_option("--out", sw_o.out, "output directory (default results/<name>-<timestamp>)");
+  sw->add_flag("--quiet", sw_o.quiet, "no progress output");
+  add_scale_options(sw, sw_o);
 
   std::string sem_graphs, sem_embeddings;
   double sem_xi = 0.5;
@@ -206,7 +302,7 @@ int main(int argc, char** argv) {
     }
 
     if (app.got_subcommand("figure")) {
-      const auto* f = semra::find_figure(fig_name);
+      const auto* f = semra::find_figure_or_fixture(fig_name);
       if (f == nullptr) {
         std::vector<std::string> names;
         for (const auto& x : semra::figures()) names.push_back(x.name);
@@ -227,14 +323,18 @@ int main(int argc, char** argv) {
       plan.schemes = f->schemes;
       const int n = fig_o.seeds == 0 ? (fig_quick ? std::min(f->seeds, 2) : f->seeds) : fig_o.seeds;
       for (int i = 0; i < n; ++i) plan.seeds.push_back(fig_o.seed + static_cast<std::uint64_t>(i));
-      plan.x_key = f->x_key;
-      plan.x_name = f->x_name;
-      plan.x_values = f->x_values;
+      plan.command = "figure";
+      if (!f->x_key.empty()) plan.add_axis(f->x_key, f->x_name, f->x_values);
       plan.y_metric = f->y_metric;
       plan.x_label = f->x_label;
       plan.y_label = f->y_label;
       plan.smooth = f->smooth;
       return finish_plan(plan, fig_o, f->name);
+    }
+
+    if (app.got_subcommand("sweep")) {
+      semra::RunPlan plan = semra::load_sweep_file(sw_file, sw_quick);
+      return finish_plan(plan, sw_o, plan.sweep);
     }
 
     if (app.got_subcommand("semantic")) {
@@ -256,13 +356,17 @@ int main(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   } catch (const semra::InputError& e) {
-    std::fprintf(stderr, "semra: error: %s\n", e.what());
+    // Every MPI rank meets the same bad input; rank 0 speaks for all.
+    if (semra::mpi::is_root()) std::fprintf(stderr, "semra: error: %s\n", e.what());
     return 2;
   } catch (const semra::Interrupted&) {
-    std::fprintf(stderr, "semra: interrupted; nothing partial was written\n");
+    if (semra::mpi::is_root()) std::fprintf(stderr, "semra: interrupted\n");
     return 130;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "semra: internal error: %s\n", e.what());
+    std::fprintf(
+        stderr, "semra: internal error%s: %s\n",
+        semra::mpi::size() > 1 ? (" on rank " + std::to_string(semra::mpi::rank())).c_str() : "",
+        e.what());
     return 1;
   }
 }

@@ -121,6 +121,8 @@ TEST(Runner, ResultsIdenticalAtAnyThreadCount) {
   auto j2 = nlohmann::json::parse(semra::read_file(d2 / "summary.json"));
   j1.erase("wall_seconds");
   j2.erase("wall_seconds");
+  for (auto* j : {&j1, &j2})
+    for (auto& [name, scheme] : (*j)["schemes"].items()) scheme.erase("steps_per_second");
   EXPECT_EQ(j1, j2);
   fs::remove_all(d1);
   fs::remove_all(d2);
@@ -129,9 +131,7 @@ TEST(Runner, ResultsIdenticalAtAnyThreadCount) {
 TEST(Runner, SweepSummaryHasAlignedArrays) {
   const auto d = fresh("sweep");
   auto p = toy_plan(d, 2);
-  p.x_key = "model.users";
-  p.x_name = "users";
-  p.x_values = {1, 2, 4};
+  p.add_axis("model.users", "users", {1, 2, 4});
   p.y_metric = "final_value";
   semra::execute(p);
   const auto j = nlohmann::json::parse(semra::read_file(d / "summary.json"));
@@ -153,9 +153,7 @@ TEST(Runner, RefusesNonEmptyOutputDirAndBadSweepValue) {
   EXPECT_EQ(semra::read_file(d / "keep.txt"), "precious");
   const auto d2 = fresh("badsweep");
   auto p = toy_plan(d2, 1);
-  p.x_key = "model.users";
-  p.x_name = "users";
-  p.x_values = {1, 1000};  // out of range: nothing may be written
+  p.add_axis("model.users", "users", {1, 1000});  // out of range: nothing may be written
   EXPECT_THROW(semra::execute(p), semra::InputError);
   EXPECT_FALSE(fs::exists(d2));
   fs::remove_all(d);

@@ -18,6 +18,56 @@ void ExperimentResult::add_row(std::int64_t step, const std::vector<double>& row
   for (std::size_t c = 0; c < row.size(); ++c) values[c].push_back(row[c]);
 }
 
+void save_result(StateWriter& w, const ExperimentResult& r) {
+  w.tag("result");
+  w.str(r.scheme);
+  w.u64(r.seed);
+  w.u64(r.columns.size());
+  for (const auto& c : r.columns) w.str(c);
+  w.vec(r.steps);
+  w.u64(r.values.size());
+  for (const auto& v : r.values) w.vec(v);
+  w.u64(r.scalars.size());
+  for (const auto& [k, v] : r.scalars) {
+    w.str(k);
+    w.f64(v);
+  }
+  w.u64(r.samples.size());
+  for (const auto& [k, v] : r.samples) {
+    w.str(k);
+    w.vec(v);
+  }
+}
+
+void load_result(StateReader& r, ExperimentResult& out) {
+  r.expect_tag("result");
+  out.scheme = r.str();
+  out.seed = r.u64();
+  const auto nc = r.u64();
+  out.columns.clear();
+  for (std::uint64_t i = 0; i < nc; ++i) out.columns.push_back(r.str());
+  r.vec_into(out.steps);
+  const auto nv = r.u64();
+  if (nv > nc) r.fail("corrupt result (more value columns than names)");
+  out.values.resize(static_cast<std::size_t>(nv));
+  for (auto& v : out.values) r.vec_into(v);
+  out.scalars.clear();
+  const auto ns = r.u64();
+  for (std::uint64_t i = 0; i < ns; ++i) {
+    auto k = r.str();
+    out.scalars[k] = r.f64();
+  }
+  out.samples.clear();
+  const auto np = r.u64();
+  for (std::uint64_t i = 0; i < np; ++i) {
+    auto k = r.str();
+    r.vec_into(out.samples[k]);
+  }
+}
+
+RunContext::RunContext(RunContext& shared, CheckpointHooks hooks)
+    : models_root(shared.models_root), shared_(&shared.root()), hooks_(std::move(hooks)) {}
+
 std::string RunContext::model_dir_for(const std::string& scheme, std::uint64_t seed) const {
   if (models_root.empty()) return "";
   return models_root + "/" + scheme + "-seed" + std::to_string(seed);

@@ -5,9 +5,14 @@
 // know the runner.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "semra/core/error.hpp"
+#include "semra/core/serialize.hpp"
 
 namespace semra {
 
@@ -29,20 +34,65 @@ struct ExperimentResult {
 
   std::size_t column(const std::string& name) const;  // index of a column; throws if absent
   void add_row(std::int64_t step, const std::vector<double>& row);
+
+  bool operator==(const ExperimentResult&) const = default;  // exact (NaN != NaN, as usual)
 };
 
-// Shared by all experiments of one command. Thread-safe.
+// A partly filled result inside a checkpoint (exact: every double and float round-trips).
+void save_result(StateWriter& w, const ExperimentResult& r);
+void load_result(StateReader& r, ExperimentResult& out);
+
+// What the runner hands one experiment for checkpointing. Scenarios never build this.
+struct CheckpointHooks {
+  // Steps between periodic checkpoints (`--checkpoint-every`); 0 = only when stopping.
+  std::int64_t every = 0;
+  // The state saved by this experiment's last checkpoint, when resuming from one.
+  bool has_resume_state = false;
+  std::int64_t resume_step = 0;
+  std::string resume_state;
+  // Stores a checkpoint (atomically, thread-safe); empty = checkpoints are not kept.
+  std::function<void(std::int64_t steps_done, std::string state)> store;
+};
+
+// The runner gives every experiment its own RunContext; progress counters and the stop flag are
+// shared with the command's context (the `shared` constructor argument). Thread-safe where noted.
+//
+// ---- Checkpoint contract for scenario authors (details: docs/scaling.md) ----
+// A scenario supports checkpoints when its training loop does three things:
+//   1. After building everything from (config, scheme, seed) exactly as for a fresh start, if
+//      ctx.resume_state() is non-null, restore the full mutable state from it (StateReader) and
+//      continue the loop at step ctx.resume_step().
+//   2. At the top of every step t (t steps done, before step t runs), call
+//        ctx.step_boundary(t, [&](StateWriter& w) { /* write the full state */ });
+//      The lambda runs only when a checkpoint is due: every checkpoint_every() steps, and once
+//      more when a stop was requested; step_boundary then throws Interrupted.
+//   3. Write *everything* that influences later steps: networks, optimiser moments and step counts,
+//      replay buffers (contents, head, size), exploration schedules, environment state (positions,
+//      fading, requirements...), every Rng stream (StateWriter::rng), the ExperimentResult rows so
+//      far (save_result) and any running accumulators. Rule: a run resumed at step t must produce
+//      metrics bit-identical to an uninterrupted run. Timing scalars (steps_per_second) are exempt.
+// A scenario that does not support checkpoints keeps `if (ctx.stop_requested()) throw
+// Interrupted();` in its loop: an interrupted experiment then restarts from step 0 on --resume.
 class RunContext {
  public:
+  RunContext() = default;
+  // A per-experiment context whose progress and stop flag are those of `shared`.
+  RunContext(RunContext& shared, CheckpointHooks hooks);
+  RunContext(const RunContext&) = delete;
+  RunContext& operator=(const RunContext&) = delete;
+
   // Progress: experiments report steps as they go (cheap: one relaxed atomic add).
-  void add_steps(std::int64_t n) { steps_done_.fetch_add(n, std::memory_order_relaxed); }
-  std::int64_t steps_done() const { return steps_done_.load(std::memory_order_relaxed); }
+  void add_steps(std::int64_t n) { root().steps_done_.fetch_add(n, std::memory_order_relaxed); }
+  std::int64_t steps_done() const { return root().steps_done_.load(std::memory_order_relaxed); }
   // The latest value of the scenario's headline metric, shown on the progress line.
-  void report_metric(double v) { last_metric_.store(v, std::memory_order_relaxed); }
-  double last_metric() const { return last_metric_.load(std::memory_order_relaxed); }
+  void report_metric(double v) { root().last_metric_.store(v, std::memory_order_relaxed); }
+  double last_metric() const { return root().last_metric_.load(std::memory_order_relaxed); }
 
   // Set by SIGINT/SIGTERM handlers; long loops check it at step boundaries and throw Interrupted.
-  bool stop_requested() const { return stop_ != nullptr && stop_->load(std::memory_order_relaxed); }
+  bool stop_requested() const {
+    const auto* s = root().stop_;
+    return s != nullptr && s->load(std::memory_order_relaxed);
+  }
   void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
 
   // Non-empty with --save-models: the experiment writes its trained networks under this directory
@@ -50,10 +100,44 @@ class RunContext {
   std::string models_root;
   std::string model_dir_for(const std::string& scheme, std::uint64_t seed) const;
 
+  // ---- Checkpoints (see the contract above) ----
+  std::int64_t checkpoint_every() const { return hooks_.every; }
+  // The bytes written by this experiment's last checkpoint, or nullptr for a fresh start.
+  const std::string* resume_state() const {
+    return hooks_.has_resume_state ? &hooks_.resume_state : nullptr;
+  }
+  // The step at which that checkpoint was written (0 for a fresh start).
+  std::int64_t resume_step() const { return hooks_.has_resume_state ? hooks_.resume_step : 0; }
+  // Frees the resume bytes once restored (they may be large: replay buffers).
+  void release_resume_state() { std::string().swap(hooks_.resume_state); }
+
+  // Call at the top of every step with the number of steps done; `save(StateWriter&)` writes the
+  // full state and runs only when a checkpoint is due. Throws Interrupted when a stop was
+  // requested.
+  template <class Save>
+  void step_boundary(std::int64_t steps_done, Save&& save) {
+    const bool stop = stop_requested();
+    const bool periodic = hooks_.every > 0 && steps_done > 0 && steps_done % hooks_.every == 0;
+    if ((stop || periodic) && hooks_.store && steps_done != last_saved_step_ &&
+        steps_done != resume_step()) {
+      StateWriter w;
+      save(w);
+      hooks_.store(steps_done, w.take());
+      last_saved_step_ = steps_done;
+    }
+    if (stop) throw Interrupted();
+  }
+
  private:
+  RunContext& root() { return shared_ != nullptr ? *shared_ : *this; }
+  const RunContext& root() const { return shared_ != nullptr ? *shared_ : *this; }
+
   std::atomic<std::int64_t> steps_done_{0};
   std::atomic<double> last_metric_{0.0};
   const std::atomic<bool>* stop_ = nullptr;
+  RunContext* shared_ = nullptr;
+  CheckpointHooks hooks_;
+  std::int64_t last_saved_step_ = -1;
 };
 
 }  // namespace semra

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <ctime>
 #include <iomanip>
+#include <iostream>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -16,86 +18,100 @@
 #include "semra/core/io.hpp"
 #include "semra/core/progress.hpp"
 #include "semra/core/stats.hpp"
-#include "semra/core/thread_pool.hpp"
+#include "semra/experiments/dispatch.hpp"
+#include "semra/experiments/jobs.hpp"
+#include "semra/experiments/mpi.hpp"
+#include "semra/experiments/store.hpp"
 #include "semra/version.hpp"
 
 namespace semra {
 namespace fs = std::filesystem;
 using ojson = nlohmann::ordered_json;
+using detail::Job;
+
+std::string axis_value_text(const AxisValue& v) {
+  struct V {
+    std::string operator()(std::int64_t x) const { return std::to_string(x); }
+    std::string operator()(double x) const { return format_double(x); }
+    std::string operator()(bool x) const { return x ? "true" : "false"; }
+    std::string operator()(const std::string& x) const { return x; }
+  };
+  return std::visit(V{}, v);
+}
+
+void RunPlan::add_axis(const std::string& key, const std::string& name,
+                       const std::vector<double>& values) {
+  if (!config) throw std::logic_error("add_axis: set the plan's config first");
+  const auto schema = config->schema();
+  const auto* f = schema.find(key);
+  if (f == nullptr) schema.unknown_key(key);
+  const bool integral =
+      std::holds_alternative<int*>(f->ref) || std::holds_alternative<std::int64_t*>(f->ref);
+  SweepAxis axis{key, name.empty() ? key : name, {}};
+  for (double x : values) {
+    if (integral)
+      axis.values.emplace_back(static_cast<std::int64_t>(std::llround(x)));
+    else
+      axis.values.emplace_back(x);
+  }
+  axes.push_back(std::move(axis));
+}
 
 namespace {
-
-struct Job {
-  std::size_t x_index = 0;
-  std::string scheme;
-  std::uint64_t seed = 0;
-  std::unique_ptr<ConfigBase> config;
-  std::int64_t steps = 0;
-};
-
-std::string x_text(double x) {
-  return format_double(x);
-}
 
 // JSON cannot hold NaN or infinity: they become null.
 ojson num(double v) {
   return std::isfinite(v) ? ojson(v) : ojson(nullptr);
 }
 
-std::int64_t steps_of(const ScenarioEntry& sc, ConfigBase& cfg) {
-  if (sc.steps_key.empty()) return 0;
-  auto schema = cfg.schema();
-  try {
-    return std::stoll(schema.value_text(sc.steps_key));
-  } catch (const std::exception&) {
-    return 0;
-  }
+ojson axis_json(const AxisValue& v) {
+  return std::visit([](const auto& x) { return ojson(x); }, v);
 }
 
-std::vector<Job> make_jobs(const RunPlan& plan) {
-  std::vector<Job> jobs;
-  const std::size_t nx = plan.x_key.empty() ? 1 : plan.x_values.size();
-  for (std::size_t xi = 0; xi < nx; ++xi)
-    for (const auto& scheme : plan.schemes)
-      for (auto seed : plan.seeds) {
-        Job job{xi, scheme, seed, plan.config->clone(), 0};
-        if (!plan.x_key.empty()) {
-          auto schema = job.config->schema();
-          const double x = plan.x_values[xi];
-          // Integer keys take integer x values; format without a decimal point for them.
-          const auto* f = schema.find(plan.x_key);
-          if (f == nullptr) schema.unknown_key(plan.x_key);
-          const bool integral =
-              std::holds_alternative<int*>(f->ref) || std::holds_alternative<std::int64_t*>(f->ref);
-          schema.set(plan.x_key, integral ? std::to_string(static_cast<long long>(std::llround(x)))
-                                          : x_text(x));
-        }
-        job.config->validate();
-        job.steps = steps_of(*plan.scenario, *job.config);
-        jobs.push_back(std::move(job));
-      }
-  return jobs;
+bool axis_numeric(const SweepAxis& a) {
+  for (const auto& v : a.values)
+    if (!std::holds_alternative<std::int64_t>(v) && !std::holds_alternative<double>(v))
+      return false;
+  return true;
 }
 
-std::string csv_header(const RunPlan& plan, const std::vector<std::string>& columns) {
-  std::string h = "scheme,seed,";
-  if (!plan.x_key.empty()) h += plan.x_name + ",";
-  h += "step";
-  for (const auto& c : columns) h += "," + c;
-  return h + "\n";
+double axis_number(const AxisValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// The value of every axis at grid point p.
+std::vector<AxisValue> point_values(const RunPlan& plan, std::size_t p) {
+  const auto idx = detail::point_indices(plan, p);
+  std::vector<AxisValue> v;
+  for (std::size_t a = 0; a < plan.axes.size(); ++a) v.push_back(plan.axes[a].values[idx[a]]);
+  return v;
 }
 
 std::string metrics_csv(const RunPlan& plan, const std::vector<Job>& jobs,
                         const std::vector<ExperimentResult>& results) {
   const auto& columns = results.front().columns;
-  std::string out = csv_header(plan, columns);
+  std::string out = "scheme,seed,";
+  for (const auto& a : plan.axes) out += csv_field(a.name) + ",";
+  out += "step";
+  for (const auto& c : columns) out += "," + c;
+  out += "\n";
   std::size_t rows = 0;
   for (const auto& r : results) rows += r.steps.size();
-  out.reserve(rows * (16 + 12 * columns.size()));
+  out.reserve(out.size() + rows * (16 + 12 * columns.size()));
   for (std::size_t j = 0; j < results.size(); ++j) {
     const auto& r = results[j];
     std::string prefix = jobs[j].scheme + "," + std::to_string(jobs[j].seed) + ",";
-    if (!plan.x_key.empty()) prefix += x_text(plan.x_values[jobs[j].x_index]) + ",";
+    for (const auto& v : point_values(plan, jobs[j].point))
+      prefix += csv_field(axis_value_text(v)) + ",";
     for (std::size_t row = 0; row < r.steps.size(); ++row) {
       out += prefix;
       out += std::to_string(r.steps[row]);
@@ -109,35 +125,44 @@ std::string metrics_csv(const RunPlan& plan, const std::vector<Job>& jobs,
   return out;
 }
 
-// results indexed [x][scheme][seed] -> pointer
+// results indexed [point][scheme][seed] -> pointer
 struct Grid {
-  std::size_t nx, ns, nseed;
+  std::size_t np, ns, nseed;
   std::vector<const ExperimentResult*> r;
-  const ExperimentResult& at(std::size_t x, std::size_t s, std::size_t k) const {
-    return *r[(x * ns + s) * nseed + k];
+  const ExperimentResult& at(std::size_t p, std::size_t s, std::size_t k) const {
+    return *r[(p * ns + s) * nseed + k];
   }
 };
 
-std::vector<double> scalar_over_seeds(const Grid& g, std::size_t x, std::size_t s,
+std::vector<double> scalar_over_seeds(const Grid& g, std::size_t p, std::size_t s,
                                       const std::string& name) {
   std::vector<double> v;
   for (std::size_t k = 0; k < g.nseed; ++k) {
-    const auto& sc = g.at(x, s, k).scalars;
+    const auto& sc = g.at(p, s, k).scalars;
     const auto it = sc.find(name);
     v.push_back(it == sc.end() ? std::numeric_limits<double>::quiet_NaN() : it->second);
   }
   return v;
 }
 
-std::vector<float> pooled_samples(const Grid& g, std::size_t x, std::size_t s,
+std::vector<float> pooled_samples(const Grid& g, std::size_t p, std::size_t s,
                                   const std::string& name) {
   std::vector<float> all;
   for (std::size_t k = 0; k < g.nseed; ++k) {
-    const auto& m = g.at(x, s, k).samples;
+    const auto& m = g.at(p, s, k).samples;
     const auto it = m.find(name);
     if (it != m.end()) all.insert(all.end(), it->second.begin(), it->second.end());
   }
   return all;
+}
+
+// A value per grid point: the value itself without a grid, else an array aligned with x/points.
+template <class F>
+ojson per_point(const Grid& g, bool grid, F&& f) {
+  if (!grid) return f(std::size_t{0});
+  ojson arr = ojson::array();
+  for (std::size_t p = 0; p < g.np; ++p) arr.push_back(f(p));
+  return arr;
 }
 
 ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
@@ -145,17 +170,36 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
   j["semra_version"] = kVersion;
   j["scenario"] = plan.scenario->name;
   if (!plan.figure.empty()) j["figure"] = plan.figure;
+  if (!plan.sweep.empty()) j["sweep"] = plan.sweep;
   j["seeds"] = plan.seeds;
   std::int64_t steps = 0;
   for (const auto* r : g.r)
     if (!r->steps.empty()) steps = std::max(steps, r->steps.back() + 1);
   j["steps"] = steps;
   j["wall_seconds"] = wall_seconds;
-  const bool sweep = !plan.x_key.empty();
-  if (sweep) {
-    j["x_name"] = plan.x_name;
-    j["x_key"] = plan.x_key;
-    j["x"] = plan.x_values;
+  const bool grid = !plan.axes.empty();
+  if (plan.axes.size() == 1) {
+    j["x_name"] = plan.axes[0].name;
+    j["x_key"] = plan.axes[0].key;
+    ojson x = ojson::array();
+    for (const auto& v : plan.axes[0].values) x.push_back(axis_json(v));
+    j["x"] = x;
+  } else if (plan.axes.size() > 1) {
+    ojson axes = ojson::array();
+    for (const auto& a : plan.axes) {
+      ojson values = ojson::array();
+      for (const auto& v : a.values) values.push_back(axis_json(v));
+      axes.push_back({{"key", a.key}, {"name", a.name}, {"values", values}});
+    }
+    j["axes"] = axes;
+    ojson points = ojson::array();
+    for (std::size_t p = 0; p < g.np; ++p) {
+      ojson pt = ojson::object();
+      const auto vals = point_values(plan, p);
+      for (std::size_t a = 0; a < plan.axes.size(); ++a) pt[plan.axes[a].name] = axis_json(vals[a]);
+      points.push_back(pt);
+    }
+    j["points"] = points;
   }
   const auto& first = *g.r.front();
   ojson schemes = ojson::object();
@@ -164,7 +208,7 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
     for (const auto& [name, unused] : first.scalars) {
       (void)unused;
       if (name == "steps_per_second") continue;
-      if (!sweep) {
+      if (!grid) {
         const auto v = scalar_over_seeds(g, 0, s, name);
         ojson per_seed = ojson::array();
         for (double x : v) per_seed.push_back(num(x));
@@ -172,8 +216,8 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
             {"mean", num(stats::mean(v))}, {"ci95", num(stats::ci95(v))}, {"per_seed", per_seed}};
       } else {
         ojson means = ojson::array(), cis = ojson::array(), per = ojson::array();
-        for (std::size_t x = 0; x < g.nx; ++x) {
-          const auto v = scalar_over_seeds(g, x, s, name);
+        for (std::size_t p = 0; p < g.np; ++p) {
+          const auto v = scalar_over_seeds(g, p, s, name);
           means.push_back(num(stats::mean(v)));
           cis.push_back(num(stats::ci95(v)));
           ojson ps = ojson::array();
@@ -185,30 +229,17 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
     }
     for (const auto& [name, unused] : first.samples) {
       (void)unused;
-      auto pct = [&](std::size_t x) {
-        const auto all = pooled_samples(g, x, s, name);
+      sj[name] = per_point(g, grid, [&](std::size_t p) {
+        const auto all = pooled_samples(g, p, s, name);
         return ojson{{"p10", num(stats::percentile(all, 10))},
                      {"p50", num(stats::percentile(all, 50))},
                      {"p90", num(stats::percentile(all, 90))}};
-      };
-      if (!sweep) {
-        sj[name] = pct(0);
-      } else {
-        ojson arr = ojson::array();
-        for (std::size_t x = 0; x < g.nx; ++x) arr.push_back(pct(x));
-        sj[name] = arr;
-      }
+      });
     }
-    if (first.scalars.count("steps_per_second")) {
-      if (!sweep) {
-        sj["steps_per_second"] = num(stats::mean(scalar_over_seeds(g, 0, s, "steps_per_second")));
-      } else {
-        ojson arr = ojson::array();
-        for (std::size_t x = 0; x < g.nx; ++x)
-          arr.push_back(num(stats::mean(scalar_over_seeds(g, x, s, "steps_per_second"))));
-        sj["steps_per_second"] = arr;
-      }
-    }
+    if (first.scalars.count("steps_per_second"))
+      sj["steps_per_second"] = per_point(g, grid, [&](std::size_t p) {
+        return num(stats::mean(scalar_over_seeds(g, p, s, "steps_per_second")));
+      });
     schemes[plan.schemes[s]] = sj;
   }
   j["schemes"] = schemes;
@@ -218,46 +249,35 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
   const auto& sc = *plan.scenario;
   const auto proposed = std::find(plan.schemes.begin(), plan.schemes.end(), sc.proposed_scheme);
   if (proposed != plan.schemes.end() && first.scalars.count(sc.primary_metric)) {
-    const std::size_t p = static_cast<std::size_t>(proposed - plan.schemes.begin());
+    const std::size_t pi = static_cast<std::size_t>(proposed - plan.schemes.begin());
     ojson cmp = ojson::object();
     for (std::size_t s = 0; s < g.ns; ++s) {
-      if (s == p) continue;
-      auto one = [&](std::size_t x) {
-        const auto a = scalar_over_seeds(g, x, p, sc.primary_metric);
-        const auto b = scalar_over_seeds(g, x, s, sc.primary_metric);
+      if (s == pi) continue;
+      auto one = [&](std::size_t p) {
+        const auto a = scalar_over_seeds(g, p, pi, sc.primary_metric);
+        const auto b = scalar_over_seeds(g, p, s, sc.primary_metric);
         const double mb = stats::mean(b);
         return std::pair{(stats::mean(a) - mb) / std::fabs(mb), stats::welch_p_value(a, b)};
       };
       ojson c;
       c["metric"] = sc.primary_metric;
       c["higher_is_better"] = sc.primary_higher_is_better;
-      if (!sweep) {
-        const auto [rel, pv] = one(0);
-        c["relative_difference"] = num(rel);
-        c["p_value"] = num(pv);
-      } else {
-        ojson rels = ojson::array(), pvs = ojson::array();
-        for (std::size_t x = 0; x < g.nx; ++x) {
-          const auto [rel, pv] = one(x);
-          rels.push_back(num(rel));
-          pvs.push_back(num(pv));
-        }
-        c["relative_difference"] = rels;
-        c["p_value"] = pvs;
-      }
-      cmp[plan.schemes[p] + " vs " + plan.schemes[s]] = c;
+      c["relative_difference"] =
+          per_point(g, grid, [&](std::size_t p) { return num(one(p).first); });
+      c["p_value"] = per_point(g, grid, [&](std::size_t p) { return num(one(p).second); });
+      cmp[plan.schemes[pi] + " vs " + plan.schemes[s]] = c;
     }
     j["comparisons"] = cmp;
   }
   return j;
 }
 
-// Mean over seeds of one column, for one (x, scheme).
-std::vector<double> seed_mean_series(const Grid& g, std::size_t x, std::size_t s, std::size_t col,
+// Mean over seeds of one column, for one (point, scheme).
+std::vector<double> seed_mean_series(const Grid& g, std::size_t p, std::size_t s, std::size_t col,
                                      std::size_t rows) {
   std::vector<double> m(rows, 0.0);
   for (std::size_t k = 0; k < g.nseed; ++k) {
-    const auto& v = g.at(x, s, k).values[col];
+    const auto& v = g.at(p, s, k).values[col];
     for (std::size_t i = 0; i < rows; ++i)
       m[i] += (i < v.size() ? v[i] : std::numeric_limits<double>::quiet_NaN()) /
               static_cast<double>(g.nseed);
@@ -265,19 +285,75 @@ std::vector<double> seed_mean_series(const Grid& g, std::size_t x, std::size_t s
   return m;
 }
 
+// figure.dat rows "x mean ci95 mean ci95 ..." of a scalar over the first axis, for the grid
+// points whose other axes have the value indices `rest` (empty for a one-key sweep).
+void sweep_block(std::ostream& dat, const RunPlan& plan, const Grid& g,
+                 const std::vector<std::size_t>& rest) {
+  const auto& x_axis = plan.axes[0];
+  const bool numeric = axis_numeric(x_axis);
+  for (std::size_t xi = 0; xi < x_axis.values.size(); ++xi) {
+    // Point index: first axis outermost, then the others in order.
+    std::size_t p = xi;
+    for (std::size_t a = 1; a < plan.axes.size(); ++a)
+      p = p * plan.axes[a].values.size() + rest[a - 1];
+    if (numeric)
+      dat << axis_value_text(x_axis.values[xi]);
+    else
+      dat << xi << " " << gnuplot_quote(axis_value_text(x_axis.values[xi]));
+    for (std::size_t s = 0; s < g.ns; ++s) {
+      const auto v = scalar_over_seeds(g, p, s, plan.y_metric);
+      dat << " " << format_double(stats::mean(v)) << " " << format_double(stats::ci95(v));
+    }
+    dat << "\n";
+  }
+}
+
+// The gnuplot `plot` command of a sweep panel over data block `index`.
+std::string sweep_plot(const RunPlan& plan, const Grid& g, int index) {
+  const bool numeric = axis_numeric(plan.axes[0]);
+  const std::size_t off = numeric ? 2 : 3;  // first mean column
+  std::ostringstream gp;
+  gp << "plot ";
+  for (std::size_t s = 0; s < g.ns; ++s) {
+    gp << (s ? ", \\\n     " : "") << "'figure.dat' index " << index << " using 1:" << off + 2 * s
+       << ":" << off + 2 * s + 1 << (numeric ? "" : ":xtic(2)")
+       << " with yerrorlines lw 2 pt 7 title " << gnuplot_quote(plan.schemes[s]);
+  }
+  gp << "\n";
+  return gp.str();
+}
+
 void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
   const auto& first = *g.r.front();
+  if (plan.axes.size() > 2) return;  // no standard plot for three or more keys
+  const bool series = plan.axes.empty();
+  const bool known = series ? std::find(first.columns.begin(), first.columns.end(),
+                                        plan.y_metric) != first.columns.end()
+                            : first.scalars.count(plan.y_metric) > 0;
+  if (!known) {
+    std::fprintf(stderr, "semra: warning: no figure: the experiments report no %s '%s'\n",
+                 series ? "metric column" : "scalar", plan.y_metric.c_str());
+    return;
+  }
+  const std::string title = !plan.figure.empty() ? plan.figure : plan.sweep;
   std::ostringstream dat, gp;
-  gp << "# semra figure: " << (plan.figure.empty() ? plan.scenario->name : plan.figure) << "\n"
+  gp << "# semra figure: " << (title.empty() ? plan.scenario->name : title) << "\n"
      << "# Re-render with: gnuplot figure.gp\n"
-     << "if (!exists(\"out\")) out = 'figure.png'\n"
-     << "set terminal pngcairo size 1000,650 enhanced font 'DejaVu Sans,11'\n"
-     << "set output out\n"
+     << "if (!exists(\"out\")) out = 'figure.png'\n";
+  if (plan.axes.size() == 2) {
+    const std::size_t n = plan.axes[1].values.size();
+    const std::size_t cols = std::min<std::size_t>(n, 3), rows = (n + cols - 1) / cols;
+    gp << "set terminal pngcairo size " << 480 * cols << "," << 380 * rows + 40
+       << " enhanced font 'DejaVu Sans,10'\n";
+  } else {
+    gp << "set terminal pngcairo size 1000,650 enhanced font 'DejaVu Sans,11'\n";
+  }
+  gp << "set output out\n"
      << "set key outside right top\nset grid\n"
      << "set xlabel " << gnuplot_quote(plan.x_label) << "\n"
      << "set ylabel " << gnuplot_quote(plan.y_label) << "\n";
-  if (!plan.figure.empty()) gp << "set title " << gnuplot_quote(plan.figure) << "\n";
-  if (plan.x_key.empty()) {
+  if (series) {
+    if (!title.empty()) gp << "set title " << gnuplot_quote(title) << "\n";
     const std::size_t col = first.column(plan.y_metric);
     const std::size_t rows = first.steps.size();
     // The smoothing window is in steps; rows may be recorded every few steps.
@@ -303,26 +379,45 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
          << " with lines lw 2 title " << gnuplot_quote(plan.schemes[s]);
     gp << "\n";
   } else {
-    dat << "# " << plan.x_name;
-    for (const auto& name : plan.schemes) dat << " " << name << "_mean " << name << "_ci95";
-    dat << "   (" << plan.y_metric << ", mean and 95% CI half-width over seeds)\n";
-    for (std::size_t x = 0; x < g.nx; ++x) {
-      dat << x_text(plan.x_values[x]);
-      for (std::size_t s = 0; s < g.ns; ++s) {
-        const auto v = scalar_over_seeds(g, x, s, plan.y_metric);
-        dat << " " << format_double(stats::mean(v)) << " " << format_double(stats::ci95(v));
+    const bool numeric = axis_numeric(plan.axes[0]);
+    auto header = [&](const std::string& what) {
+      dat << "# " << plan.axes[0].name << (numeric ? "" : "_index label");
+      for (const auto& name : plan.schemes) dat << " " << name << "_mean " << name << "_ci95";
+      dat << "   (" << plan.y_metric << ", mean and 95% CI half-width over seeds" << what << ")\n";
+    };
+    if (plan.axes.size() == 1) {
+      if (!title.empty()) gp << "set title " << gnuplot_quote(title) << "\n";
+      header("");
+      sweep_block(dat, plan, g, {});
+      gp << sweep_plot(plan, g, 0);
+    } else {
+      // One panel per value of the second key.
+      const auto& panel_axis = plan.axes[1];
+      const std::size_t n = panel_axis.values.size();
+      const std::size_t cols = std::min<std::size_t>(n, 3), rows = (n + cols - 1) / cols;
+      gp << "set key inside top left\n"
+         << "set multiplot layout " << rows << "," << cols << " title "
+         << gnuplot_quote(title.empty() ? plan.scenario->name : title) << "\n";
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::string label = panel_axis.name + " = " + axis_value_text(panel_axis.values[i]);
+        if (i > 0) dat << "\n\n";  // gnuplot data blocks, selected with `index`
+        header(", " + label);
+        sweep_block(dat, plan, g, {i});
+        gp << "set title " << gnuplot_quote(label) << "\n"
+           << sweep_plot(plan, g, static_cast<int>(i));
       }
-      dat << "\n";
+      gp << "unset multiplot\n";
     }
-    gp << "plot ";
-    for (std::size_t s = 0; s < g.ns; ++s)
-      gp << (s ? ", \\\n     " : "") << "'figure.dat' using 1:" << 2 * s + 2 << ":" << 2 * s + 3
-         << " with yerrorlines lw 2 pt 7 title " << gnuplot_quote(plan.schemes[s]);
-    gp << "\n";
   }
   write_file_atomic(dir / "figure.dat", dat.str());
   write_file_atomic(dir / "figure.gp", gp.str());
   render_gnuplot(dir);
+}
+
+std::string mat_name(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out.substr(0, 60);
 }
 
 void write_mat(const RunPlan& plan, const Grid& g, const fs::path& path) {
@@ -330,37 +425,65 @@ void write_mat(const RunPlan& plan, const Grid& g, const fs::path& path) {
   mat.add_strings("schemes", plan.schemes);
   std::vector<double> seeds(plan.seeds.begin(), plan.seeds.end());
   mat.add_array("seeds", {seeds.size(), 1}, seeds);
-  if (!plan.x_key.empty()) mat.add_array("x", {plan.x_values.size(), 1}, plan.x_values);
+  // The grid: "x" for one key; for several, "axes" (their names) and "x1", "x2"... holding each
+  // key's value at every point.
+  auto add_values = [&](const std::string& name, const std::vector<AxisValue>& vals) {
+    bool numeric = true;
+    for (const auto& v : vals) numeric = numeric && !std::isnan(axis_number(v));
+    if (numeric) {
+      std::vector<double> x;
+      for (const auto& v : vals) x.push_back(axis_number(v));
+      mat.add_array(name, {x.size(), 1}, x);
+    } else {
+      std::vector<std::string> x;
+      for (const auto& v : vals) x.push_back(axis_value_text(v));
+      mat.add_strings(name, x);
+    }
+  };
+  if (plan.axes.size() == 1) {
+    add_values("x", plan.axes[0].values);
+  } else if (plan.axes.size() > 1) {
+    std::vector<std::string> names;
+    for (const auto& a : plan.axes) names.push_back(a.name);
+    mat.add_strings("axes", names);
+    for (std::size_t a = 0; a < plan.axes.size(); ++a) {
+      std::vector<AxisValue> at;
+      for (std::size_t p = 0; p < g.np; ++p) at.push_back(point_values(plan, p)[a]);
+      std::string name("x");  // (not "x" + to_string: GCC 12 -Wrestrict false positive)
+      name.append(std::to_string(a + 1));
+      add_values(name, at);
+    }
+  }
   const auto& first = *g.r.front();
   const std::size_t rows = first.steps.size();
   std::vector<double> steps(first.steps.begin(), first.steps.end());
   mat.add_array("steps", {rows, 1}, steps);
   auto dims = [&](std::size_t lead) {
     std::vector<std::size_t> d{lead, g.nseed, g.ns};
-    if (!plan.x_key.empty()) d.push_back(g.nx);
+    if (!plan.axes.empty()) d.push_back(g.np);
     return d;
   };
-  // Series: [step, seed, scheme(, x)].
+  // Series: [step, seed, scheme(, point)].
   for (std::size_t c = 0; c < first.columns.size(); ++c) {
     std::vector<double> data;
     data.reserve(rows * g.r.size());
-    for (std::size_t x = 0; x < g.nx; ++x)
+    for (std::size_t p = 0; p < g.np; ++p)
       for (std::size_t s = 0; s < g.ns; ++s)
         for (std::size_t k = 0; k < g.nseed; ++k) {
-          const auto& v = g.at(x, s, k).values[c];
+          const auto& v = g.at(p, s, k).values[c];
           for (std::size_t i = 0; i < rows; ++i)
             data.push_back(i < v.size() ? v[i] : std::numeric_limits<double>::quiet_NaN());
         }
-    mat.add_array(first.columns[c], dims(rows), std::move(data));
+    mat.add_array(mat_name(first.columns[c]), dims(rows), std::move(data));
   }
-  // Scalars: [1, seed, scheme(, x)], named summary_<scalar>.
+  // Scalars: [1, seed, scheme(, point)], named summary_<scalar>.
   for (const auto& [name, unused] : first.scalars) {
     (void)unused;
     std::vector<double> data;
-    for (std::size_t x = 0; x < g.nx; ++x)
+    for (std::size_t p = 0; p < g.np; ++p)
       for (std::size_t s = 0; s < g.ns; ++s)
-        for (double v : scalar_over_seeds(g, x, s, name)) data.push_back(v);
-    mat.add_array("summary_" + name, dims(1), std::move(data));
+        for (double v : scalar_over_seeds(g, p, s, name)) data.push_back(v);
+    mat.add_array(mat_name("summary_" + name), dims(1), std::move(data));
   }
   mat.write(path);
 }
@@ -371,7 +494,7 @@ std::string summary_table(const RunPlan& plan, const Grid& g) {
   const bool has_primary = g.r.front()->scalars.count(sc.primary_metric) > 0;
   const std::string metric = has_primary ? sc.primary_metric : "";
   os << std::left << std::setw(18) << "scheme";
-  if (plan.x_key.empty()) {
+  if (plan.axes.empty()) {
     if (has_primary) os << std::setw(28) << (metric + " (mean +- ci95)");
     os << "steps/s\n";
     for (std::size_t s = 0; s < g.ns; ++s) {
@@ -385,20 +508,87 @@ std::string summary_table(const RunPlan& plan, const Grid& g) {
       os << std::fixed << std::setprecision(0)
          << stats::mean(scalar_over_seeds(g, 0, s, "steps_per_second")) << "\n";
     }
-  } else {
-    os << metric << " at " << plan.x_name << " =";
-    for (double x : plan.x_values) os << " " << x_text(x);
+  } else if (plan.axes.size() == 1) {
+    os << metric << " at " << plan.axes[0].name << " =";
+    for (const auto& x : plan.axes[0].values) os << " " << axis_value_text(x);
     os << "\n";
     for (std::size_t s = 0; s < g.ns; ++s) {
       os << std::setw(18) << plan.schemes[s];
-      for (std::size_t x = 0; x < g.nx; ++x)
+      for (std::size_t p = 0; p < g.np; ++p)
         os << " " << std::fixed << std::setprecision(4)
-           << (has_primary ? stats::mean(scalar_over_seeds(g, x, s, metric)) : 0.0);
+           << (has_primary ? stats::mean(scalar_over_seeds(g, p, s, metric)) : 0.0);
       os << "\n";
     }
+  } else {
+    // One line per grid point (at most 50), one column per scheme.
+    os.str("");
+    os << metric << " (mean over seeds)\n" << std::left << std::setw(40) << "point";
+    for (const auto& s : plan.schemes) os << " " << std::setw(12) << s;
+    os << "\n";
+    for (std::size_t p = 0; p < std::min<std::size_t>(g.np, 50); ++p) {
+      std::string label;
+      const auto vals = point_values(plan, p);
+      for (std::size_t a = 0; a < vals.size(); ++a)
+        label += (a ? " " : "") + plan.axes[a].name + "=" + axis_value_text(vals[a]);
+      os << std::setw(40) << label;
+      for (std::size_t s = 0; s < g.ns; ++s)
+        os << " " << std::setw(12) << std::fixed << std::setprecision(4)
+           << (has_primary ? stats::mean(scalar_over_seeds(g, p, s, metric)) : 0.0);
+      os << "\n";
+    }
+    if (g.np > 50) os << "... (" << g.np - 50 << " more points in summary.json)\n";
   }
   return os.str();
 }
+
+std::string config_header(const RunPlan& plan) {
+  std::ostringstream cfg;
+  cfg << "# semra " << kVersion << " resolved configuration of scenario '" << plan.scenario->name
+      << "'\n# schemes:";
+  for (const auto& s : plan.schemes) cfg << " " << s;
+  cfg << "\n# seeds:";
+  for (auto s : plan.seeds) cfg << " " << s;
+  cfg << "\n";
+  if (!plan.figure.empty()) cfg << "# figure: " << plan.figure << "\n";
+  if (!plan.sweep.empty()) cfg << "# sweep: " << plan.sweep << "\n";
+  for (const auto& a : plan.axes) {
+    cfg << "# swept: " << a.key << " =";
+    for (const auto& x : a.values) cfg << " " << axis_value_text(x);
+    cfg << " (the value below is the base value)\n";
+  }
+  return cfg.str();
+}
+
+// Rank 0's handling of finished experiments: store each at once, keep the result for the outputs.
+class StoreSink : public detail::ResultSink {
+ public:
+  StoreSink(detail::RunStore& store, std::vector<ExperimentResult>& results)
+      : store_(store), results_(results) {}
+  void finished(const Job& job, ExperimentResult result, const std::string& record) override {
+    store_.store_record(job, record);
+    results_[job.index] = std::move(result);  // each job writes only its own slot
+  }
+  void checkpoint(const Job& job, std::int64_t step, const std::string& state) override {
+    store_.store_checkpoint(job, step, state);
+    std::lock_guard<std::mutex> lock(m_);
+    checkpointed_.insert(job.index);
+  }
+  std::size_t checkpoints() {
+    std::lock_guard<std::mutex> lock(m_);
+    return checkpointed_.size();
+  }
+
+ private:
+  detail::RunStore& store_;
+  std::vector<ExperimentResult>& results_;
+  std::mutex m_;
+  std::set<std::size_t> checkpointed_;
+};
+
+// Rank 0 releases the other ranks however execute() ends (they wait for its word).
+struct ReleaseWorkers {
+  ~ReleaseWorkers() { detail::release_workers(); }
+};
 
 }  // namespace
 
@@ -427,6 +617,7 @@ RunOutcome execute(const RunPlan& plan) {
   if (plan.scenario == nullptr || !plan.config) throw std::logic_error("execute: incomplete plan");
   if (plan.schemes.empty()) throw InputError("no scheme to run");
   if (plan.seeds.empty()) throw InputError("--seeds must be at least 1");
+  if (plan.checkpoint_every < 0) throw InputError("--checkpoint-every must be >= 0");
   for (const auto& s : plan.schemes)
     if (std::find(plan.scenario->schemes.begin(), plan.scenario->schemes.end(), s) ==
         plan.scenario->schemes.end()) {
@@ -435,65 +626,73 @@ RunOutcome execute(const RunPlan& plan) {
       throw InputError("unknown scheme '" + s + "' for scenario '" + plan.scenario->name +
                        "' (valid: " + valid + ")");
     }
-  if (!plan.x_key.empty() && plan.x_values.empty()) throw InputError("sweep has no x values");
 
   // Every config is built and validated before anything runs or is written.
-  std::vector<Job> jobs = make_jobs(plan);
+  const std::vector<Job> jobs = detail::make_jobs(plan);
 
-  if (fs::exists(plan.out_dir) && !fs::is_empty(plan.out_dir))
-    throw InputError("output directory '" + plan.out_dir.string() +
-                     "' exists and is not empty (choose another --out; nothing was overwritten)");
-  fs::create_directories(plan.out_dir);
+  if (mpi::initialized() && !mpi::is_root()) {
+    detail::dispatch_worker(plan, jobs);
+    RunOutcome o;
+    o.root = false;
+    return o;
+  }
+  ReleaseWorkers release;
 
-  RunContext ctx;
-  ctx.set_stop_flag(plan.stop_flag);
-  if (plan.save_models) ctx.models_root = (plan.out_dir / "models").string();
-
-  std::int64_t total_steps = 0;
-  for (const auto& j : jobs) total_steps += j.steps;
-  // Long experiments first keeps threads busy to the end; results keep plan order.
-  std::vector<std::size_t> order(jobs.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return jobs[a].steps > jobs[b].steps; });
+  // Checks a resumed directory against the plan (throws before writing anything).
+  detail::RunStore store(plan.out_dir, detail::make_manifest(plan), plan.resume, jobs);
+  detail::StoredRun stored = store.take_stored();
 
   std::vector<ExperimentResult> results(jobs.size());
+  std::vector<detail::Task> tasks;
+  std::size_t reused = 0;
+  std::int64_t total_steps = 0;
+  for (const auto& job : jobs) {
+    if (stored.finished[job.index]) {
+      results[job.index] = std::move(*stored.finished[job.index]);
+      ++reused;
+      continue;
+    }
+    detail::Task t;
+    t.job = job.index;
+    t.resume = std::move(stored.checkpoints[job.index]);
+    total_steps += job.steps - (t.resume ? t.resume->step : 0);
+    tasks.push_back(std::move(t));
+  }
+  // Long experiments first keeps every thread and rank busy to the end; results keep plan order.
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const auto& a, const auto& b) {
+    return jobs[a.job].steps > jobs[b.job].steps;
+  });
+
+  RunContext ctx;
+  if (plan.save_models) ctx.models_root = (plan.out_dir / "models").string();
+  StoreSink sink(store, results);
   const auto start = std::chrono::steady_clock::now();
+  detail::DispatchOutcome d;
   {
     Progress progress(ctx, total_steps, plan.scenario->step_unit, plan.scenario->primary_metric,
-                      plan.quiet);
-    parallel_for(jobs.size(), plan.threads, [&](std::size_t i) {
-      const Job& job = jobs[order[i]];
-      ExperimentResult r = plan.scenario->run(*job.config, job.scheme, job.seed, ctx);
-      r.scheme = job.scheme;
-      r.seed = job.seed;
-      results[order[i]] = std::move(r);
-    });
+                      plan.quiet || tasks.empty());
+    d = detail::dispatch_root(plan, jobs, std::move(tasks), sink, ctx);
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (d.error) std::rethrow_exception(d.error);
+  if (d.interrupted > 0 || d.not_started > 0) {
+    RunInterrupted e;
+    e.out_dir = plan.out_dir;
+    e.finished = reused + d.finished;
+    e.total = jobs.size();
+    e.checkpoints = sink.checkpoints();
+    throw e;
+  }
 
-  Grid g{plan.x_key.empty() ? 1 : plan.x_values.size(), plan.schemes.size(), plan.seeds.size(), {}};
+  Grid g{detail::grid_points(plan), plan.schemes.size(), plan.seeds.size(), {}};
   for (const auto& r : results) g.r.push_back(&r);
   for (const auto& r : results)
     if (r.columns != results.front().columns)
       throw std::logic_error("experiments returned different metric columns");
 
-  ConfigSchema schema = plan.config->schema();
-  std::ostringstream cfg;
-  cfg << "# semra " << kVersion << " resolved configuration of scenario '" << plan.scenario->name
-      << "'\n# schemes:";
-  for (const auto& s : plan.schemes) cfg << " " << s;
-  cfg << "\n# seeds:";
-  for (auto s : plan.seeds) cfg << " " << s;
-  cfg << "\n";
-  if (!plan.figure.empty()) cfg << "# figure: " << plan.figure << "\n";
-  if (!plan.x_key.empty()) {
-    cfg << "# swept: " << plan.x_key << " =";
-    for (double x : plan.x_values) cfg << " " << x_text(x);
-    cfg << " (the value below is the base value)\n";
-  }
-  write_file_atomic(plan.out_dir / "config.toml", cfg.str() + schema.to_toml());
+  write_file_atomic(plan.out_dir / "config.toml",
+                    config_header(plan) + plan.config->schema().to_toml());
   write_file_atomic(plan.out_dir / "metrics.csv", metrics_csv(plan, jobs, results));
   write_mat(plan, g, plan.out_dir / "results.mat");
   if (plan.plot && !plan.y_metric.empty()) write_figure(plan, g, plan.out_dir);
@@ -501,6 +700,8 @@ RunOutcome execute(const RunPlan& plan) {
 
   RunOutcome outcome;
   outcome.wall_seconds = wall;
+  outcome.reused = reused;
+  outcome.computed = d.finished;
   outcome.summary_table = summary_table(plan, g);
   outcome.results = std::move(results);
   return outcome;

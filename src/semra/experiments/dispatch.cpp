@@ -1,0 +1,559 @@
+#include "semra/experiments/dispatch.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "semra/core/error.hpp"
+#include "semra/core/serialize.hpp"
+#include "semra/experiments/mpi.hpp"
+
+#ifdef SEMRA_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace semra::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A queue of experiments to start. Threads block in pop() until a task comes or the queue is
+// closed and empty.
+class TaskQueue {
+ public:
+  void push(Task t) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      q_.push_back(std::move(t));
+    }
+    cv_.notify_one();
+  }
+  void close() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+  // Closes and drops what has not started; returns how many were dropped.
+  std::size_t drain_and_close() {
+    std::size_t n = 0;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      n = q_.size();
+      q_.clear();
+      closed_ = true;
+    }
+    cv_.notify_all();
+    return n;
+  }
+  std::optional<Task> pop_wait() {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait(lock, [&] { return !q_.empty() || closed_; });
+    return take(lock);
+  }
+  std::optional<Task> try_pop() {
+    std::unique_lock<std::mutex> lock(m_);
+    return take(lock);
+  }
+
+ private:
+  std::optional<Task> take(std::unique_lock<std::mutex>&) {
+    if (q_.empty()) return std::nullopt;
+    Task t = std::move(q_.front());
+    q_.pop_front();
+    return t;
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<Task> q_;
+  bool closed_ = false;
+};
+
+// `threads` threads running body(task) for every task the queue yields.
+class Pool {
+ public:
+  Pool(int threads, TaskQueue& q, std::function<void(Task)> body) : body_(std::move(body)) {
+    live_ = threads;
+    for (int i = 0; i < threads; ++i)
+      threads_.emplace_back([this, &q] {
+        while (auto t = q.pop_wait()) body_(std::move(*t));
+        {
+          std::lock_guard<std::mutex> lock(m_);
+          --live_;
+        }
+        cv_.notify_all();
+      });
+  }
+  ~Pool() { join(); }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  void join() {
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+  bool done() {
+    std::lock_guard<std::mutex> lock(m_);
+    return live_ == 0;
+  }
+  // Wakes on a thread's exit, on notify(), or after `timeout`.
+  void wait_for(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait_for(lock, timeout, [&] { return live_ == 0 || poked_; });
+    poked_ = false;
+  }
+  void notify() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      poked_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::function<void(Task)> body_;
+  std::vector<std::thread> threads_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  int live_ = 0;
+  bool poked_ = false;
+};
+
+struct Failure {
+  char kind = 'E';  // 'I' interrupted, 'U' bad input (exit 2), 'E' internal (exit 1)
+  std::string message;
+};
+
+template <class F>
+std::optional<Failure> guarded(F&& f) {
+  try {
+    f();
+    return std::nullopt;
+  } catch (const Interrupted&) {
+    return Failure{'I', "interrupted"};
+  } catch (const InputError& e) {
+    return Failure{'U', e.what()};
+  } catch (const std::exception& e) {
+    return Failure{'E', e.what()};
+  } catch (...) {
+    return Failure{'E', "unknown exception"};
+  }
+}
+
+std::exception_ptr to_exception(const Failure& f, const std::string& where) {
+  const std::string msg = where.empty() ? f.message : where + ": " + f.message;
+  if (f.kind == 'U') return std::make_exception_ptr(InputError(msg));
+  return std::make_exception_ptr(std::runtime_error(msg));
+}
+
+ExperimentResult run_job(const RunPlan& plan, const Job& job, RunContext& shared, Task& task,
+                         std::function<void(std::int64_t, std::string)> store) {
+  CheckpointHooks hooks;
+  hooks.every = plan.checkpoint_every;
+  if (task.resume) {
+    hooks.has_resume_state = true;
+    hooks.resume_step = task.resume->step;
+    hooks.resume_state = std::move(task.resume->state);
+    task.resume.reset();
+  }
+  hooks.store = std::move(store);
+  RunContext ectx(shared, std::move(hooks));
+  ExperimentResult r = plan.scenario->run(*job.config, job.scheme, job.seed, ectx);
+  r.scheme = job.scheme;
+  r.seed = job.seed;
+  return r;
+}
+
+// Counts and the first failure, shared by the threads of rank 0.
+struct Tally {
+  std::mutex m;
+  std::size_t finished = 0, interrupted = 0;
+  std::optional<Failure> first_error;
+  std::string error_where;
+  std::atomic<bool> failed{false};
+  std::atomic<bool> interrupted_any{false};
+
+  void add(const std::optional<Failure>& f, const std::string& where) {
+    std::lock_guard<std::mutex> lock(m);
+    if (!f) {
+      ++finished;
+    } else if (f->kind == 'I') {
+      ++interrupted;
+      interrupted_any = true;
+    } else {
+      ++interrupted;  // counted as not finished
+      if (!first_error) first_error = f, error_where = where;
+      failed = true;
+    }
+  }
+};
+
+#ifdef SEMRA_HAVE_MPI
+enum Tag : int {
+  kHello = 11,
+  kAssign,
+  kHalt,
+  kExit,
+  kResult,
+  kCheckpoint,
+  kProgress,
+  kFailed,
+};
+
+// Non-blocking sends whose buffers live until MPI is done with them.
+class Sends {
+ public:
+  void send(int dest, int tag, std::string bytes) {
+    if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw std::runtime_error("MPI message of " + std::to_string(bytes.size()) +
+                               " bytes is too large (experiment record or checkpoint over 2 GiB)");
+    out_.emplace_back();
+    auto& o = out_.back();
+    o.bytes = std::move(bytes);
+    MPI_Isend(o.bytes.data(), static_cast<int>(o.bytes.size()), MPI_BYTE, dest, tag, MPI_COMM_WORLD,
+              &o.req);
+  }
+  // Progresses and frees completed sends; true while some are pending.
+  bool pending() {
+    for (auto it = out_.begin(); it != out_.end();) {
+      int done = 0;
+      MPI_Test(&it->req, &done, MPI_STATUS_IGNORE);
+      it = done ? out_.erase(it) : std::next(it);
+    }
+    return !out_.empty();
+  }
+  void flush() {
+    while (pending()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+
+ private:
+  struct Out {
+    MPI_Request req = MPI_REQUEST_NULL;
+    std::string bytes;
+  };
+  std::list<Out> out_;  // a list: requests must not move
+};
+
+struct Message {
+  int source = 0, tag = 0;
+  std::string bytes;
+};
+
+// A message that has arrived, if any (MPI_Iprobe never blocks or spins).
+std::optional<Message> try_receive(int source) {
+  int flag = 0;
+  MPI_Status st;
+  MPI_Iprobe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+  if (!flag) return std::nullopt;
+  int count = 0;
+  MPI_Get_count(&st, MPI_BYTE, &count);
+  Message m;
+  m.source = st.MPI_SOURCE;
+  m.tag = st.MPI_TAG;
+  m.bytes.resize(static_cast<std::size_t>(count));
+  MPI_Recv(m.bytes.data(), count, MPI_BYTE, m.source, m.tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  return m;
+}
+
+bool g_workers_released = false;
+
+// Rank 0's view of the other ranks.
+class Remote {
+ public:
+  Remote(const RunPlan& plan, const std::vector<Job>& jobs, ResultSink& sink, RunContext& ctx,
+         Tally& tally)
+      : plan_(plan),
+        jobs_(jobs),
+        sink_(sink),
+        ctx_(ctx),
+        tally_(tally),
+        free_(static_cast<std::size_t>(mpi::size()), 0),
+        inflight_(static_cast<std::size_t>(mpi::size()), 0) {}
+
+  std::size_t inflight() const {
+    std::size_t n = 0;
+    for (auto v : inflight_) n += static_cast<std::size_t>(v);
+    return n;
+  }
+
+  // Receives everything that has arrived and hands out work to free threads. True if anything
+  // happened (the caller then polls again at once instead of sleeping).
+  bool poll(TaskQueue& queue, bool halted) {
+    bool active = false;
+    while (auto m = try_receive(MPI_ANY_SOURCE)) {
+      active = true;
+      handle(*m);
+    }
+    if (!halted)
+      for (int r = 1; r < mpi::size(); ++r)
+        while (free_[r] > 0) {
+          auto t = queue.try_pop();
+          if (!t) break;
+          assign(r, std::move(*t));
+          active = true;
+        }
+    return sends_.pending() || active;
+  }
+
+  void halt_all() {
+    for (int r = 1; r < mpi::size(); ++r) sends_.send(r, kHalt, {});
+  }
+  void flush() { sends_.flush(); }
+
+ private:
+  void assign(int r, Task t) {
+    const Job& job = jobs_[t.job];
+    StateWriter w;
+    w.u64(t.job);
+    w.str(job.id);
+    w.boolean(t.resume.has_value());
+    w.i64(t.resume ? t.resume->step : 0);
+    w.str(t.resume ? t.resume->state : std::string());
+    sends_.send(r, kAssign, w.take());
+    --free_[r];
+    ++inflight_[r];
+  }
+
+  void handle(const Message& m) {
+    const std::string where = "rank " + std::to_string(m.source);
+    StateReader rd(m.bytes, "MPI message from " + where);
+    const auto r = static_cast<std::size_t>(m.source);
+    switch (m.tag) {
+      case kHello:
+        free_[r] = static_cast<int>(rd.u32());
+        break;
+      case kResult: {
+        const Job& job = jobs_.at(rd.u64());
+        const std::string record = rd.str();
+        // Decoding checks the record's experiment id and config against ours.
+        auto result = RunStore::decode_record(record, job, where);
+        sink_.finished(job, std::move(result), record);
+        tally_.add(std::nullopt, where);
+        --inflight_[r], ++free_[r];
+        break;
+      }
+      case kCheckpoint: {
+        const Job& job = jobs_.at(rd.u64());
+        const auto step = rd.i64();
+        sink_.checkpoint(job, step, rd.str());
+        break;
+      }
+      case kProgress:
+        ctx_.add_steps(rd.i64());
+        ctx_.report_metric(rd.f64());
+        break;
+      case kFailed: {
+        const Job& job = jobs_.at(rd.u64());
+        Failure f;
+        f.kind = static_cast<char>(rd.u8());
+        f.message = rd.str();
+        tally_.add(f, where + ", experiment " + job.id);
+        --inflight_[r], ++free_[r];
+        break;
+      }
+      default:
+        throw std::runtime_error("unexpected MPI message (tag " + std::to_string(m.tag) +
+                                 ") from " + where);
+    }
+    (void)plan_;
+  }
+
+  const RunPlan& plan_;
+  const std::vector<Job>& jobs_;
+  ResultSink& sink_;
+  RunContext& ctx_;
+  Tally& tally_;
+  std::vector<int> free_, inflight_;
+  Sends sends_;
+};
+#endif
+
+}  // namespace
+
+DispatchOutcome dispatch_root(const RunPlan& plan, const std::vector<Job>& jobs,
+                              std::vector<Task> tasks, ResultSink& sink, RunContext& ctx) {
+  std::atomic<bool> halt{false};
+  ctx.set_stop_flag(&halt);
+  Tally tally;
+  TaskQueue queue;
+  for (auto& t : tasks) queue.push(std::move(t));
+  queue.close();
+
+  std::size_t not_started = 0;
+#ifdef SEMRA_HAVE_MPI
+  std::optional<Remote> remote;
+  if (mpi::initialized() && mpi::size() > 1) remote.emplace(plan, jobs, sink, ctx, tally);
+#endif
+  Pool* pool_ptr = nullptr;
+  Pool pool(std::max(1, plan.threads), queue, [&](Task t) {
+    const Job& job = jobs[t.job];
+    const auto f = guarded([&] {
+      ExperimentResult r = run_job(plan, job, ctx, t, [&](std::int64_t step, std::string state) {
+        sink.checkpoint(job, step, state);
+      });
+      const std::string record = RunStore::encode_record(job, r);
+      sink.finished(job, std::move(r), record);
+    });
+    tally.add(f, "experiment " + job.id);
+    if (f && pool_ptr != nullptr) pool_ptr->notify();
+  });
+  pool_ptr = &pool;
+
+  for (;;) {
+    const bool stop = plan.stop_flag != nullptr && plan.stop_flag->load();
+    if ((stop || tally.failed || tally.interrupted_any) && !halt) {
+      // Stop everything at the next step boundary: running experiments checkpoint and throw.
+      halt = true;
+      not_started += queue.drain_and_close();
+#ifdef SEMRA_HAVE_MPI
+      if (remote) remote->halt_all();
+#endif
+    }
+#ifdef SEMRA_HAVE_MPI
+    if (remote) {
+      const bool active = remote->poll(queue, halt);
+      if (pool.done() && remote->inflight() == 0) break;
+      if (!active) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+#endif
+    if (pool.done()) break;
+    pool.wait_for(std::chrono::milliseconds(20));
+  }
+  pool.join();
+#ifdef SEMRA_HAVE_MPI
+  if (remote) remote->flush();
+#endif
+
+  ctx.set_stop_flag(nullptr);  // `halt` dies with this frame
+
+  DispatchOutcome out;
+  out.finished = tally.finished;
+  out.interrupted = tally.interrupted;
+  out.not_started = not_started;
+  if (tally.first_error) out.error = to_exception(*tally.first_error, tally.error_where);
+  return out;
+}
+
+void dispatch_worker(const RunPlan& plan, const std::vector<Job>& jobs) {
+#ifdef SEMRA_HAVE_MPI
+  std::atomic<bool> halt{false};
+  RunContext ctx;
+  ctx.set_stop_flag(&halt);
+  TaskQueue queue;
+
+  std::mutex out_m;
+  std::deque<std::pair<int, std::string>> outbox;  // (tag, bytes), sent by the main thread
+  auto post = [&](int tag, std::string bytes) {
+    std::lock_guard<std::mutex> lock(out_m);
+    outbox.emplace_back(tag, std::move(bytes));
+  };
+
+  const int threads = std::max(1, plan.threads);
+  Pool pool(threads, queue, [&](Task t) {
+    const Job& job = jobs[t.job];
+    const auto f = guarded([&] {
+      ExperimentResult r = run_job(plan, job, ctx, t, [&](std::int64_t step, std::string state) {
+        StateWriter w;
+        w.u64(job.index);
+        w.i64(step);
+        w.str(state);
+        post(kCheckpoint, w.take());
+      });
+      StateWriter w;
+      w.u64(job.index);
+      w.str(RunStore::encode_record(job, r));
+      post(kResult, w.take());
+    });
+    if (f) {
+      StateWriter w;
+      w.u64(job.index);
+      w.u8(static_cast<std::uint8_t>(f->kind));
+      w.str(f->message);
+      post(kFailed, w.take());
+    }
+  });
+
+  Sends sends;
+  {
+    StateWriter w;
+    w.u32(static_cast<std::uint32_t>(threads));
+    sends.send(0, kHello, w.take());
+  }
+  std::int64_t reported = 0;
+  auto last_progress = Clock::now();
+  bool exit_requested = false;
+  for (;;) {
+    bool active = false;
+    if (plan.stop_flag != nullptr && plan.stop_flag->load()) halt = true;
+    while (auto m = try_receive(0)) {
+      active = true;
+      if (m->tag == kAssign) {
+        StateReader rd(m->bytes, "MPI message from rank 0");
+        Task t;
+        t.job = static_cast<std::size_t>(rd.u64());
+        const std::string id = rd.str();
+        if (t.job >= jobs.size() || jobs[t.job].id != id)
+          throw std::runtime_error("rank " + std::to_string(mpi::rank()) +
+                                   " has a different experiment list than rank 0 (experiment '" +
+                                   id + "'): every rank must see the same files and flags");
+        const bool has = rd.boolean();
+        const auto step = rd.i64();
+        std::string state = rd.str();
+        if (has) t.resume = StoredCheckpoint{step, std::move(state)};
+        queue.push(std::move(t));
+      } else if (m->tag == kHalt) {
+        halt = true;
+      } else if (m->tag == kExit) {
+        exit_requested = true;
+        halt = true;
+        queue.drain_and_close();
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(out_m);
+      while (!outbox.empty()) {
+        sends.send(0, outbox.front().first, std::move(outbox.front().second));
+        outbox.pop_front();
+        active = true;
+      }
+    }
+    if (Clock::now() - last_progress > std::chrono::milliseconds(250)) {
+      const auto now_steps = ctx.steps_done();
+      if (now_steps != reported) {
+        StateWriter w;
+        w.i64(now_steps - reported);
+        w.f64(ctx.last_metric());
+        sends.send(0, kProgress, w.take());
+        reported = now_steps;
+      }
+      last_progress = Clock::now();
+    }
+    const bool sending = sends.pending();
+    if (exit_requested && pool.done() && !sending) {
+      std::lock_guard<std::mutex> lock(out_m);
+      if (outbox.empty()) break;
+    }
+    if (!active && !sending) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  pool.join();
+#else
+  (void)plan;
+  (void)jobs;
+#endif
+}
+
+void release_workers() {
+#ifdef SEMRA_HAVE_MPI
+  if (!mpi::initialized() || !mpi::is_root() || g_workers_released) return;
+  g_workers_released = true;
+  for (int r = 1; r < mpi::size(); ++r) MPI_Send(nullptr, 0, MPI_BYTE, r, kExit, MPI_COMM_WORLD);
+#endif
+}
+
+}  // namespace semra::detail

@@ -1,0 +1,42 @@
+#pragma once
+// The experiments of a plan, in plan order (grid point, scheme, seed), each with its own resolved
+// config. Built identically on every MPI rank, so ranks refer to an experiment by its index.
+// Internal to experiments/.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "semra/experiments/runner.hpp"
+
+namespace semra::detail {
+
+struct Job {
+  std::size_t index = 0;  // position in plan order
+  std::size_t point = 0;  // grid point (0 without a grid)
+  std::string scheme;
+  std::uint64_t seed = 0;
+  std::unique_ptr<ConfigBase> config;
+  std::int64_t steps = 0;  // the scenario's steps_key value (for ordering and progress)
+  // Stable name: the file stem under OUT/experiments/, e.g. "dhdrl-seed3" or
+  // "dhdrl-seed3-network.bs_power_dbm=26".
+  std::string id;
+  // Every config key with its value as TOML text, in schema order (resume checks compare these).
+  std::vector<std::pair<std::string, std::string>> config_values;
+};
+
+std::size_t grid_points(const RunPlan& plan);
+// The value index on each axis of grid point p (first axis outermost).
+std::vector<std::size_t> point_indices(const RunPlan& plan, std::size_t p);
+
+// Builds and validates every experiment's config (throws InputError before anything runs).
+std::vector<Job> make_jobs(const RunPlan& plan);
+
+std::vector<std::pair<std::string, std::string>> config_values(ConfigBase& config);
+
+// "key (stored A, requested B); ..." for the keys whose values differ; empty when equal.
+std::string config_difference(const std::vector<std::pair<std::string, std::string>>& stored,
+                              const std::vector<std::pair<std::string, std::string>>& requested);
+
+}  // namespace semra::detail

@@ -1,0 +1,292 @@
+#include "semra/experiments/store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
+#include "semra/core/rng.hpp"
+#include "semra/core/serialize.hpp"
+#include "semra/version.hpp"
+
+namespace semra::detail {
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+constexpr int kRecordFormat = 1;
+constexpr std::uint32_t kCheckpointFormat = 1;
+constexpr char kCheckpointMagic[9] = "SEMRACK1";
+
+ojson axis_json(const AxisValue& v) {
+  return std::visit([](const auto& x) { return ojson(x); }, v);
+}
+
+ojson config_json(const std::vector<std::pair<std::string, std::string>>& values) {
+  ojson j = ojson::object();
+  for (const auto& [k, v] : values) j[k] = v;
+  return j;
+}
+
+std::vector<std::pair<std::string, std::string>> config_from_json(const ojson& j) {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& [k, x] : j.items()) v.emplace_back(k, x.get<std::string>());
+  return v;
+}
+
+std::uint64_t fnv1a(const std::string& s, std::size_t n) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001b3ULL;
+  return h;
+}
+
+std::string short_json(const ojson& j) {
+  std::string s = j.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+bool is_our_temp_file(const fs::path& p) {
+  // write_file_atomic's temp names: .<name>.tmp<pid>-<counter>
+  static const std::regex re(R"(^\..+\.tmp[0-9]+-[0-9]+$)");
+  return std::regex_match(p.filename().string(), re);
+}
+
+void remove_stale_temp_files(const fs::path& dir) {
+  std::error_code ec;
+  for (const fs::path& d : {dir, dir / "experiments"}) {
+    if (!fs::is_directory(d, ec)) continue;
+    for (const auto& e : fs::directory_iterator(d, ec))
+      if (e.is_regular_file(ec) && is_our_temp_file(e.path())) fs::remove(e.path(), ec);
+  }
+}
+
+}  // namespace
+
+ojson make_manifest(const RunPlan& plan) {
+  ojson m;
+  m["format"] = "semra-run";
+  m["format_version"] = kRecordFormat;
+  m["semra_version"] = kVersion;
+  m["command"] = plan.command;
+  m["scenario"] = plan.scenario->name;
+  m["figure"] = plan.figure;
+  m["sweep"] = plan.sweep;
+  m["schemes"] = plan.schemes;
+  m["seeds"] = plan.seeds;
+  ojson axes = ojson::array();
+  for (const auto& a : plan.axes) {
+    ojson values = ojson::array();
+    for (const auto& v : a.values) values.push_back(axis_json(v));
+    axes.push_back({{"key", a.key}, {"name", a.name}, {"values", values}});
+  }
+  m["axes"] = axes;
+  m["config"] = config_json(config_values(*plan.config));
+  return m;
+}
+
+RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::vector<Job>& jobs)
+    : dir_(std::move(dir)) {
+  const std::string d = "'" + dir_.string() + "'";
+  std::error_code ec;
+  const bool exists = fs::exists(dir_, ec);
+  if (exists && !fs::is_directory(dir_, ec))
+    throw InputError("output " + d + " exists and is not a directory");
+  const bool empty = !exists || fs::is_empty(dir_, ec);
+  if (!empty && !resume)
+    throw InputError("output directory " + d +
+                     " exists and is not empty (choose another --out, or add --resume to continue "
+                     "the run stored there; nothing was overwritten)");
+  const fs::path manifest_path = dir_ / "manifest.json";
+  if (!empty) {
+    if (!fs::exists(manifest_path, ec))
+      throw InputError("cannot resume " + d +
+                       ": it is not a semra run directory (no manifest.json); nothing was changed");
+    ojson stored;
+    try {
+      stored = ojson::parse(read_file(manifest_path));
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError("cannot resume " + d + ": manifest.json is corrupt (" + e.what() + ")");
+    }
+    const std::string sv = stored.value("semra_version", std::string("?"));
+    if (stored.value("format", std::string()) != "semra-run" || sv != kVersion)
+      throw InputError("cannot resume " + d + ": it was written by semra " + sv +
+                       " and this is semra " + kVersion +
+                       " (resume with the same version, or choose another --out); nothing was "
+                       "changed");
+    std::string diff;
+    auto add = [&](const std::string& s) { diff += (diff.empty() ? "" : "; ") + s; };
+    for (const char* k : {"command", "scenario", "figure", "sweep", "schemes", "seeds", "axes"})
+      if (stored.value(k, ojson()) != manifest.at(k))
+        add(std::string(k) + " (stored " + short_json(stored.value(k, ojson())) + ", requested " +
+            short_json(manifest.at(k)) + ")");
+    const std::string cd =
+        config_difference(config_from_json(stored.value("config", ojson::object())),
+                          config_from_json(manifest.at("config")));
+    if (!cd.empty()) add("config " + cd);
+    if (!diff.empty())
+      throw InputError("cannot resume " + d +
+                       ": the requested run differs from the stored one in " + diff +
+                       "; nothing was changed");
+  }
+
+  fs::create_directories(dir_);
+  lock_fd_ = ::open((dir_ / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) throw InputError("cannot write in " + d);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw InputError("another semra command is writing " + d + " (wait for it to finish)");
+  }
+
+  stored_.finished.resize(jobs.size());
+  stored_.checkpoints.resize(jobs.size());
+  if (!empty) {
+    for (const auto& job : jobs) {
+      const fs::path rec = record_path(job), ckp = checkpoint_path(job);
+      if (fs::exists(rec, ec)) {
+        stored_.finished[job.index] = decode_record(read_file(rec), job, rec.string());
+      } else if (fs::exists(ckp, ec)) {
+        stored_.checkpoints[job.index] = decode_checkpoint(read_file(ckp), job, ckp.string());
+      }
+    }
+    remove_stale_temp_files(dir_);
+  } else {
+    write_file_atomic(manifest_path, manifest.dump(2) + "\n");
+  }
+  fs::create_directories(dir_ / "experiments");
+}
+
+RunStore::~RunStore() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+fs::path RunStore::record_path(const Job& job) const {
+  return dir_ / "experiments" / (job.id + ".msgpack");
+}
+fs::path RunStore::checkpoint_path(const Job& job) const {
+  return dir_ / "experiments" / (job.id + ".ckpt");
+}
+
+std::string RunStore::encode_record(const Job& job, const ExperimentResult& r) {
+  ojson j;
+  j["format"] = "semra-experiment";
+  j["format_version"] = kRecordFormat;
+  j["semra_version"] = kVersion;
+  j["id"] = job.id;
+  j["scheme"] = job.scheme;
+  j["seed"] = job.seed;
+  j["config"] = config_json(job.config_values);
+  ojson res;
+  res["columns"] = r.columns;
+  res["steps"] = r.steps;
+  res["values"] = r.values;
+  res["scalars"] = r.scalars;
+  res["samples"] = r.samples;
+  j["result"] = std::move(res);
+  const auto bytes = ojson::to_msgpack(j);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& job,
+                                         const std::string& where) {
+  ojson j;
+  try {
+    j = ojson::from_msgpack(bytes);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("experiment record '" + where + "' is corrupt (" + e.what() + ")");
+  }
+  try {
+    if (j.at("format") != "semra-experiment" || j.at("format_version") != kRecordFormat)
+      throw InputError("'" + where + "' is not a semra experiment record of format " +
+                       std::to_string(kRecordFormat));
+    const auto sv = j.at("semra_version").get<std::string>();
+    if (sv != kVersion)
+      throw InputError("experiment record '" + where + "' was written by semra " + sv +
+                       " and this is semra " + kVersion + "; nothing was changed");
+    if (j.at("id") != job.id)
+      throw InputError("experiment record '" + where + "' belongs to experiment '" +
+                       j.at("id").get<std::string>() + "', expected '" + job.id + "'");
+    const std::string diff = config_difference(config_from_json(j.at("config")), job.config_values);
+    if (!diff.empty())
+      throw InputError("cannot resume: stored experiment '" + job.id +
+                       "' was run with a different config: " + diff + "; nothing was changed");
+    const auto& res = j.at("result");
+    ExperimentResult r;
+    r.scheme = j.at("scheme").get<std::string>();
+    r.seed = j.at("seed").get<std::uint64_t>();
+    r.columns = res.at("columns").get<std::vector<std::string>>();
+    r.steps = res.at("steps").get<std::vector<std::int64_t>>();
+    r.values = res.at("values").get<std::vector<std::vector<double>>>();
+    r.scalars = res.at("scalars").get<std::map<std::string, double>>();
+    r.samples = res.at("samples").get<std::map<std::string, std::vector<float>>>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("experiment record '" + where + "' is corrupt (" + e.what() + ")");
+  }
+}
+
+void RunStore::store_record(const Job& job, const std::string& bytes) const {
+  write_file_atomic(record_path(job), bytes);
+  std::error_code ec;
+  fs::remove(checkpoint_path(job), ec);
+}
+
+std::string RunStore::encode_checkpoint(const Job& job, std::int64_t step,
+                                        const std::string& state) {
+  StateWriter w;
+  w.raw(kCheckpointMagic, 8);
+  w.u32(kCheckpointFormat);
+  w.str(kVersion);
+  w.str(job.id);
+  w.str(config_json(job.config_values).dump());
+  w.i64(step);
+  w.str(state);
+  std::string bytes = w.take();
+  const std::uint64_t h = fnv1a(bytes, bytes.size());
+  bytes.append(reinterpret_cast<const char*>(&h), 8);
+  return bytes;
+}
+
+StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job& job,
+                                             const std::string& where) {
+  if (bytes.size() < 20 || bytes.compare(0, 8, kCheckpointMagic) != 0)
+    throw InputError("'" + where + "' is not a semra checkpoint");
+  std::uint64_t h = 0;
+  std::memcpy(&h, bytes.data() + bytes.size() - 8, 8);
+  if (h != fnv1a(bytes, bytes.size() - 8))
+    throw InputError("checkpoint '" + where + "' is corrupt (checksum mismatch)");
+  StateReader r(std::string_view(bytes).substr(8, bytes.size() - 16), "checkpoint '" + where + "'");
+  if (r.u32() != kCheckpointFormat)
+    throw InputError("checkpoint '" + where + "' has an unknown format version");
+  const std::string sv = r.str();
+  if (sv != kVersion)
+    throw InputError("checkpoint '" + where + "' was written by semra " + sv +
+                     " and this is semra " + kVersion + "; nothing was changed");
+  if (r.str() != job.id)
+    throw InputError("checkpoint '" + where + "' belongs to another experiment");
+  ojson cfg;
+  try {
+    cfg = ojson::parse(r.str());
+  } catch (const nlohmann::json::exception&) {
+    throw InputError("checkpoint '" + where + "' is corrupt (config)");
+  }
+  const std::string diff = config_difference(config_from_json(cfg), job.config_values);
+  if (!diff.empty())
+    throw InputError("cannot resume: the checkpoint of experiment '" + job.id +
+                     "' was written with a different config: " + diff + "; nothing was changed");
+  StoredCheckpoint c;
+  c.step = r.i64();
+  c.state = r.str();
+  r.expect_end();
+  return c;
+}
+
+void RunStore::store_checkpoint(const Job& job, std::int64_t step, const std::string& state) const {
+  write_file_atomic(checkpoint_path(job), encode_checkpoint(job, step, state));
+}
+
+}  // namespace semra::detail

@@ -1,0 +1,326 @@
+#include "semra/experiments/sweep_file.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
+#include "semra/experiments/fixtures.hpp"
+
+namespace semra {
+namespace {
+
+const std::vector<std::string> kTopKeys = {"scenario", "name",       "description", "schemes",
+                                           "seeds",    "first_seed", "quick_seeds", "set",
+                                           "quick",    "grid",       "names",       "plot"};
+const std::vector<std::string> kPlotKeys = {"metric", "x_label", "y_label"};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+[[noreturn]] void unknown(const std::string& src, const std::string& what, const std::string& key,
+                          const std::vector<std::string>& valid) {
+  std::string best;
+  int best_d = 1 << 30;
+  for (const auto& v : valid) {
+    const int d = edit_distance(key, v);
+    if (d < best_d) best_d = d, best = v;
+  }
+  std::string msg = src + ": unknown " + what + " '" + key + "'";
+  if (best_d <= 2) msg += " (did you mean '" + best + "'?)";
+  throw InputError(msg + " (valid: " + join(valid) + ")");
+}
+
+std::string node_text(const toml::node& n) {
+  std::ostringstream os;
+  n.visit([&](auto&& v) { os << v; });
+  return os.str();
+}
+
+std::string type_of(const toml::node& n) {
+  if (n.is_integer()) return "an integer";
+  if (n.is_floating_point()) return "a real";
+  if (n.is_boolean()) return "a boolean";
+  if (n.is_string()) return "a string";
+  if (n.is_array()) return "a list";
+  if (n.is_table()) return "a table";
+  return "a date/time";
+}
+
+// Flattens nested tables into dotted keys, keeping where each leaf was written.
+void flatten(const toml::table& t, const std::string& prefix,
+             std::vector<std::pair<std::string, const toml::node*>>& out) {
+  for (const auto& [k, v] : t) {
+    const std::string key =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = v.as_table())
+      flatten(*sub, key, out);
+    else
+      out.emplace_back(key, &v);
+  }
+}
+
+// A TOML value as the typed value of config field `f`; InputError naming `where` on a type that
+// does not fit (a real for an integer key, a string for a number, ...).
+AxisValue typed_value(const ConfigSchema::Field& f, const toml::node& n, const std::string& where) {
+  auto bad = [&](const std::string& expected) -> AxisValue {
+    throw InputError(where + ": config key '" + f.key + "': value " + node_text(n) + " is " +
+                     type_of(n) + ", expected " + expected);
+  };
+  if (std::holds_alternative<int*>(f.ref) || std::holds_alternative<std::int64_t*>(f.ref)) {
+    if (!n.is_integer()) return bad("an integer");
+    return *n.value<std::int64_t>();
+  }
+  if (std::holds_alternative<double*>(f.ref)) {
+    if (!n.is_integer() && !n.is_floating_point()) return bad("a real");
+    return *n.value<double>();
+  }
+  if (std::holds_alternative<bool*>(f.ref)) {
+    if (!n.is_boolean()) return bad("true or false");
+    return *n.value<bool>();
+  }
+  if (std::holds_alternative<std::string*>(f.ref)) {
+    if (!n.is_string()) return bad("a string");
+    return *n.value<std::string>();
+  }
+  return bad("a list of reals (list-valued keys cannot be swept)");
+}
+
+// Text for ConfigSchema::set (strings quoted so they are taken verbatim).
+std::string set_text(const AxisValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return "\"" + *s + "\"";
+  return axis_value_text(v);
+}
+
+// Applies every key of an override table ([set] or [quick]) with exact type checks.
+void apply_overrides(ConfigSchema& schema, const toml::table& t, const std::string& where) {
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  flatten(t, "", leaves);
+  for (const auto& [key, node] : leaves) {
+    const auto* f = schema.find(key);
+    try {
+      if (f == nullptr) schema.unknown_key(key);
+      if (std::holds_alternative<std::vector<double>*>(f->ref)) {
+        const auto* arr = node->as_array();
+        if (arr == nullptr || arr->empty())
+          throw InputError("config key '" + key + "': value " + node_text(*node) + " is " +
+                           type_of(*node) + ", expected a non-empty list of reals");
+        std::string text = "[";
+        for (const auto& e : *arr) {
+          if (!e.is_integer() && !e.is_floating_point())
+            throw InputError("config key '" + key + "': list element " + node_text(e) + " is " +
+                             type_of(e) + ", expected a real");
+          if (text.size() > 1) text += ',';
+          text += format_double(*e.value<double>());
+        }
+        schema.set(key, text + "]");
+      } else {
+        schema.set(key, set_text(typed_value(*f, *node, where)));
+      }
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      if (msg.rfind(where, 0) == 0) throw;
+      throw InputError(where + ": " + msg);
+    }
+  }
+}
+
+const toml::table* table_or_throw(const toml::table& doc, const char* key, const std::string& src) {
+  const auto* n = doc.get(key);
+  if (n == nullptr) return nullptr;
+  if (const auto* t = n->as_table()) return t;
+  throw InputError(src + ": '" + key + "' must be a table ([" + key + "]), found " + type_of(*n));
+}
+
+std::int64_t integer_or_throw(const toml::node& n, const std::string& what, std::int64_t min) {
+  if (!n.is_integer() || *n.value<std::int64_t>() < min)
+    throw InputError(what + ": expected an integer >= " + std::to_string(min) + ", found " +
+                     node_text(n));
+  return *n.value<std::int64_t>();
+}
+
+std::string string_or_throw(const toml::node& n, const std::string& what) {
+  if (!n.is_string()) throw InputError(what + ": expected a string, found " + node_text(n));
+  return *n.value<std::string>();
+}
+
+}  // namespace
+
+RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
+  const std::string src = file.string();
+  const std::string text = read_file(file);
+  toml::table doc;
+  try {
+    doc = toml::parse(text, src);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw InputError(src + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
+                     ": malformed TOML: " + std::string(e.description()));
+  }
+  for (const auto& [k, v] : doc) {
+    (void)v;
+    const std::string key(k.str());
+    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end())
+      unknown(src, "key", key, kTopKeys);
+  }
+
+  RunPlan plan;
+  plan.command = "sweep";
+  const auto* sc_node = doc.get("scenario");
+  if (sc_node == nullptr) throw InputError(src + ": missing 'scenario = \"NAME\"'");
+  const std::string sc_name = string_or_throw(*sc_node, src + ": scenario");
+  plan.scenario = find_scenario_or_fixture(sc_name);
+  if (plan.scenario == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& s : scenarios()) names.push_back(s.name);
+    throw InputError(src + ": unknown scenario '" + sc_name + "' (valid: " + join(names) + ")");
+  }
+  const auto& sc = *plan.scenario;
+
+  plan.sweep = file.stem().string();
+  if (const auto* n = doc.get("name")) plan.sweep = string_or_throw(*n, src + ": name");
+  if (plan.sweep.empty() ||
+      plan.sweep.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
+    throw InputError(src + ": name '" + plan.sweep + "': use letters, digits, '.', '_', '-'");
+  if (const auto* n = doc.get("description")) string_or_throw(*n, src + ": description");
+
+  plan.schemes = sc.default_schemes;
+  if (const auto* n = doc.get("schemes")) {
+    const auto* arr = n->as_array();
+    if (arr == nullptr || arr->empty())
+      throw InputError(src + ": schemes: expected a non-empty list of scheme names");
+    plan.schemes.clear();
+    for (const auto& e : *arr) {
+      const std::string s = string_or_throw(e, src + ": schemes");
+      if (std::find(sc.schemes.begin(), sc.schemes.end(), s) == sc.schemes.end())
+        unknown(src, "scheme", s, sc.schemes);
+      plan.schemes.push_back(s);
+    }
+  }
+
+  std::int64_t first_seed = 1;
+  if (const auto* n = doc.get("first_seed"))
+    first_seed = integer_or_throw(*n, src + ": first_seed", 0);
+  std::vector<std::uint64_t> seeds;
+  if (const auto* n = doc.get("seeds")) {
+    if (const auto* arr = n->as_array()) {
+      if (arr->empty()) throw InputError(src + ": seeds: the list is empty");
+      for (const auto& e : *arr)
+        seeds.push_back(static_cast<std::uint64_t>(integer_or_throw(e, src + ": seeds", 0)));
+      if (doc.get("first_seed") != nullptr)
+        throw InputError(src + ": first_seed goes with a seed count, not with a list of seeds");
+    } else {
+      const auto count = integer_or_throw(*n, src + ": seeds", 1);
+      for (std::int64_t i = 0; i < count; ++i)
+        seeds.push_back(static_cast<std::uint64_t>(first_seed + i));
+    }
+  } else {
+    for (std::int64_t i = 0; i < 3; ++i)
+      seeds.push_back(static_cast<std::uint64_t>(first_seed + i));
+  }
+  std::size_t quick_seeds = std::min<std::size_t>(seeds.size(), 2);
+  if (const auto* n = doc.get("quick_seeds"))
+    quick_seeds = static_cast<std::size_t>(integer_or_throw(*n, src + ": quick_seeds", 1));
+  if (quick) seeds.resize(std::min(seeds.size(), quick_seeds));
+  plan.seeds = seeds;
+
+  plan.config = sc.make_config();
+  {
+    auto schema = plan.config->schema();
+    if (const auto* t = table_or_throw(doc, "set", src))
+      apply_overrides(schema, *t, src + " [set]");
+    const auto* q = table_or_throw(doc, "quick", src);
+    if (quick && q != nullptr) apply_overrides(schema, *q, src + " [quick]");
+    if (!quick && q != nullptr) {
+      // Checked even when not used, so a typo there does not wait for the first --quick run.
+      auto scratch = plan.config->clone();
+      auto s2 = scratch->schema();
+      apply_overrides(s2, *q, src + " [quick]");
+    }
+  }
+
+  const auto* grid = table_or_throw(doc, "grid", src);
+  if (grid == nullptr || grid->empty())
+    throw InputError(src +
+                     ": [grid] names no key (a sweep needs at least one key with a list of "
+                     "values; use `semra run` for a single configuration)");
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  flatten(*grid, "", leaves);
+  // File order (toml++ tables are sorted by key): the first key written is the x axis.
+  std::stable_sort(leaves.begin(), leaves.end(), [](const auto& a, const auto& b) {
+    const auto& sa = a.second->source().begin;
+    const auto& sb = b.second->source().begin;
+    return sa.line != sb.line ? sa.line < sb.line : sa.column < sb.column;
+  });
+  const auto schema = plan.config->schema();
+  for (const auto& [key, node] : leaves) {
+    const std::string where = src + " [grid]";
+    const auto* f = schema.find(key);
+    if (f == nullptr) {
+      try {
+        schema.unknown_key(key);
+      } catch (const InputError& e) {
+        throw InputError(where + ": " + e.what());
+      }
+    }
+    const auto* arr = node->as_array();
+    if (arr == nullptr)
+      throw InputError(where + ": '" + key + "' must be a list of values, found " + type_of(*node));
+    if (arr->empty()) throw InputError(where + ": '" + key + "' has an empty list of values");
+    SweepAxis axis{key, key, {}};
+    std::set<std::string> seen;
+    for (const auto& e : *arr) {
+      AxisValue v = typed_value(*f, e, where);
+      // Range and choice checks, on a scratch config.
+      auto scratch = plan.config->clone();
+      try {
+        scratch->schema().set(key, set_text(v));
+      } catch (const InputError& err) {
+        throw InputError(where + ": " + err.what());
+      }
+      if (!seen.insert(axis_value_text(v)).second)
+        throw InputError(where + ": '" + key + "' lists " + node_text(e) + " twice");
+      axis.values.push_back(std::move(v));
+    }
+    plan.axes.push_back(std::move(axis));
+  }
+
+  if (const auto* names = table_or_throw(doc, "names", src)) {
+    std::vector<std::pair<std::string, const toml::node*>> nl;
+    flatten(*names, "", nl);
+    for (const auto& [key, node] : nl) {
+      auto it = std::find_if(plan.axes.begin(), plan.axes.end(),
+                             [&](const SweepAxis& a) { return a.key == key; });
+      if (it == plan.axes.end())
+        throw InputError(src + " [names]: '" + key + "' is not a [grid] key");
+      it->name = string_or_throw(*node, src + " [names] " + key);
+      if (it->name.empty()) throw InputError(src + " [names] " + key + ": empty name");
+    }
+  }
+
+  plan.y_metric = sc.primary_metric;
+  plan.x_label = plan.axes.front().name;
+  if (const auto* p = table_or_throw(doc, "plot", src)) {
+    for (const auto& [k, v] : *p) {
+      const std::string key(k.str());
+      if (std::find(kPlotKeys.begin(), kPlotKeys.end(), key) == kPlotKeys.end())
+        unknown(src + " [plot]", "key", key, kPlotKeys);
+      const std::string s = string_or_throw(v, src + " [plot] " + key);
+      if (key == "metric") plan.y_metric = s;
+      if (key == "x_label") plan.x_label = s;
+      if (key == "y_label") plan.y_label = s;
+    }
+  }
+  if (plan.y_label.empty()) plan.y_label = plan.y_metric + " (mean, 95% CI)";
+  plan.plot = true;
+  return plan;
+}
+
+}  // namespace semra

@@ -1,0 +1,141 @@
+// Sweep files: every shipped one is valid; bad ones are one-line errors naming the problem.
+#include "semra/experiments/sweep_file.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
+#include "semra/experiments/jobs.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path write_sweep(const std::string& name, const std::string& text) {
+  const auto p = fs::temp_directory_path() / ("semra-sweepfile-" + std::to_string(::getpid())) /
+                 (name + ".toml");
+  semra::write_file_atomic(p, text);
+  return p;
+}
+
+// A valid sweep over the always-present scenario the registry has first (dhdrl when built).
+std::string error_of(const std::string& text, bool quick = false) {
+  try {
+    semra::load_sweep_file(write_sweep("bad", text), quick);
+  } catch (const semra::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const char* kGood = R"(
+scenario = "dhdrl"
+schemes = ["greedy", "random"]
+seeds = 2
+[set]
+"train.slots" = 100
+[grid]
+"network.bs_power_dbm" = [20, 30.5]
+"network.users_per_cell" = [1, 2]
+)";
+
+}  // namespace
+
+TEST(SweepFile, EveryShippedSweepFileIsValid) {
+  const fs::path dir = fs::path(SEMRA_SOURCE_DIR) / "configs" / "sweeps";
+  ASSERT_TRUE(fs::is_directory(dir));
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".toml") continue;
+    ++files;
+    for (bool quick : {false, true}) {
+      SCOPED_TRACE(e.path().string() + (quick ? " --quick" : ""));
+      try {
+        const auto plan = semra::load_sweep_file(e.path(), quick);
+        EXPECT_EQ(plan.sweep, e.path().stem().string());
+        EXPECT_FALSE(plan.axes.empty());
+        // Every grid point's config is built and validated.
+        const auto jobs = semra::detail::make_jobs(plan);
+        EXPECT_EQ(jobs.size(),
+                  semra::detail::grid_points(plan) * plan.schemes.size() * plan.seeds.size());
+      } catch (const semra::InputError& err) {
+        ADD_FAILURE() << err.what();
+      }
+    }
+  }
+  EXPECT_GE(files, 3);
+}
+
+TEST(SweepFile, ParsesGridInFileOrderWithTypes) {
+  const auto plan = semra::load_sweep_file(write_sweep("good", kGood), false);
+  EXPECT_EQ(plan.sweep, "good");
+  EXPECT_EQ(plan.command, "sweep");
+  EXPECT_EQ(plan.seeds, (std::vector<std::uint64_t>{1, 2}));
+  ASSERT_EQ(plan.axes.size(), 2u);
+  EXPECT_EQ(plan.axes[0].key, "network.bs_power_dbm");        // file order, not sorted
+  EXPECT_EQ(plan.axes[0].values[0], semra::AxisValue(20.0));  // an integer for a real key
+  EXPECT_EQ(plan.axes[1].values[1], semra::AxisValue(std::int64_t{2}));
+  EXPECT_EQ(plan.config->schema().value_text("train.slots"), "100");
+  EXPECT_EQ(plan.y_metric, "final_qoe");
+}
+
+TEST(SweepFile, QuickAppliesQuickOverridesAndSeeds) {
+  const std::string text = std::string(kGood) + "\n[quick]\n\"train.slots\" = 10\n";
+  const auto plan = semra::load_sweep_file(write_sweep("q", "quick_seeds = 1\n" + text), true);
+  EXPECT_EQ(plan.seeds.size(), 1u);
+  EXPECT_EQ(plan.config->schema().value_text("train.slots"), "10");
+}
+
+TEST(SweepFile, BadFilesNameTheProblem) {
+  const std::string grid = "[grid]\n\"network.bs_power_dbm\" = [20, 30]\n";
+  const std::string head = "scenario = \"dhdrl\"\n";
+  struct Case {
+    std::string text, needle;
+  };
+  const std::vector<Case> cases = {
+      {head + "seedz = 3\n" + grid, "unknown key 'seedz' (did you mean 'seeds'?)"},
+      {head + "[grid]\n\"network.bs_powr_dbm\" = [20]\n",
+       "unknown config key 'network.bs_powr_dbm' (did you mean 'network.bs_power_dbm'?)"},
+      {head + "[set]\n\"train.slotz\" = 5\n" + grid, "unknown config key 'train.slotz'"},
+      {head + "[quick]\n\"train.slotz\" = 5\n" + grid, "[quick]: unknown config key 'train.slotz'"},
+      {head + "[grid]\n\"network.bs_power_dbm\" = []\n",
+       "'network.bs_power_dbm' has an empty list of values"},
+      {head + "[grid]\n\"network.users_per_cell\" = [1, 2.5]\n",
+       "config key 'network.users_per_cell': value 2.5 is a real, expected an integer"},
+      {head + "[grid]\n\"network.bs_power_dbm\" = [\"high\"]\n",
+       "config key 'network.bs_power_dbm': value 'high' is a string, expected a real"},
+      {head + "[grid]\n\"hierarchy.split\" = [1]\n",
+       "config key 'hierarchy.split': value 1 is an integer, expected a string"},
+      {head + "[grid]\n\"hierarchy.split\" = [\"papr\"]\n", "hierarchy.split': invalid value"},
+      {head + "[grid]\n\"network.bs_power_dbm\" = [20, 99]\n", "invalid value '99'"},
+      {head + "[grid]\n\"network.bs_power_dbm\" = 20\n", "must be a list of values"},
+      {head + "[grid]\n\"network.bs_power_dbm\" = [20, 20]\n", "lists 20 twice"},
+      {head + "[set]\n\"train.slots\" = \"100\"\n" + grid,
+       "config key 'train.slots': value '100' is a string, expected an integer"},
+      {head, "[grid] names no key"},
+      {"schemes = [\"greedy\"]\n" + grid, "missing 'scenario"},
+      {"scenario = \"nosuch\"\n" + grid, "unknown scenario 'nosuch'"},
+      {head + "schemes = [\"gredy\"]\n" + grid, "unknown scheme 'gredy' (did you mean 'greedy'?)"},
+      {head + "seeds = 0\n" + grid, "seeds: expected an integer >= 1"},
+      {head + "seeds = []\n" + grid, "seeds: the list is empty"},
+      {head + grid + "[names]\n\"train.slots\" = \"x\"\n", "'train.slots' is not a [grid] key"},
+      {head + grid + "[plot]\ncolour = \"red\"\n", "unknown key 'colour'"},
+      {head + "name = \"a/b\"\n" + grid, "name 'a/b'"},
+      {head + "[grid\n", "malformed TOML"},
+  };
+  for (const auto& c : cases) {
+    const std::string msg = error_of(c.text);
+    EXPECT_NE(msg.find(c.needle), std::string::npos)
+        << "file:\n"
+        << c.text << "\nmessage: " << msg << "\nexpected: " << c.needle;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+    EXPECT_NE(msg.find("bad.toml"), std::string::npos) << "names the file: " << msg;
+  }
+}
+
+TEST(SweepFile, MissingFileIsAnInputError) {
+  EXPECT_THROW(semra::load_sweep_file("/nonexistent/sweep.toml", false), semra::InputError);
+}
