@@ -209,14 +209,28 @@ TEST(Resume, InterruptedRunResumesToIdenticalOutputs) {
   std::atomic<int> started{0};
   watched.run = [&](const semra::ConfigBase& c, const std::string& s, std::uint64_t seed,
                     semra::RunContext& ctx) {
-    // The third experiment raises the flag after some of its steps.
-    if (started.fetch_add(1) == 2) {
-      std::thread([&ctx, &stop] {
-        while (ctx.steps_done() < 2 * 400 + 150) std::this_thread::yield();
-        stop = true;
-      }).detach();
+    // The third experiment to start raises the flag after some of its steps (a watcher thread
+    // that lives only as long as this experiment).
+    std::atomic<bool> done{false};
+    std::thread watcher;
+    if (started.fetch_add(1) == 2)
+      watcher = std::thread([&] {
+        while (!done && ctx.steps_done() < 2 * 400 + 150)
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
+        if (!done) stop = true;
+      });
+    auto finish = [&] {
+      done = true;
+      if (watcher.joinable()) watcher.join();
+    };
+    try {
+      auto r = semra::toy_scenario_entry().run(c, s, seed, ctx);
+      finish();
+      return r;
+    } catch (...) {
+      finish();
+      throw;
     }
-    return semra::toy_scenario_entry().run(c, s, seed, ctx);
   };
   p.scenario = &watched;
   try {
@@ -229,8 +243,6 @@ TEST(Resume, InterruptedRunResumesToIdenticalOutputs) {
     EXPECT_GE(e.checkpoints, 1u);
   }
   EXPECT_FALSE(fs::exists(d / "summary.json"));
-  // Let the watcher thread see the flag before `stop` is reused.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
 
   stop = false;
   auto q = toy_plan(d, 1, 400, 20000);

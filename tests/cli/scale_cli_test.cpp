@@ -1,0 +1,333 @@
+// `semra sweep`, --resume after SIGKILL and SIGINT, and mpirun, as a user runs them. The hidden
+// `toy` fixture scenario (SEMRA_TEST_FIXTURES=1) keeps each case to a second or two.
+//
+// Identity checks compare metrics.csv byte for byte and summary.json without its timing fields
+// (wall_seconds and every steps_per_second), which measure this run's speed and so can never be
+// identical between two runs.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "semra/core/io.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Every child of this test sees the fixtures.
+const bool kFixtures = [] { return ::setenv("SEMRA_TEST_FIXTURES", "1", 1) == 0; }();
+
+struct Result {
+  int code;
+  std::string out;  // stdout + stderr
+};
+
+Result sh(const std::string& cmd) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+Result run_cli(const std::string& args) {
+  return sh(std::string(SEMRA_CLI) + " " + args);
+}
+
+fs::path fresh(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("semra-cli-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+// Starts `semra args...` with stdout+stderr into `log`; returns its pid.
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    static std::string cli = SEMRA_CLI;
+    argv.push_back(cli.data());
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(cli.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::size_t finished_records(const fs::path& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir / "experiments", ec))
+    if (e.path().extension() == ".msgpack") ++n;
+  return n;
+}
+
+// Polls until at least `n` experiments are stored (or 60 s pass).
+bool wait_for_records(const fs::path& dir, std::size_t n) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until) {
+    if (finished_records(dir) >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+json without_timing(json j) {
+  j.erase("wall_seconds");
+  if (j.contains("schemes"))
+    for (auto& [name, scheme] : j["schemes"].items()) scheme.erase("steps_per_second");
+  return j;
+}
+
+void expect_same_outputs(const fs::path& a, const fs::path& b) {
+  ASSERT_TRUE(fs::exists(a / "metrics.csv")) << a;
+  ASSERT_TRUE(fs::exists(b / "metrics.csv")) << b;
+  EXPECT_TRUE(semra::read_file(a / "metrics.csv") == semra::read_file(b / "metrics.csv"))
+      << "metrics.csv differs: " << a << " vs " << b;
+  EXPECT_EQ(without_timing(json::parse(semra::read_file(a / "summary.json"))),
+            without_timing(json::parse(semra::read_file(b / "summary.json"))));
+}
+
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> m;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) m[fs::relative(e.path(), dir).string()] = semra::read_file(e.path());
+  return m;
+}
+
+// 8 experiments of ~0.2 s each (300 steps of 700k integer operations).
+const std::vector<std::string> kToyRun = {
+    "run",       "toy", "--seeds", "4", "--set", "train.steps=300", "--set", "toy.work=700000",
+    "--threads", "2",   "--quiet"};
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += " " + x;
+  return s;
+}
+
+bool have_mpirun() {
+  return sh("command -v mpirun").code == 0;
+}
+
+std::string mpirun(int np) {
+  std::string cmd = "mpirun --oversubscribe -np " + std::to_string(np) + " -x SEMRA_TEST_FIXTURES";
+  if (::geteuid() == 0) cmd += " --allow-run-as-root";
+  return cmd + " " + SEMRA_CLI;
+}
+
+}  // namespace
+
+TEST(Sweep, ShippedSweepQuickWritesEveryContractFile) {
+  (void)kFixtures;
+  const auto d = fresh("sweep-quick");
+  const auto r = run_cli("sweep " SEMRA_SOURCE_DIR
+                         "/configs/sweeps/dhdrl-power.toml --quick --quiet "
+                         "--threads 2 --out " +
+                         d.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* f : {"config.toml", "metrics.csv", "summary.json", "results.mat", "figure.gp",
+                        "figure.dat", "manifest.json"})
+    EXPECT_TRUE(fs::exists(d / f)) << f;
+  if (sh("command -v gnuplot").code == 0) {
+    EXPECT_TRUE(fs::exists(d / "figure.png"));
+  }
+  const auto j = json::parse(semra::read_file(d / "summary.json"));
+  EXPECT_EQ(j["sweep"], "dhdrl-power");
+  EXPECT_EQ(j["x_key"], "network.bs_power_dbm");
+  EXPECT_EQ(j["x"].size(), 5u);
+  EXPECT_TRUE(j.contains("comparisons"));
+  const auto csv = semra::read_file(d / "metrics.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')).rfind("scheme,seed,bs_power_dbm,step,", 0), 0u)
+      << csv.substr(0, 80);
+  fs::remove_all(d);
+}
+
+TEST(Sweep, TwoKeyToySweepAndBadInputLeaveDirectoryUntouched) {
+  const auto d = fresh("sweep-toy");
+  const auto file = d.string() + ".toml";
+  semra::write_file_atomic(file, R"(scenario = "toy"
+seeds = 2
+[set]
+"train.steps" = 50
+[grid]
+"model.users" = [1, 3]
+"model.mode" = ["linear", "square"]
+)");
+  auto r = run_cli("sweep " + file + " --quiet --out " + d.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = json::parse(semra::read_file(d / "summary.json"));
+  EXPECT_EQ(j["points"].size(), 4u);
+  EXPECT_NE(semra::read_file(d / "figure.gp").find("multiplot"), std::string::npos);
+  const auto before = snapshot(d);
+
+  // Resuming with another grid, another version, or without --resume: exit 2, one line, no change.
+  semra::write_file_atomic(file, R"(scenario = "toy"
+seeds = 2
+[set]
+"train.steps" = 50
+[grid]
+"model.users" = [1, 3, 5]
+"model.mode" = ["linear", "square"]
+)");
+  r = run_cli("sweep " + file + " --quiet --resume --out " + d.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("differs from the stored one in axes"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  r = run_cli("sweep " + file + " --quiet --out " + d.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("exists and is not empty"), std::string::npos) << r.out;
+  semra::write_file_atomic(file, "scenario = \"toy\"\n[grid]\n\"model.userz\" = [1]\n");
+  r = run_cli("sweep " + file + " --quiet --resume --out " + d.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("unknown config key 'model.userz' (did you mean 'model.users'?)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(snapshot(d), before);
+  fs::remove_all(d);
+  fs::remove(file);
+}
+
+TEST(Resume, AfterSigkillAtARandomPointOutputsAreIdentical) {
+  const auto ref = fresh("kill-ref"), d = fresh("kill");
+  auto r = run_cli(joined(kToyRun) + " --out " + ref.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+
+  std::random_device rd;  // a different kill point each run; printed to reproduce a failure
+  const unsigned seed = rd();
+  std::mt19937 gen(seed);
+  const int extra_ms = std::uniform_int_distribution<int>(0, 250)(gen);
+  const std::size_t after = std::uniform_int_distribution<std::size_t>(1, 4)(gen);
+  SCOPED_TRACE("kill after " + std::to_string(after) + " stored experiments + " +
+               std::to_string(extra_ms) + " ms (random seed " + std::to_string(seed) + ")");
+
+  auto args = kToyRun;
+  for (const char* a : {"--checkpoint-every", "40", "--out"}) args.push_back(a);
+  args.push_back(d.string());
+  const pid_t pid = spawn(args, d.string() + ".log");
+  ASSERT_TRUE(wait_for_records(d, after)) << semra::read_file(d.string() + ".log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms));
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  const std::size_t stored = finished_records(d);
+  EXPECT_FALSE(fs::exists(d / "summary.json")) << "the run finished before it was killed";
+  EXPECT_LT(stored, 8u);
+
+  r = run_cli(joined(kToyRun) + " --checkpoint-every 40 --resume --out " + d.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("reused " + std::to_string(stored) + " stored"), std::string::npos) << r.out;
+  expect_same_outputs(ref, d);
+  fs::remove_all(ref);
+  fs::remove_all(d);
+  fs::remove(d.string() + ".log");
+}
+
+TEST(Resume, SigintExits130AndPrintsTheCommandThatResumes) {
+  const auto ref = fresh("int-ref"), d = fresh("int");
+  auto r = run_cli(joined(kToyRun) + " --out " + ref.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+
+  auto args = kToyRun;
+  args.push_back("--out");
+  args.push_back(d.string());
+  const fs::path log = d.string() + ".log";
+  const pid_t pid = spawn(args, log);
+  ASSERT_TRUE(wait_for_records(d, 2)) << semra::read_file(log);
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid), 130);
+  const std::string out = semra::read_file(log);
+  EXPECT_NE(out.find("semra: interrupted: "), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(d / "summary.json"));
+  // The toy checkpoints when stopped, so the interrupted experiments continue mid-way.
+  EXPECT_NE(out.find("checkpointed mid-way"), std::string::npos) << out;
+  const auto at = out.find("resume with:\n  ");
+  ASSERT_NE(at, std::string::npos) << out;
+  std::string cmd = out.substr(at + 15);
+  cmd = cmd.substr(0, cmd.find('\n'));
+  EXPECT_EQ(cmd, std::string(SEMRA_CLI) + joined(kToyRun) + " --out " + d.string() + " --resume");
+
+  r = sh(cmd);
+  ASSERT_EQ(r.code, 0) << r.out;
+  expect_same_outputs(ref, d);
+  fs::remove_all(ref);
+  fs::remove_all(d);
+  fs::remove(log);
+}
+
+TEST(Resume, CheckpointEveryMustNotBeNegative) {
+  const auto r = run_cli("run toy --checkpoint-every -1 --quiet --out " + fresh("neg").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+}
+
+// mpirun -np 2 writes exactly what one process writes.
+TEST(Mpi, TwoRanksMatchOneProcessAndResume) {
+#ifndef SEMRA_HAVE_MPI
+  GTEST_SKIP() << "built without MPI (CMake SEMRA_MPI=OFF or OpenMPI not found)";
+#else
+  if (std::getenv("SEMRA_SANITIZED") != nullptr)
+    GTEST_SKIP() << "skipped under sanitizers: OpenMPI's own allocations are reported as leaks";
+  if (!have_mpirun()) GTEST_SKIP() << "mpirun not found (install openmpi-bin)";
+  const auto one = fresh("mpi-one"), two = fresh("mpi-two");
+  const std::string fig = " figure toy-users --set toy.work=100000 --quiet --threads 1 --out ";
+  auto r = run_cli(fig + one.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = sh(mpirun(2) + fig + two.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  expect_same_outputs(one, two);
+  // The same experiment records (their contents differ only in the timing scalar).
+  std::vector<std::string> a, b;
+  for (const auto& [name, bytes] : snapshot(one / "experiments")) a.push_back(name);
+  for (const auto& [name, bytes] : snapshot(two / "experiments")) b.push_back(name);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(r.out.find("wrote"), r.out.rfind("wrote")) << "only rank 0 prints: " << r.out;
+
+  // Interrupted single-process run (SIGINT after a few experiments), resumed under mpirun.
+  const auto part = fresh("mpi-part");
+  auto args = kToyRun;
+  args.push_back("--out");
+  args.push_back(part.string());
+  const pid_t pid = spawn(args, part.string() + ".log");
+  ASSERT_TRUE(wait_for_records(part, 2));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid), 130);
+  r = sh(mpirun(2) + joined(kToyRun) + " --resume --out " + part.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto ref = fresh("mpi-ref");
+  r = run_cli(joined(kToyRun) + " --out " + ref.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  expect_same_outputs(ref, part);
+
+  // Bad input under mpirun: exit 2, said once.
+  r = sh(mpirun(2) + " run toy --set model.userz=3 --quiet --out " + fresh("mpi-bad").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_EQ(r.out.find("semra: error"), r.out.rfind("semra: error")) << r.out;
+  for (const auto& p : {one, two, part, ref}) fs::remove_all(p);
+  fs::remove(part.string() + ".log");
+#endif
+}
