@@ -14,6 +14,7 @@
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/serialize.hpp"
+#include "semra/core/stats.hpp"
 #include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/jobs.hpp"
 #include "semra/experiments/runner.hpp"
@@ -445,4 +446,23 @@ TEST(Plan, DuplicateGridValuesAreRefused) {
   auto p = toy_plan(fresh("dup"), 1);
   p.add_axis("model.users", "users", {2, 2});
   EXPECT_THROW(semra::execute(p), semra::InputError);
+}
+
+TEST(Summary, PercentilesMatchStatsPercentile) {
+  const auto d = fresh("pct");
+  auto p = toy_plan(d, 2, 101);
+  const auto out = semra::execute(p);
+  const auto j = json::parse(semra::read_file(d / "summary.json"));
+  for (std::size_t s = 0; s < 2; ++s) {
+    std::vector<float> pooled;
+    for (const auto& r : out.results)
+      if (r.scheme == p.schemes[s])
+        pooled.insert(pooled.end(), r.samples.at("noise").begin(), r.samples.at("noise").end());
+    ASSERT_EQ(pooled.size(), 303u);
+    const auto& got = j["schemes"][p.schemes[s]]["noise"];
+    EXPECT_EQ(got["p10"].get<double>(), semra::stats::percentile(pooled, 10));
+    EXPECT_EQ(got["p50"].get<double>(), semra::stats::percentile(pooled, 50));
+    EXPECT_EQ(got["p90"].get<double>(), semra::stats::percentile(pooled, 90));
+  }
+  fs::remove_all(d);
 }
