@@ -136,11 +136,15 @@ TEST(DhdrlRun, DeterministicMetricsAndRecordingWindow) {
   c.learning_starts_slots = 100;
   c.record_every_slots = 25;
   semra::RunContext ctx;
-  for (const std::string scheme : {"dhdrl", "ddrl", "greedy", "random", "oracle"}) {
+  for (const std::string scheme : {"dhdrl", "ddrl", "dhdrl-oa", "dhdrl-or", "dhdrl-ns", "greedy",
+                                   "random", "oracle", "dhdrl-continuous", "dhdrl@reference"}) {
     c.train_slots = scheme == "oracle" ? 50 : 300;
     c.record_every_slots = scheme == "oracle" ? 5 : 25;
-    const auto a = run_experiment(c, scheme, 9, ctx);
-    const auto b = run_experiment(c, scheme, 9, ctx);
+    Config sc = c;
+    std::string name = scheme;
+    if (scheme == "dhdrl@reference") sc.split = "reference", name = "dhdrl";
+    const auto a = run_experiment(sc, name, 9, ctx);
+    const auto b = run_experiment(sc, name, 9, ctx);
     EXPECT_EQ(a.values, b.values) << scheme;
     EXPECT_EQ(a.steps.size(), static_cast<std::size_t>(c.train_slots / c.record_every_slots));
     EXPECT_EQ(a.steps.back(), c.train_slots - 1);

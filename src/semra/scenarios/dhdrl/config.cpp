@@ -73,6 +73,9 @@ void Config::describe(ConfigSchema& s) {
         "or network mean");
   s.add("hierarchy.neighbours", neighbours, IntRange{0, 64}, "",
         "U: neighbours in the information exchange (capped at cells - 1)");
+  s.add("hierarchy.codeword_gains", codeword_gains,
+        "observations also hold the serving channel's full-power gain for every codeword (local "
+        "CSI a BS can measure from uplink pilots)");
   s.add("learning.hidden", hidden, RealRange{1.0, 4096.0}, "",
         "hidden layer sizes of every DQN (integers)");
   s.add("learning.optimizer", optimizer, Choices{"rmsprop", "adam", "sgd"},

@@ -40,12 +40,14 @@ struct Config : ConfigBase {
   int epoch_slots = 20;  // T_H
   std::string split = "paper";
   std::string high_reward = "neighbourhood";
-  int neighbours = 6;  // U
+  int neighbours = 6;           // U
+  bool codeword_gains = false;  // observations include my UT's gain for every codeword
   // [learning] spec 6
   std::vector<double> hidden = {64, 32};
   std::string optimizer = "rmsprop";
   double lr = 5e-4;
-  double lr_decay = 1e-4;
+  double lr_decay =
+      0.0;  // reference: 1e-4 (Keras decay); 0 reproduces the ordering, docs/model-dhdrl.md
   double gamma_high = 0.5;
   double gamma_low = 0.5;
   int replay_capacity = 500;

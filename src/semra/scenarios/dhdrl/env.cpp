@@ -43,7 +43,7 @@ Environment::Environment(const Config& config,
   for (int l = 0; l < power_levels_; ++l) {
     level_power_w_[l] = p_max_w_ * l / static_cast<double>(power_levels_ - 1);
   }
-  local_dim_ = codewords_ + 12;
+  local_dim_ = codewords_ + 12 + (config_.codeword_gains ? codewords_ : 0);
   bs_ = radio::hex_bs_positions(config_.rings, config_.cell_radius_m);
   ut_.resize(links_);
   channel_.resize(users_per_cell_);
@@ -248,6 +248,12 @@ void Environment::observe(int link, const Measurements& old, int slots_left, boo
   *o++ = static_cast<float>(r.w);
   *o++ = static_cast<float>((r.xi_req - 0.85) * 20.0);
   *o++ = static_cast<float>((r.phi_req_ksuts - 60.0) / 10.0);
+  if (config_.codeword_gains) {
+    const auto& ch = channel_[layer_of(link)];
+    const int cell = cell_of(link);
+    for (int c = 0; c < codewords_; ++c)
+      *o++ = db_feature(full_power * ch.gain(cell, cell, c) * inv_noise);
+  }
   if (slots_left >= 0) *o++ = static_cast<float>(slots_left) / config_.epoch_slots;
 
   // Neighbour part: U strongest interferers of my UT (rx power now/old, codeword, their UT's QoE
