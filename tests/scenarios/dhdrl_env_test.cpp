@@ -154,3 +154,17 @@ TEST(DhdrlRun, DeterministicMetricsAndRecordingWindow) {
     EXPECT_LT(a.scalars.at("final_qoe"), 1.0);
   }
 }
+
+TEST(DhdrlSchemes, EveryListedSchemeIsBuiltAndUnknownNamesAreRejected) {
+  Config c;
+  Environment env(c, model());
+  env.reset(1);
+  EXPECT_EQ(scheme_names().size(), 9u);
+  for (const auto& name : scheme_names()) EXPECT_NE(make_scheme(name, env, 1), nullptr) << name;
+  try {
+    make_scheme("dhdrl-xx", env, 1);
+    FAIL();
+  } catch (const semra::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("dhdrl-continuous"), std::string::npos);
+  }
+}

@@ -7,8 +7,9 @@
 namespace semra::dhdrl {
 
 const std::vector<std::string>& scheme_names() {
-  static const std::vector<std::string> names = {"dhdrl",    "ddrl",   "dhdrl-oa", "dhdrl-or",
-                                                 "dhdrl-ns", "greedy", "random",   "oracle"};
+  static const std::vector<std::string> names = {"dhdrl",    "ddrl",     "dhdrl-oa",
+                                                 "dhdrl-or", "dhdrl-ns", "greedy",
+                                                 "random",   "oracle",   "dhdrl-continuous"};
   return names;
 }
 
