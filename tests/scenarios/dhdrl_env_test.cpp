@@ -168,3 +168,24 @@ TEST(DhdrlSchemes, EveryListedSchemeIsBuiltAndUnknownNamesAreRejected) {
     EXPECT_NE(std::string(e.what()).find("dhdrl-continuous"), std::string::npos);
   }
 }
+
+TEST(DhdrlEnv, SeveralUsersPerCellUseSeparateResourceBlocks) {
+  Config c;
+  c.users_per_cell = 2;
+  Environment env(c, model());
+  env.reset(4);
+  ASSERT_EQ(env.links(), 14);
+  // Full power per RB is P_max / 2: a BS never exceeds P_max.
+  EXPECT_NEAR(env.level_power_w(c.power_levels - 1), semra::radio::dbm_to_w(38.0) / 2, 1e-12);
+  for (int i = 0; i < env.links(); ++i) env.set_beam(i, 0, c.power_levels - 1);
+  env.evaluate();
+  const double before = env.sinr(env.link_of(0, 0));
+  // Switching off every RB-1 link leaves the SINR of RB-0 links unchanged.
+  for (int b = 0; b < env.cells(); ++b) env.set_beam(env.link_of(b, 1), 0, 0);
+  env.evaluate();
+  EXPECT_EQ(env.sinr(env.link_of(0, 0)), before);
+  // Switching off the other RB-0 links raises it.
+  for (int b = 1; b < env.cells(); ++b) env.set_beam(env.link_of(b, 0), 0, 0);
+  env.evaluate();
+  EXPECT_GT(env.sinr(env.link_of(0, 0)), before);
+}
