@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 #include <vector>
 
 #include "../nn/count_malloc.hpp"
@@ -175,6 +176,51 @@ TEST(RlDqn, SameSeedsSameAgent) {
     return agent.online().params();
   };
   EXPECT_EQ(train(), train());
+}
+
+// Saving an agent mid-training and loading it into a fresh one continues bit-identically.
+TEST(RlDqn, SaveLoadContinuesIdentically) {
+  DqnConfig c = small_config();
+  Rng init(13, "init"), rng(14, "run");
+  DqnAgent agent(2, 3, c, init);
+  auto step = [](DqnAgent& a, Rng& r) {
+    const float o[2] = {static_cast<float>(r.uniform()), 1.0f};
+    const int act = a.act(o, nullptr, r, true);
+    a.remember(o, act, act == 2 ? 1.0f : 0.0f, o, false);
+    a.learn(r);
+  };
+  for (int t = 0; t < 40; ++t) step(agent, rng);
+  std::stringstream ss;
+  agent.save(ss);
+  Rng other_init(99, "init");
+  DqnAgent copy(2, 3, c, other_init);
+  copy.load(ss, "agent");
+  EXPECT_EQ(copy.learn_steps(), agent.learn_steps());
+  EXPECT_EQ(copy.epsilon().eps(), agent.epsilon().eps());
+  Rng r1 = rng, r2 = rng;
+  for (int t = 0; t < 20; ++t) {
+    step(agent, r1);
+    step(copy, r2);
+  }
+  EXPECT_EQ(copy.online().params(), agent.online().params());
+  EXPECT_EQ(copy.target().params(), agent.target().params());
+  EXPECT_EQ(copy.optimizer().state1(), agent.optimizer().state1());
+
+  // Wrong dimensions or a damaged record: InputError, agent unchanged.
+  std::stringstream again;
+  agent.save(again);
+  const std::string bytes = again.str();
+  DqnAgent wrong(3, 3, c, other_init);
+  std::stringstream s1(bytes);
+  EXPECT_THROW(wrong.load(s1, "agent"), semra::InputError);
+  std::string bad = bytes;
+  bad[bad.size() - 20] ^= 1;  // inside the replay record
+  std::stringstream s2(bad);
+  DqnAgent keep(2, 3, c, other_init);
+  const nn::Vector before = keep.online().params();
+  EXPECT_THROW(keep.load(s2, "agent"), semra::InputError);
+  EXPECT_EQ(keep.online().params(), before);
+  EXPECT_EQ(keep.learn_steps(), 0);
 }
 
 TEST(RlDqn, ActingAndLearningAllocateNothing) {

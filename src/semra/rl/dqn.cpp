@@ -5,6 +5,7 @@
 #include <string>
 
 #include "semra/core/error.hpp"
+#include "semra/nn/binary_io.hpp"
 
 namespace semra::rl {
 
@@ -134,6 +135,61 @@ bool DqnAgent::learn(Rng& rng) {
   // 5. Exploration decays per learning step (as the reference).
   epsilon_.step();
   return true;
+}
+
+// magic[8] "SEMRADQ1" | u32 version | u32 obs_dim, num_actions | i64 learn_steps | f64 eps | i64
+// eps_t | u64 FNV-1a 64, then the online network, target network, optimiser and replay-buffer
+// records.
+namespace {
+constexpr char kAgentMagic[9] = "SEMRADQ1";
+constexpr std::uint32_t kAgentVersion = 1;
+}  // namespace
+
+void DqnAgent::save(std::ostream& os) const {
+  nn::BinaryWriter w(os);
+  w.bytes(kAgentMagic, 8);
+  w.u32(kAgentVersion);
+  w.u32(static_cast<std::uint32_t>(obs_dim_));
+  w.u32(static_cast<std::uint32_t>(num_actions_));
+  w.u64(static_cast<std::uint64_t>(learn_steps_));
+  w.f64(epsilon_.eps());
+  w.u64(static_cast<std::uint64_t>(epsilon_.t()));
+  w.checksum();
+  online_.save(os);
+  target_.save(os);
+  optimizer_.save(os);
+  replay_.save(os);
+}
+
+void DqnAgent::load(std::istream& is, std::string_view name) {
+  nn::BinaryReader r(is, name);
+  r.magic(kAgentMagic, "semra DQN agent record");
+  r.version(kAgentVersion);
+  const std::uint32_t obs_dim = r.u32();
+  const std::uint32_t num_actions = r.u32();
+  const auto learn_steps = static_cast<std::int64_t>(r.u64());
+  const double eps = r.f64();
+  const auto eps_t = static_cast<std::int64_t>(r.u64());
+  r.checksum();
+  if (obs_dim != static_cast<std::uint32_t>(obs_dim_) ||
+      num_actions != static_cast<std::uint32_t>(num_actions_))
+    r.fail("agent with " + std::to_string(obs_dim) + " inputs and " + std::to_string(num_actions) +
+           " actions does not match the expected " + std::to_string(obs_dim_) + " and " +
+           std::to_string(num_actions_));
+  // Load into copies, then commit: a damaged record leaves this agent as it was.
+  nn::Mlp online = online_, target = target_;
+  nn::Optimizer optimizer = optimizer_;
+  ReplayBuffer replay = replay_;
+  online.load(is, name);
+  target.load(is, name);
+  optimizer.load(is, name);
+  replay.load(is, name);
+  online_ = std::move(online);
+  target_ = std::move(target);
+  optimizer_ = std::move(optimizer);
+  replay_ = std::move(replay);
+  learn_steps_ = learn_steps;
+  epsilon_.set_state(eps, eps_t);
 }
 
 }  // namespace semra::rl

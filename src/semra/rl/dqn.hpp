@@ -7,6 +7,8 @@
 // Randomness: network init from the Rng given to the constructor; exploration and replay sampling
 // from the Rng passed to act()/learn(), so a scheme decides which streams they come from.
 #include <cstdint>
+#include <iosfwd>
+#include <string_view>
 #include <vector>
 
 #include "semra/core/rng.hpp"
@@ -84,6 +86,13 @@ class DqnAgent {
   const EpsilonSchedule& epsilon() const { return epsilon_; }
   std::int64_t learn_steps() const { return learn_steps_; }
   void set_learn_steps(std::int64_t n) { learn_steps_ = n; }  // checkpoint restore
+  // Everything learn() and act() depend on, except the config and the caller's Rng streams:
+  // networks, optimiser state, replay contents, epsilon state and the learning-step count. Records
+  // as in docs/nn.md, after a "SEMRADQ1" header. load requires the same dimensions and network
+  // shapes; any problem throws semra::InputError naming `name` and leaves the agent unchanged.
+  void save(std::ostream& os) const;
+  void load(std::istream& is, std::string_view name);
+
   // Diagnostics of the last learning step: loss, TD targets, the sampled batch.
   double last_loss() const { return last_loss_; }
   const nn::Vector& last_targets() const { return targets_; }
