@@ -136,8 +136,13 @@ bool have_mpirun() {
   return sh("command -v mpirun").code == 0;
 }
 
+// Under the sanitizers (make check sets SEMRA_SANITIZED), leak detection is off in the ranks:
+// OpenMPI's dlopen'ed plugins leave allocations LeakSanitizer reports (from "<unknown module>",
+// so no suppression file can name them). Memory errors are still checked.
 std::string mpirun(int np) {
   std::string cmd = "mpirun --oversubscribe -np " + std::to_string(np) + " -x SEMRA_TEST_FIXTURES";
+  if (std::getenv("SEMRA_SANITIZED") != nullptr)
+    cmd = "ASAN_OPTIONS=detect_leaks=0 " + cmd + " -x ASAN_OPTIONS";
   if (::geteuid() == 0) cmd += " --allow-run-as-root";
   return cmd + " " + SEMRA_CLI;
 }
@@ -290,8 +295,6 @@ TEST(Mpi, TwoRanksMatchOneProcessAndResume) {
 #ifndef SEMRA_HAVE_MPI
   GTEST_SKIP() << "built without MPI (CMake SEMRA_MPI=OFF or OpenMPI not found)";
 #else
-  if (std::getenv("SEMRA_SANITIZED") != nullptr)
-    GTEST_SKIP() << "skipped under sanitizers: OpenMPI's own allocations are reported as leaks";
   if (!have_mpirun()) GTEST_SKIP() << "mpirun not found (install openmpi-bin)";
   const auto one = fresh("mpi-one"), two = fresh("mpi-two");
   const std::string fig = " figure toy-users --set toy.work=100000 --quiet --threads 1 --out ";

@@ -264,12 +264,19 @@ TEST(Resume, CompleteDirectoryIsReusedWithoutRunning) {
   const auto d = fresh("again");
   semra::execute(toy_plan(d, 2));
   const auto csv = semra::read_file(d / "metrics.csv");
+  // What a SIGKILL can leave behind (temp files of atomic writes) goes; other files stay.
+  semra::write_file_atomic(d / "experiments" / ".good-seed1.msgpack.tmp123-4", "partial");
+  semra::write_file_atomic(d / ".metrics.csv.tmp9-0", "partial");
+  semra::write_file_atomic(d / "notes.tmp1-2.txt", "mine");
   auto p = toy_plan(d, 2);
   p.resume = true;
   const auto out = semra::execute(p);
   EXPECT_EQ(out.reused, 6u);
   EXPECT_EQ(out.computed, 0u);
   EXPECT_EQ(semra::read_file(d / "metrics.csv"), csv);
+  EXPECT_FALSE(fs::exists(d / "experiments" / ".good-seed1.msgpack.tmp123-4"));
+  EXPECT_FALSE(fs::exists(d / ".metrics.csv.tmp9-0"));
+  EXPECT_TRUE(fs::exists(d / "notes.tmp1-2.txt"));
   fs::remove_all(d);
 }
 

@@ -36,7 +36,10 @@ static_assert(std::endian::native == std::endian::little,
 
 class StateWriter {
  public:
-  void raw(const void* p, std::size_t n) { buf_.append(static_cast<const char*>(p), n); }
+  void raw(const void* p, std::size_t n) {
+    if (n > 0)
+      buf_.append(static_cast<const char*>(p), n);  // (an empty vector's data() may be null)
+  }
   void u8(std::uint8_t v) { raw(&v, 1); }
   void u32(std::uint32_t v) { raw(&v, 4); }
   void u64(std::uint64_t v) { raw(&v, 8); }
@@ -94,6 +97,7 @@ class StateReader {
   }
   void raw(void* p, std::size_t n) {
     if (n > data_.size() - pos_) fail("truncated state (unexpected end of data)");
+    if (n == 0) return;  // memcpy with a null pointer is undefined even for 0 bytes
     std::memcpy(p, data_.data() + pos_, n);
     pos_ += n;
   }

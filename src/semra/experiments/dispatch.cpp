@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <list>
 #include <mutex>
@@ -122,6 +123,17 @@ class Pool {
   std::condition_variable cv_;
   int live_ = 0;
   bool poked_ = false;
+};
+
+// Declared after a Pool: however the scope ends (an MPI error included), halts the experiments
+// and closes the queue before the Pool's destructor joins its threads.
+struct StopOnExit {
+  TaskQueue& queue;
+  std::atomic<bool>& halt;
+  ~StopOnExit() {
+    if (std::uncaught_exceptions() > 0) halt = true;
+    queue.drain_and_close();
+  }
 };
 
 struct Failure {
@@ -403,6 +415,7 @@ DispatchOutcome dispatch_root(const RunPlan& plan, const std::vector<Job>& jobs,
     if (f && pool_ptr != nullptr) pool_ptr->notify();
   });
   pool_ptr = &pool;
+  StopOnExit stop_on_exit{queue, halt};
 
   for (;;) {
     const bool stop = plan.stop_flag != nullptr && plan.stop_flag->load();
@@ -478,6 +491,7 @@ void dispatch_worker(const RunPlan& plan, const std::vector<Job>& jobs) {
       post(kFailed, w.take());
     }
   });
+  StopOnExit stop_on_exit{queue, halt};
 
   Sends sends;
   {

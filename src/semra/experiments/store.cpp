@@ -4,7 +4,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <regex>
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
@@ -49,10 +48,19 @@ std::string short_json(const ojson& j) {
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// write_file_atomic's temp names: .<name>.tmp<pid>-<counter>
 bool is_our_temp_file(const fs::path& p) {
-  // write_file_atomic's temp names: .<name>.tmp<pid>-<counter>
-  static const std::regex re(R"(^\..+\.tmp[0-9]+-[0-9]+$)");
-  return std::regex_match(p.filename().string(), re);
+  const std::string n = p.filename().string();
+  const auto tmp = n.rfind(".tmp");
+  if (n.size() < 2 || n[0] != '.' || tmp == std::string::npos || tmp < 2) return false;
+  const std::string tail = n.substr(tmp + 4);
+  const auto dash = tail.find('-');
+  return dash != std::string::npos && all_digits(tail.substr(0, dash)) &&
+         all_digits(tail.substr(dash + 1));
 }
 
 void remove_stale_temp_files(const fs::path& dir) {
