@@ -17,6 +17,7 @@ TEST(VderlLearning, VderlBeatsRandomOnLatencyAndReward) {
   c.iterations = sanitized ? 8 : 12;
   c.frames_per_iteration = 8;
   c.gradient_steps = sanitized ? 8 : 16;
+  c.batch_size = sanitized ? 32 : 64;
   c.eval_frames = 2;
   c.final_eval_frames = sanitized ? 10 : 40;
   semra::RunContext ctx;

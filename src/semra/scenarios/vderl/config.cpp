@@ -102,6 +102,8 @@ void Config::describe(ConfigSchema& s) {
         "vdn, idqn, qmix: final exploration rate");
   s.add("training.epsilon_iterations", epsilon_iterations, RealRange{0.0, 1e9}, "iterations",
         "vdn, idqn, qmix: linear decay of epsilon over this many iterations");
+  s.add("training.idqn_reward", idqn_reward, Choices{"own", "team"},
+        "idqn: each server learns from its own reward r_v (own) or from the total reward r (team)");
   s.add("vderl.policy_lr", policy_lr, RealRange{0.0, 1.0, true}, "",
         "learning rate of the policy networks (eq. 18)");
   s.add("vderl.temperature", temperature, RealRange{0.0, 1e6}, "",

@@ -42,21 +42,21 @@ struct Config : ConfigBase {
   double eta = 3.0;
   double rho = -3.0;
   std::string timing = "per_rb";  // "per_rb": eq. (12) telescoped over the Q steps; "frame_end"
-  double latency_clip_ms = 20.0;  // reward only: T is clipped at this value; 0 = no clip
+  double latency_clip_ms = 10.0;  // reward only: T is clipped at this value; 0 = no clip
 
   // [training] shared by the learners
   int iterations = 100;
-  int frames_per_iteration = 8;
-  int gradient_steps = 8;  // per iteration
+  int frames_per_iteration = 16;
+  int gradient_steps = 32;  // per iteration
   int eval_frames = 16;  // greedy evaluation frames per iteration (the same frames every iteration)
   int final_eval_frames = 200;
   int learning_starts_frames = 16;
-  int batch_size = 64;
+  int batch_size = 128;
   int replay_capacity = 4000;  // transitions (one per RB step)
   std::vector<double> hidden = {64, 64};
   std::string optimizer = "adam";
   double lr = 1e-3;
-  double gamma = 1.0;  // discount per RB step within a frame (eq. 14 has none)
+  double gamma = 0.5;  // discount per RB step within a frame (eq. 14 has none; see docs)
   int target_sync_steps = 50;
   double tau = 0.0;
   double grad_clip = 10.0;
@@ -64,11 +64,12 @@ struct Config : ConfigBase {
   bool double_q = false;
   double epsilon_start = 1.0;
   double epsilon_end = 0.05;
-  double epsilon_iterations = 40.0;  // linear decay over this many iterations
+  double epsilon_iterations = 20.0;  // linear decay over this many iterations
+  std::string idqn_reward = "own";   // "own": r_v (spec); "team": r (investigation)
 
   // [vderl] discrete max-entropy actor-critic (eq. 17)
   double policy_lr = 3e-4;
-  double temperature = 0.1;  // delta
+  double temperature = 1.0;  // delta
   bool auto_temperature = false;
   double target_entropy_scale = 0.3;  // target entropy = scale * log(#valid actions)
   double temperature_lr = 3e-4;

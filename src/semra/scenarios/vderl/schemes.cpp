@@ -231,7 +231,10 @@ class QmixAgents final : public JointAgents {
 class IdqnAgents final : public Agents {
  public:
   IdqnAgents(const Config& cfg, const Env& env, Rng& init)
-      : servers_(env.agents()), obs_dim_(env.obs_dim()), actions_(env.num_actions()) {
+      : servers_(env.agents()),
+        obs_dim_(env.obs_dim()),
+        actions_(env.num_actions()),
+        team_reward_(cfg.idqn_reward == "team") {
     const rl::VdnConfig v = vdn_config(cfg);
     rl::DqnConfig c;
     c.hidden = v.hidden;
@@ -261,11 +264,12 @@ class IdqnAgents final : public Agents {
           masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
   }
   void observe(const float* obs, const std::uint8_t*, const int* actions, const float* rewards,
-               float, const float* next_obs, const std::uint8_t* next_masks, bool done,
+               float team_reward, const float* next_obs, const std::uint8_t* next_masks, bool done,
                const float*, const float*) override {
     for (int v = 0; v < servers_; ++v)
       agents_[static_cast<std::size_t>(v)].remember(
-          obs + static_cast<std::ptrdiff_t>(v) * obs_dim_, actions[v], rewards[v],
+          obs + static_cast<std::ptrdiff_t>(v) * obs_dim_, actions[v],
+          team_reward_ ? team_reward : rewards[v],
           next_obs + static_cast<std::ptrdiff_t>(v) * obs_dim_, done,
           next_masks + static_cast<std::ptrdiff_t>(v) * actions_);
   }
@@ -280,6 +284,7 @@ class IdqnAgents final : public Agents {
 
  private:
   int servers_, obs_dim_, actions_;
+  bool team_reward_;
   std::vector<rl::DqnAgent> agents_;
 };
 
