@@ -34,7 +34,7 @@ TEST(Cli, VersionHelpListExitZero) {
   r = run("list");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("scenarios:"), std::string::npos);
-  for (const char* sub : {"run", "figure", "semantic", "list", "config"}) {
+  for (const char* sub : {"run", "figure", "sweep", "semantic", "list", "config"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
   }
@@ -51,4 +51,21 @@ TEST(Cli, BadFlagsExitTwo) {
   EXPECT_EQ(run("--no-such-flag").code, 2);
   EXPECT_EQ(run("run").code, 2);  // missing SCENARIO
   EXPECT_EQ(run("figure nosuch").code, 2);
+}
+
+TEST(Cli, TestFixturesAreHiddenUnlessAskedFor) {
+  const std::string cmd = "env -u SEMRA_TEST_FIXTURES ";
+  const std::string cli = SEMRA_CLI;
+  FILE* p = ::popen((cmd + cli + " list 2>&1").c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  EXPECT_EQ(::pclose(p), 0);
+  EXPECT_EQ(out.find("toy"), std::string::npos) << out;
+  p = ::popen(("env -u SEMRA_TEST_FIXTURES " + cli + " run toy 2>&1").c_str(), "r");
+  out.clear();
+  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  const int status = ::pclose(p);
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(out.find("unknown scenario 'toy'"), std::string::npos) << out;
 }
