@@ -135,6 +135,8 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
     throw semra::InputError("--seeds " + std::to_string(o.seeds) + ": expected >= 1");
   if (o.threads < 0)
     throw semra::InputError("--threads " + std::to_string(o.threads) + ": expected >= 1");
+  if (o.resume && o.out.empty())
+    throw semra::InputError("--resume needs --out DIR (the directory of the run to continue)");
   if (o.checkpoint_every < 0)
     throw semra::InputError("--checkpoint-every " + std::to_string(o.checkpoint_every) +
                             ": expected >= 0");
