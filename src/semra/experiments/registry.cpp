@@ -1,13 +1,7 @@
 #include "semra/experiments/registry.hpp"
 
-#if __has_include("semra/scenarios/dhdrl/entry.hpp")
 #include "semra/scenarios/dhdrl/entry.hpp"
-#define SEMRA_HAVE_DHDRL 1
-#endif
-#if __has_include("semra/scenarios/vderl/entry.hpp")
 #include "semra/scenarios/vderl/entry.hpp"
-#define SEMRA_HAVE_VDERL 1
-#endif
 
 namespace semra {
 
@@ -16,12 +10,8 @@ namespace semra {
 const std::vector<ScenarioEntry>& scenarios() {
   static const std::vector<ScenarioEntry> all = [] {
     std::vector<ScenarioEntry> v;
-#ifdef SEMRA_HAVE_DHDRL
     v.push_back(dhdrl_scenario_entry());
-#endif
-#ifdef SEMRA_HAVE_VDERL
     v.push_back(vderl_scenario_entry());
-#endif
     return v;
   }();
   return all;
@@ -30,12 +20,8 @@ const std::vector<ScenarioEntry>& scenarios() {
 const std::vector<FigureEntry>& figures() {
   static const std::vector<FigureEntry> all = [] {
     std::vector<FigureEntry> v;
-#ifdef SEMRA_HAVE_DHDRL
     for (auto& f : dhdrl_figure_entries()) v.push_back(std::move(f));
-#endif
-#ifdef SEMRA_HAVE_VDERL
     for (auto& f : vderl_figure_entries()) v.push_back(std::move(f));
-#endif
     return v;
   }();
   return all;
