@@ -20,7 +20,8 @@ build: deps
 
 # The headline experiment: the DHDRL paper's figure (QoE vs time slot, seven schemes).
 demo: build
-	$(BUILD)/semra figure dhdrl-qoe-vs-slots --out results/demo-$$(date +%Y%m%d-%H%M%S)
+	$(BUILD)/semra figure dhdrl-qoe-vs-slots --seeds 3 --set train.slots=40000 \
+	  --out results/demo-$$(date +%Y%m%d-%H%M%S)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
