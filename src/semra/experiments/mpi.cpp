@@ -28,6 +28,11 @@ bool launched_under_mpi() {
 Session::Session(int& argc, char**& argv) {
 #ifdef SEMRA_HAVE_MPI
   if (!launched_under_mpi()) return;
+  // OpenMPI's default point-to-point layer selection probes UCX and libfabric (cm/ofi) at start,
+  // which costs ~0.2 s per command here; semra sends a few messages per experiment, for which
+  // ob1 (shared memory, TCP, ...) is all that is needed. A user's own choice (mpirun --mca pml X,
+  // or OMPI_MCA_pml in the environment) wins: setenv does not overwrite it.
+  ::setenv("OMPI_MCA_pml", "ob1", 0);
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   g_initialized = true;
