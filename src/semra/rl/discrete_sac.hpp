@@ -68,6 +68,7 @@ class DiscreteSacActor {
   float temperature() const { return delta_; }
   double last_entropy() const { return last_entropy_; }
   nn::Mlp& policy() { return policy_; }
+  const nn::Mlp& policy() const { return policy_; }
   const DiscreteSacConfig& config() const { return config_; }
 
  private:

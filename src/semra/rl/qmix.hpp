@@ -32,6 +32,9 @@ class QmixMixer {
   const nn::Matrix& backward(const Eigen::Ref<const nn::Vector>& grad_q_tot);
 
   std::vector<nn::Mlp*> networks() { return {&hyper_w1_, &hyper_b1_, &hyper_w2_, &hyper_b2_}; }
+  std::vector<const nn::Mlp*> networks() const {
+    return {&hyper_w1_, &hyper_b1_, &hyper_w2_, &hyper_b2_};
+  }
   void copy_from(const QmixMixer& src);
   void polyak_update(const QmixMixer& src, float tau);
 
@@ -62,7 +65,9 @@ class QmixLearner {
   double learn(const JointBatch& batch);
 
   nn::Mlp& online(int agent) { return online_[static_cast<std::size_t>(agent)]; }
+  const nn::Mlp& online(int agent) const { return online_[static_cast<std::size_t>(agent)]; }
   QmixMixer& mixer() { return mixer_; }
+  const QmixMixer& mixer() const { return mixer_; }
   EpsilonSchedule& epsilon() { return epsilon_; }
 
  private:

@@ -15,7 +15,9 @@ VdErlLearner::VdErlLearner(int agents, int obs_dim, int num_actions, const VdErl
 int VdErlLearner::act(int agent, const float* obs, const std::uint8_t* mask, Rng& rng,
                       bool explore) {
   DiscreteSacActor& pi = actor(agent);
-  return explore ? pi.sample_action(obs, mask, rng) : pi.greedy_action(obs, mask);
+  if (explore) return pi.sample_action(obs, mask, rng);
+  return config_.greedy_from_critic ? critic_.greedy_action(agent, obs, mask)
+                                    : pi.greedy_action(obs, mask);
 }
 
 double VdErlLearner::learn(const JointBatch& batch) {

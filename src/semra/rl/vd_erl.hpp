@@ -27,6 +27,9 @@ struct VdErlConfig {
   VdnConfig critic;  // its epsilon is unused: VD-ERL explores through pi
   DiscreteSacConfig actor;
   CriticTarget critic_target = CriticTarget::Max;
+  // Evaluation (explore == false): argmax pi (false, the spec) or argmax Q_theta_v (true). Both are
+  // decentralised; the second isolates the actor's share of the error (docs/model-vderl.md).
+  bool greedy_from_critic = false;
 };
 
 class VdErlLearner {
@@ -34,7 +37,7 @@ class VdErlLearner {
   VdErlLearner(int agents, int obs_dim, int num_actions, const VdErlConfig& config, Rng& init_rng);
 
   int agents() const { return critic_.agents(); }
-  // explore: a ~ pi(.|o); otherwise argmax pi.
+  // explore: a ~ pi(.|o); otherwise argmax pi (or argmax Q_theta_v with greedy_from_critic).
   int act(int agent, const float* obs, const std::uint8_t* mask, Rng& rng, bool explore);
 
   // One gradient step (Algorithm 2, lines 11-14): critic by eqs. (14)-(16), then every policy by
@@ -42,7 +45,11 @@ class VdErlLearner {
   double learn(const JointBatch& batch);
 
   VdnLearner& critic() { return critic_; }
+  const VdnLearner& critic() const { return critic_; }
   DiscreteSacActor& actor(int agent) { return actors_[static_cast<std::size_t>(agent)]; }
+  const DiscreteSacActor& actor(int agent) const {
+    return actors_[static_cast<std::size_t>(agent)];
+  }
   double last_policy_loss() const { return last_policy_loss_; }
 
  private:

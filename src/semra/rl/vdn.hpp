@@ -66,6 +66,7 @@ class VdnLearner {
   const nn::Matrix& online_q(int agent, const Eigen::Ref<const nn::Matrix>& obs);
 
   nn::Mlp& online(int agent) { return online_[static_cast<std::size_t>(agent)]; }
+  const nn::Mlp& online(int agent) const { return online_[static_cast<std::size_t>(agent)]; }
   nn::Mlp& target(int agent) { return target_[static_cast<std::size_t>(agent)]; }
   EpsilonSchedule& epsilon() { return epsilon_; }
   std::int64_t learn_steps() const { return learn_steps_; }

@@ -117,6 +117,9 @@ void Config::describe(ConfigSchema& s) {
   s.add("vderl.critic_target", critic_target, Choices{"max", "soft"},
         "max: eq. (14)'s max over the next joint action; soft: SAC's expected value under pi minus "
         "delta log pi");
+  s.add("vderl.greedy", greedy, Choices{"policy", "critic"},
+        "evaluation action: argmax of the policy pi_phi_v (the spec) or of the server's own "
+        "Q_theta_v (both decentralised)");
   s.add("qmix.mixing_embed", mixing_embed, IntRange{1, 1024}, "",
         "QMIX mixing-network hidden width");
   s.add("qmix.hypernet_hidden", hypernet_hidden, IntRange{1, 4096}, "",

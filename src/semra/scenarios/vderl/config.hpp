@@ -68,12 +68,13 @@ struct Config : ConfigBase {
   std::string idqn_reward = "own";   // "own": r_v (spec); "team": r (investigation)
 
   // [vderl] discrete max-entropy actor-critic (eq. 17)
-  double policy_lr = 3e-4;
+  double policy_lr = 1e-3;
   double temperature = 1.0;  // delta
   bool auto_temperature = false;
   double target_entropy_scale = 0.3;  // target entropy = scale * log(#valid actions)
   double temperature_lr = 3e-4;
   std::string critic_target = "max";  // "max" (eq. 14), "soft" (SAC soft value)
+  std::string greedy = "policy";  // evaluation: argmax pi ("policy", spec) or argmax Q ("critic")
 
   // [qmix]
   int mixing_embed = 32;

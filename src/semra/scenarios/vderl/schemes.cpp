@@ -150,8 +150,7 @@ class VdnAgents final : public JointAgents {
   }
   void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
-    for (int v = 0; v < servers_; ++v)
-      const_cast<rl::VdnLearner&>(learner_).online(v).save(model_path(dir, "q", v).string());
+    for (int v = 0; v < servers_; ++v) learner_.online(v).save(model_path(dir, "q", v).string());
   }
 
  private:
@@ -174,6 +173,7 @@ class VdErlAgents final : public JointAgents {
     c.actor.target_entropy_scale = static_cast<float>(cfg.target_entropy_scale);
     c.actor.temperature_lr = static_cast<float>(cfg.temperature_lr);
     c.critic_target = cfg.critic_target == "soft" ? rl::CriticTarget::Soft : rl::CriticTarget::Max;
+    c.greedy_from_critic = cfg.greedy == "critic";
     return c;
   }
   void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
@@ -184,7 +184,7 @@ class VdErlAgents final : public JointAgents {
   }
   void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
-    auto& l = const_cast<rl::VdErlLearner&>(learner_);
+    const auto& l = learner_;
     for (int v = 0; v < servers_; ++v) {
       l.critic().online(v).save(model_path(dir, "q", v).string());
       l.actor(v).policy().save(model_path(dir, "pi", v).string());
@@ -217,10 +217,11 @@ class QmixAgents final : public JointAgents {
   }
   void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
-    auto& l = const_cast<rl::QmixLearner&>(learner_);
+    const auto& l = learner_;
     for (int v = 0; v < servers_; ++v) l.online(v).save(model_path(dir, "q", v).string());
     int m = 0;
-    for (nn::Mlp* net : l.mixer().networks()) net->save(model_path(dir, "mixer", m++).string());
+    for (const nn::Mlp* net : l.mixer().networks())
+      net->save(model_path(dir, "mixer", m++).string());
   }
 
  private:
