@@ -384,6 +384,23 @@ TEST(Records, MessagePackRoundTripIsExact) {
   EXPECT_EQ(semra::detail::RunStore::decode_record(bytes, jobs[0], "test"), r);
   // Another experiment's record is refused.
   EXPECT_THROW(semra::detail::RunStore::decode_record(bytes, jobs[1], "test"), semra::InputError);
+  // A truncated record is a clear error, whatever the cut.
+  for (std::size_t cut : {std::size_t{0}, std::size_t{1}, bytes.size() / 2, bytes.size() - 1}) {
+    try {
+      semra::detail::RunStore::decode_record(bytes.substr(0, cut), jobs[0], "cut");
+      ADD_FAILURE() << "no error at cut " << cut;
+    } catch (const semra::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("'cut' is corrupt"), std::string::npos) << e.what();
+    }
+  }
+  // nlohmann's MessagePack of the same content (other integer and float widths, an extra field
+  // from a later version) reads back the same.
+  auto j = json::from_msgpack(bytes);
+  j["written_by_a_later_version"] = {{"x", {1, 2.5, "y", nullptr, true}}};
+  const auto other = json::to_msgpack(j);
+  EXPECT_EQ(semra::detail::RunStore::decode_record(std::string(other.begin(), other.end()), jobs[0],
+                                                   "nlohmann"),
+            r);
 }
 
 TEST(Grid, TwoKeysGiveAPointsListPanelsAndKeyColumns) {

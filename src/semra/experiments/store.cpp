@@ -141,6 +141,157 @@ class MsgPack {
   std::string out_;
 };
 
+// The reading side, for the records this file writes (and any other MessagePack encoding of
+// the same values: every integer and float width is accepted where a number is expected).
+class MsgPackReader {
+ public:
+  MsgPackReader(std::string_view data, std::string what) : d_(data), what_(std::move(what)) {}
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw InputError(what_ + " is corrupt (" + why + " at byte " + std::to_string(pos_) + ")");
+  }
+  std::size_t map() { return head(0x80, 0x8f, 0xde, 0xdf, "a map"); }
+  std::size_t array() { return head(0x90, 0x9f, 0xdc, 0xdd, "an array"); }
+  std::string str() {
+    const std::uint8_t t = byte();
+    std::size_t n = 0;
+    if ((t & 0xe0) == 0xa0) {
+      n = t & 0x1f;
+    } else if (t == 0xd9) {
+      n = be<std::uint8_t>();
+    } else if (t == 0xda) {
+      n = be<std::uint16_t>();
+    } else if (t == 0xdb) {
+      n = be<std::uint32_t>();
+    } else {
+      fail("expected a string");
+    }
+    need(n);
+    std::string s(d_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  std::int64_t integer() {
+    const std::uint8_t t = byte();
+    if (t <= 0x7f) return t;
+    if (t >= 0xe0) return static_cast<std::int8_t>(t);
+    switch (t) {
+      case 0xcc:
+        return be<std::uint8_t>();
+      case 0xcd:
+        return be<std::uint16_t>();
+      case 0xce:
+        return be<std::uint32_t>();
+      case 0xcf: {
+        const auto v = be<std::uint64_t>();
+        if (v > static_cast<std::uint64_t>(INT64_MAX)) fail("integer out of range");
+        return static_cast<std::int64_t>(v);
+      }
+      case 0xd0:
+        return static_cast<std::int8_t>(be<std::uint8_t>());
+      case 0xd1:
+        return static_cast<std::int16_t>(be<std::uint16_t>());
+      case 0xd2:
+        return static_cast<std::int32_t>(be<std::uint32_t>());
+      case 0xd3:
+        return static_cast<std::int64_t>(be<std::uint64_t>());
+      default:
+        fail("expected an integer");
+    }
+  }
+  std::uint64_t uinteger() {
+    if (peek() == 0xcf) {
+      byte();
+      return be<std::uint64_t>();
+    }
+    const auto v = integer();
+    if (v < 0) fail("expected a non-negative integer");
+    return static_cast<std::uint64_t>(v);
+  }
+  double f64() {
+    const std::uint8_t t = peek();
+    if (t == 0xcb) return byte(), std::bit_cast<double>(be<std::uint64_t>());
+    if (t == 0xca) return byte(), std::bit_cast<float>(be<std::uint32_t>());
+    if (t == 0xcf) return byte(), static_cast<double>(be<std::uint64_t>());
+    return static_cast<double>(integer());
+  }
+  float f32() {
+    if (peek() == 0xca) return byte(), std::bit_cast<float>(be<std::uint32_t>());
+    return static_cast<float>(f64());
+  }
+  // Skips one value of any type (fields written by another version).
+  void skip() {
+    const std::uint8_t t = peek();
+    if ((t & 0xe0) == 0xa0 || t == 0xd9 || t == 0xda || t == 0xdb) return (void)str();
+    if ((t & 0xf0) == 0x80 || t == 0xde || t == 0xdf) {
+      for (std::size_t n = map(); n-- > 0;) skip(), skip();
+      return;
+    }
+    if ((t & 0xf0) == 0x90 || t == 0xdc || t == 0xdd) {
+      for (std::size_t n = array(); n-- > 0;) skip();
+      return;
+    }
+    if (t == 0xc0 || t == 0xc2 || t == 0xc3) return (void)byte();
+    if (t == 0xc4 || t == 0xc5 || t == 0xc6) {
+      byte();
+      const std::size_t n = t == 0xc4   ? be<std::uint8_t>()
+                            : t == 0xc5 ? be<std::uint16_t>()
+                                        : be<std::uint32_t>();
+      need(n);
+      pos_ += n;
+      return;
+    }
+    (void)f64();  // every remaining valid type is a number
+  }
+  void expect_end() const {
+    if (pos_ != d_.size()) fail("trailing bytes");
+  }
+
+ private:
+  void need(std::size_t n) const {
+    if (n > d_.size() - pos_) fail("truncated");
+  }
+  std::uint8_t peek() const {
+    need(1);
+    return static_cast<std::uint8_t>(d_[pos_]);
+  }
+  std::uint8_t byte() {
+    const auto b = peek();
+    ++pos_;
+    return b;
+  }
+  template <class U>
+  U be() {
+    need(sizeof(U));
+    U v = 0;
+    for (std::size_t i = 0; i < sizeof(U); ++i)
+      v = static_cast<U>((static_cast<std::uint64_t>(v) << 8) |
+                         static_cast<unsigned char>(d_[pos_ + i]));
+    pos_ += sizeof(U);
+    return v;
+  }
+  std::size_t head(std::uint8_t fix_lo, std::uint8_t fix_hi, std::uint8_t t16, std::uint8_t t32,
+                   const char* what) {
+    const std::uint8_t t = byte();
+    std::size_t n = 0;
+    if (t >= fix_lo && t <= fix_hi) {
+      n = t & 0x0f;
+    } else if (t == t16) {
+      n = be<std::uint16_t>();
+    } else if (t == t32) {
+      n = be<std::uint32_t>();
+    } else {
+      fail(std::string("expected ") + what);
+    }
+    // Every element takes at least one byte: a corrupt count cannot make us allocate wildly.
+    need(n);
+    return n;
+  }
+  std::string_view d_;
+  std::size_t pos_ = 0;
+  std::string what_;
+};
+
 }  // namespace
 
 ojson make_manifest(const RunPlan& plan) {
@@ -167,7 +318,8 @@ ojson make_manifest(const RunPlan& plan) {
 
 RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::vector<Job>& jobs)
     : dir_(std::move(dir)) {
-  const std::string d = "'" + dir_.string() + "'";
+  std::string d("'");  // (appended, not "'" + ...: GCC 12 -Wrestrict false positive)
+  d.append(dir_.string()).append("'");
   std::error_code ec;
   const bool exists = fs::exists(dir_, ec);
   if (exists && !fs::is_directory(dir_, ec))
@@ -284,40 +436,90 @@ std::string RunStore::encode_record(const Job& job, const ExperimentResult& r) {
 
 ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& job,
                                          const std::string& where) {
-  ojson j;
-  try {
-    j = ojson::from_msgpack(bytes);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError("experiment record '" + where + "' is corrupt (" + e.what() + ")");
+  // Read directly (not through a JSON tree), for the same reason as encode_record: rank 0 decodes
+  // every other rank's results on the thread that coordinates them.
+  MsgPackReader in(bytes, "experiment record '" + where + "'");
+  std::string format, version, id, scheme;
+  std::uint64_t format_version = 0, seed = 0;
+  bool have_result = false, have_config = false;
+  std::vector<std::pair<std::string, std::string>> config;
+  ExperimentResult r;
+  for (std::size_t n = in.map(); n-- > 0;) {
+    const std::string key = in.str();
+    if (key == "format") {
+      format = in.str();
+    } else if (key == "format_version") {
+      format_version = in.uinteger();
+    } else if (key == "semra_version") {
+      version = in.str();
+    } else if (key == "id") {
+      id = in.str();
+    } else if (key == "scheme") {
+      scheme = in.str();
+    } else if (key == "seed") {
+      seed = in.uinteger();
+    } else if (key == "config") {
+      have_config = true;
+      for (std::size_t m = in.map(); m-- > 0;) {
+        std::string k = in.str();
+        config.emplace_back(std::move(k), in.str());
+      }
+    } else if (key == "result") {
+      have_result = true;
+      for (std::size_t m = in.map(); m-- > 0;) {
+        const std::string part = in.str();
+        if (part == "columns") {
+          r.columns.resize(in.array());
+          for (auto& c : r.columns) c = in.str();
+        } else if (part == "steps") {
+          r.steps.resize(in.array());
+          for (auto& t : r.steps) t = in.integer();
+        } else if (part == "values") {
+          r.values.resize(in.array());
+          for (auto& col : r.values) {
+            col.resize(in.array());
+            for (auto& v : col) v = in.f64();
+          }
+        } else if (part == "scalars") {
+          for (std::size_t k = in.map(); k-- > 0;) {
+            std::string name = in.str();
+            r.scalars[name] = in.f64();
+          }
+        } else if (part == "samples") {
+          for (std::size_t k = in.map(); k-- > 0;) {
+            auto& v = r.samples[in.str()];
+            v.resize(in.array());
+            for (auto& x : v) x = in.f32();
+          }
+        } else {
+          in.skip();
+        }
+      }
+    } else {
+      in.skip();  // a field this version does not know
+    }
   }
-  try {
-    if (j.at("format") != "semra-experiment" || j.at("format_version") != kRecordFormat)
-      throw InputError("'" + where + "' is not a semra experiment record of format " +
-                       std::to_string(kRecordFormat));
-    const auto sv = j.at("semra_version").get<std::string>();
-    if (sv != kVersion)
-      throw InputError("experiment record '" + where + "' was written by semra " + sv +
-                       " and this is semra " + kVersion + "; nothing was changed");
-    if (j.at("id") != job.id)
-      throw InputError("experiment record '" + where + "' belongs to experiment '" +
-                       j.at("id").get<std::string>() + "', expected '" + job.id + "'");
-    const std::string diff = config_difference(config_from_json(j.at("config")), job.config_values);
-    if (!diff.empty())
-      throw InputError("cannot resume: stored experiment '" + job.id +
-                       "' was run with a different config: " + diff + "; nothing was changed");
-    const auto& res = j.at("result");
-    ExperimentResult r;
-    r.scheme = j.at("scheme").get<std::string>();
-    r.seed = j.at("seed").get<std::uint64_t>();
-    r.columns = res.at("columns").get<std::vector<std::string>>();
-    r.steps = res.at("steps").get<std::vector<std::int64_t>>();
-    r.values = res.at("values").get<std::vector<std::vector<double>>>();
-    r.scalars = res.at("scalars").get<std::map<std::string, double>>();
-    r.samples = res.at("samples").get<std::map<std::string, std::vector<float>>>();
-    return r;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError("experiment record '" + where + "' is corrupt (" + e.what() + ")");
-  }
+  in.expect_end();
+  if (format != "semra-experiment" || format_version != kRecordFormat)
+    throw InputError("'" + where + "' is not a semra experiment record of format " +
+                     std::to_string(kRecordFormat));
+  if (version != kVersion)
+    throw InputError("experiment record '" + where + "' was written by semra " + version +
+                     " and this is semra " + kVersion + "; nothing was changed");
+  if (id != job.id)
+    throw InputError("experiment record '" + where + "' belongs to experiment '" + id +
+                     "', expected '" + job.id + "'");
+  if (!have_config || !have_result)
+    throw InputError("experiment record '" + where + "' is corrupt (no config or result)");
+  const std::string diff = config_difference(config, job.config_values);
+  if (!diff.empty())
+    throw InputError("cannot resume: stored experiment '" + job.id +
+                     "' was run with a different config: " + diff + "; nothing was changed");
+  if (r.values.size() > r.columns.size())
+    throw InputError("experiment record '" + where + "' is corrupt (values without columns)");
+  r.scheme = std::move(scheme);
+  r.seed = seed;
+  return r;
 }
 
 void RunStore::store_record(const Job& job, const std::string& bytes) const {
