@@ -38,9 +38,10 @@ struct EvalMetrics {
   double served_share = 0.0;          // served users / users
 };
 
-// First iteration (1-based) after which the moving average (trailing window) of `total_reward`
-// stays within `tolerance` (relative) of its final value. 1 for a flat curve, series.size() when it
-// never settles before the end.
+// The number of training iterations after which the moving average (trailing window) of
+// `total_reward` (one value per iteration) stays within `tolerance` (relative) of its final value:
+// 1 for a flat curve, series.size() when it never settles before the end. (metrics.csv numbers
+// iterations from step 0, so that iteration is step convergence_iteration - 1.)
 int convergence_iteration(const std::vector<double>& total_reward, int window = 5,
                           double tolerance = 0.05);
 
