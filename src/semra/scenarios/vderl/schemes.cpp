@@ -132,6 +132,15 @@ class JointAgents : public Agents {
   virtual void learn_batch(const rl::JointBatch& batch) = 0;
 
  protected:
+  // Each server acts on its own slice of the stacked observations and masks.
+  template <class Learner>
+  void act_each(Learner& learner, const float* obs, const std::uint8_t* masks, int* actions,
+                Rng& rng, bool explore) const {
+    for (int v = 0; v < servers_; ++v)
+      actions[v] = learner.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
+                               masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+  }
+
   int servers_, obs_dim_, actions_, batch_size_;
   rl::JointReplayBuffer replay_;
   rl::JointBatch batch_;
@@ -144,9 +153,7 @@ class VdnAgents final : public JointAgents {
         learner_(env.agents(), env.obs_dim(), env.num_actions(), vdn_config(cfg), init) {}
   void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
            bool explore) override {
-    for (int v = 0; v < servers_; ++v)
-      actions[v] = learner_.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
-                                masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+    act_each(learner_, obs, masks, actions, rng, explore);
   }
   void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
@@ -178,9 +185,7 @@ class VdErlAgents final : public JointAgents {
   }
   void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
            bool explore) override {
-    for (int v = 0; v < servers_; ++v)
-      actions[v] = learner_.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
-                                masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+    act_each(learner_, obs, masks, actions, rng, explore);
   }
   void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
@@ -211,9 +216,7 @@ class QmixAgents final : public JointAgents {
   bool needs_state() const override { return true; }
   void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
            bool explore) override {
-    for (int v = 0; v < servers_; ++v)
-      actions[v] = learner_.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
-                                masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+    act_each(learner_, obs, masks, actions, rng, explore);
   }
   void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
