@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
       for (const auto& f : semra::figures())
         if (f.scenario == sc.name && f.x_key.empty()) {
           plan.y_metric = f.y_metric, plan.x_label = f.x_label, plan.y_label = f.y_label;
-          plan.smooth = f.smooth;
+          plan.smooth = f.smooth, plan.log_y = f.log_y;
           break;
         }
       return finish_plan(plan, run_o, sc.name);
@@ -331,6 +331,7 @@ int main(int argc, char** argv) {
       plan.x_label = f->x_label;
       plan.y_label = f->y_label;
       plan.smooth = f->smooth;
+      plan.log_y = f->log_y;
       return finish_plan(plan, fig_o, f->name);
     }
 

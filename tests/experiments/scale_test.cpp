@@ -446,6 +446,21 @@ TEST(Grid, OneKeyKeepsTheFigureShape) {
   EXPECT_EQ(j["x"], json({0.5, 2.0}));
   EXPECT_FALSE(j.contains("points"));
   EXPECT_EQ(j["schemes"]["bad"]["final_value"]["mean"].size(), 2u);
+  EXPECT_EQ(semra::read_file(d / "figure.gp").find("logscale"), std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST(Grid, LogYClipsCiBarsThatReachZero) {
+  const auto d = fresh("gridlog");
+  auto p = toy_plan(d, 2, 40);
+  p.add_axis("model.gain", "gain", {0.5, 2});
+  p.y_metric = "final_value";
+  p.log_y = true;
+  semra::execute(p);
+  const auto gp = semra::read_file(d / "figure.gp");
+  EXPECT_NE(gp.find("set logscale y"), std::string::npos) << gp;
+  // (x, y, ylow, yhigh) with the low end clipped at a tenth of the mean when mean - ci95 <= 0.
+  EXPECT_NE(gp.find("using 1:2:(($2-$3)>0 ? $2-$3 : $2/10):($2+$3)"), std::string::npos) << gp;
   fs::remove_all(d);
 }
 

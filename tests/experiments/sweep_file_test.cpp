@@ -82,6 +82,12 @@ TEST(SweepFile, ParsesGridInFileOrderWithTypes) {
   EXPECT_EQ(plan.y_metric, "final_qoe");
 }
 
+TEST(SweepFile, PlotLogYIsReadAndOffByDefault) {
+  EXPECT_FALSE(semra::load_sweep_file(write_sweep("lin", kGood), false).log_y);
+  const std::string text = std::string(kGood) + "\n[plot]\nlog_y = true\n";
+  EXPECT_TRUE(semra::load_sweep_file(write_sweep("log", text), false).log_y);
+}
+
 TEST(SweepFile, QuickAppliesQuickOverridesAndSeeds) {
   const std::string text = std::string(kGood) + "\n[quick]\n\"train.slots\" = 10\n";
   const auto plan = semra::load_sweep_file(write_sweep("q", "quick_seeds = 1\n" + text), true);
@@ -123,6 +129,7 @@ TEST(SweepFile, BadFilesNameTheProblem) {
       {head + "seeds = []\n" + grid, "seeds: the list is empty"},
       {head + grid + "[names]\n\"train.slots\" = \"x\"\n", "'train.slots' is not a [grid] key"},
       {head + grid + "[plot]\ncolour = \"red\"\n", "unknown key 'colour'"},
+      {head + grid + "[plot]\nlog_y = \"yes\"\n", "[plot] log_y: expected true or false"},
       {head + "name = \"a/b\"\n" + grid, "name 'a/b'"},
       {head + "[grid\n", "malformed TOML"},
   };

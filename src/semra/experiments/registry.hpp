@@ -50,6 +50,8 @@ struct FigureEntry {
   std::string x_label;
   std::string y_label;
   int smooth = 1;
+  // Log-scale y axis, for metrics spanning orders of magnitude (random's latency vs the learners').
+  bool log_y = false;
 };
 
 const std::vector<ScenarioEntry>& scenarios();

@@ -340,9 +340,18 @@ std::string sweep_plot(const RunPlan& plan, const Grid& g, int index) {
   std::ostringstream gp;
   gp << "plot ";
   for (std::size_t s = 0; s < g.ns; ++s) {
-    gp << (s ? ", \\\n     " : "") << "'figure.dat' index " << index << " using 1:" << off + 2 * s
-       << ":" << off + 2 * s + 1 << (numeric ? "" : ":xtic(2)")
-       << " with yerrorlines lw 2 pt 7 title " << gnuplot_quote(plan.schemes[s]);
+    const std::size_t m = off + 2 * s, c = m + 1;
+    gp << (s ? ", \\\n     " : "") << "'figure.dat' index " << index << " using 1:" << m << ":";
+    if (plan.log_y) {
+      // (x, y, ylow, yhigh): a 95% CI reaching zero or below has no place on a log axis, so its
+      // lower bar stops at a tenth of the mean (stated in the figure).
+      gp << "(($" << m << "-$" << c << ")>0 ? $" << m << "-$" << c << " : $" << m << "/10):($" << m
+         << "+$" << c << ")";
+    } else {
+      gp << c;
+    }
+    gp << (numeric ? "" : ":xtic(2)") << " with yerrorlines lw 2 pt 7 title "
+       << gnuplot_quote(plan.schemes[s]);
   }
   gp << "\n";
   return gp.str();
@@ -377,6 +386,12 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
      << "set key outside right top\nset grid\n"
      << "set xlabel " << gnuplot_quote(plan.x_label) << "\n"
      << "set ylabel " << gnuplot_quote(plan.y_label) << "\n";
+  if (plan.log_y) {
+    gp << "set logscale y\n";
+    if (!series)
+      gp << "set label 'log scale; CI bars reaching <= 0 clipped at mean/10' at graph 0.01, "
+            "graph -0.09 font ',8'\n";
+  }
   if (series) {
     if (!title.empty()) gp << "set title " << gnuplot_quote(title) << "\n";
     const std::size_t col = first.column(plan.y_metric);

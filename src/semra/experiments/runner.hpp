@@ -44,6 +44,7 @@ struct RunPlan {
   // Plot description (from the FigureEntry or sweep file, or a default for `run`).
   std::string y_metric, x_label, y_label;
   int smooth = 1;
+  bool log_y = false;  // log-scale y axis (CI bars reaching <= 0 are clipped, see write_figure)
   bool plot = true;
 
   int threads = 1;  // experiments in parallel in this process (under MPI: per rank)

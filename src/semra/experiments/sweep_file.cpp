@@ -16,7 +16,7 @@ namespace {
 const std::vector<std::string> kTopKeys = {"scenario", "name",       "description", "schemes",
                                            "seeds",    "first_seed", "quick_seeds", "set",
                                            "quick",    "grid",       "names",       "plot"};
-const std::vector<std::string> kPlotKeys = {"metric", "x_label", "y_label"};
+const std::vector<std::string> kPlotKeys = {"metric", "x_label", "y_label", "log_y"};
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -312,6 +312,12 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
       const std::string key(k.str());
       if (std::find(kPlotKeys.begin(), kPlotKeys.end(), key) == kPlotKeys.end())
         unknown(src + " [plot]", "key", key, kPlotKeys);
+      if (key == "log_y") {
+        const auto* b = v.as_boolean();
+        if (!b) throw InputError(src + " [plot] log_y: expected true or false");
+        plan.log_y = b->get();
+        continue;
+      }
       const std::string s = string_or_throw(v, src + " [plot] " + key);
       if (key == "metric") plan.y_metric = s;
       if (key == "x_label") plan.x_label = s;

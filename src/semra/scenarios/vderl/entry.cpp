@@ -62,6 +62,7 @@ std::vector<FigureEntry> vderl_figure_entries() {
     s.y_metric = metric;
     s.x_label = x_label;
     s.y_label = y_label;
+    s.log_y = metric == "avg_latency_ms";  // random's latency is 10-40x the learners'
     f.push_back(s);
   };
   const std::vector<double> users = {10, 20, 30, 40, 50};
