@@ -111,7 +111,8 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--seed", o.seed, "first seed (default 1)");
   cmd->add_option("--seeds", o.seeds, "number of seeds: seed .. seed+COUNT-1");
-  cmd->add_option("--threads", o.threads, "experiments run in parallel (default: all cores)");
+  cmd->add_option("--threads", o.threads,
+                  "experiments run in parallel (0, the default: all cores)");
   cmd->add_option("--out", o.out, "output directory (default results/<name>-<timestamp>)");
   cmd->add_flag("--quiet", o.quiet, "no progress output");
   cmd->add_flag("--save-models", o.save_models, "write trained networks under OUT/models/");
@@ -226,7 +227,8 @@ int main(int argc, char** argv) {
   sw->add_option("FILE", sw_file, "sweep file (TOML; see configs/sweeps/ and docs/scaling.md)")
       ->required();
   sw->add_flag("--quick", sw_quick, "apply the file's [quick] overrides and quick_seeds");
-  sw->add_option("--threads", sw_o.threads, "experiments run in parallel (default: all cores)");
+  sw->add_option("--threads", sw_o.threads,
+                 "experiments run in parallel (0, the default: all cores)");
   sw->add_option("--out", sw_o.out, "output directory (default results/<name>-<timestamp>)");
   sw->add_flag("--quiet", sw_o.quiet, "no progress output");
   add_scale_options(sw, sw_o);

@@ -1,6 +1,7 @@
 // The command line as a user meets it: exit codes and one-line errors (architecture.md).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -68,4 +69,33 @@ TEST(Cli, TestFixturesAreHiddenUnlessAskedFor) {
   const int status = ::pclose(p);
   EXPECT_EQ(WEXITSTATUS(status), 2);
   EXPECT_NE(out.find("unknown scenario 'toy'"), std::string::npos) << out;
+}
+
+// A bad input file is reported before anything is written: the output directory is not created,
+// so the user can fix the file and rerun the same command.
+TEST(Cli, BadInputFilesFailBeforeTheOutputDirectoryExists) {
+  const std::string dir = "/tmp/semra-cli-badfile-" + std::to_string(::getpid());
+  const std::string bad_json = dir + ".json";
+  FILE* f = std::fopen(bad_json.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("{\"images\": [", f);
+  std::fclose(f);
+  const std::string readme = std::string(SEMRA_SOURCE_DIR) + "/README.md";
+  struct Case {
+    std::string args, needle;
+  };
+  const Case cases[] = {
+      {"run dhdrl --steps 10 --set semantic.accuracy_csv=" + readme, "is not a number"},
+      {"run dhdrl --steps 10 --set eval.load=/nonexistent/models --set train.enabled=false",
+       "eval.load: '/nonexistent/models' is not a directory"},
+      {"run vderl --steps 1 --set semantic.scene_graphs=" + bad_json, "not valid JSON"},
+      {"run vderl --steps 1 --set semantic.scene_graphs=/nonexistent.json", "/nonexistent.json"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run(c.args + " --quiet --out " + dir);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.needle), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_EQ(::access(dir.c_str(), F_OK), -1) << "created " << dir << " for: " << c.args;
+  }
+  std::remove(bad_json.c_str());
 }
