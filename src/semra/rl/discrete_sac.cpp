@@ -146,4 +146,24 @@ double DiscreteSacActor::update(const Eigen::Ref<const nn::Matrix>& obs, const n
   return loss;
 }
 
+void DiscreteSacActor::save_state(StateWriter& w) const {
+  w.tag("discrete-sac");
+  w.saved(policy_);
+  w.saved(optimizer_);
+  w.f32(delta_);
+  w.f32(log_delta_[0]);
+  w.saved(temperature_optimizer_);
+  w.f64(last_entropy_);
+}
+
+void DiscreteSacActor::load_state(StateReader& r) {
+  r.expect_tag("discrete-sac");
+  r.load_into(policy_);
+  r.load_into(optimizer_);
+  delta_ = r.f32();
+  log_delta_[0] = r.f32();
+  r.load_into(temperature_optimizer_);
+  last_entropy_ = r.f64();
+}
+
 }  // namespace semra::rl

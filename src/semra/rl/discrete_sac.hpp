@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "semra/core/rng.hpp"
+#include "semra/core/serialize.hpp"
 #include "semra/nn/mlp.hpp"
 #include "semra/nn/optim.hpp"
 #include "semra/nn/tensor.hpp"
@@ -70,6 +71,10 @@ class DiscreteSacActor {
   nn::Mlp& policy() { return policy_; }
   const nn::Mlp& policy() const { return policy_; }
   const DiscreteSacConfig& config() const { return config_; }
+  // Checkpoints: policy network, its optimiser state, the temperature (delta, log delta and its
+  // optimiser state). load_state needs an actor built with the same sizes and config.
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
  private:
   int num_actions_;

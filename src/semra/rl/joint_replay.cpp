@@ -105,4 +105,52 @@ void JointReplayBuffer::sample(int batch, Rng& rng, JointBatch& out) const {
   }
 }
 
+void JointReplayBuffer::save_state(StateWriter& w) const {
+  w.tag("joint-replay");
+  for (int v : {capacity_, agents_, obs_dim_, num_actions_, state_dim_, head_, size_}) w.i64(v);
+  // Slots fill in order before the ring wraps, so the stored transitions are [0, size): write
+  // each array's prefix of size slots.
+  const auto n = static_cast<std::size_t>(size_);
+  auto prefix = [&](const auto& v) {
+    w.raw(v.data(), n * (v.size() / static_cast<std::size_t>(capacity_)) * sizeof(v[0]));
+  };
+  prefix(obs_);
+  prefix(next_obs_);
+  prefix(rewards_);
+  prefix(team_rewards_);
+  prefix(states_);
+  prefix(next_states_);
+  prefix(masks_);
+  prefix(next_masks_);
+  prefix(dones_);
+  prefix(actions_);
+}
+
+void JointReplayBuffer::load_state(StateReader& r) {
+  r.expect_tag("joint-replay");
+  std::int64_t d[7];
+  for (auto& v : d) v = r.i64();
+  if (d[0] != capacity_ || d[1] != agents_ || d[2] != obs_dim_ || d[3] != num_actions_ ||
+      d[4] != state_dim_)
+    r.fail("joint replay buffer of another capacity or dimensions");
+  if (d[5] < 0 || d[5] >= capacity_ || d[6] < 0 || d[6] > capacity_)
+    r.fail("corrupt joint replay buffer (head/size)");
+  const auto n = static_cast<std::size_t>(d[6]);
+  auto prefix = [&](auto& v) {
+    r.raw(v.data(), n * (v.size() / static_cast<std::size_t>(capacity_)) * sizeof(v[0]));
+  };
+  prefix(obs_);
+  prefix(next_obs_);
+  prefix(rewards_);
+  prefix(team_rewards_);
+  prefix(states_);
+  prefix(next_states_);
+  prefix(masks_);
+  prefix(next_masks_);
+  prefix(dones_);
+  prefix(actions_);
+  head_ = static_cast<int>(d[5]);
+  size_ = static_cast<int>(d[6]);
+}
+
 }  // namespace semra::rl

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "semra/core/rng.hpp"
+#include "semra/core/serialize.hpp"
 #include "semra/nn/tensor.hpp"
 
 namespace semra::rl {
@@ -49,6 +50,10 @@ class JointReplayBuffer {
   int obs_dim() const { return obs_dim_; }
   int num_actions() const { return num_actions_; }
   int state_dim() const { return state_dim_; }
+  // Checkpoints: head, size and the stored transitions. load_state needs the same capacity and
+  // dimensions.
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
  private:
   int capacity_ = 0, agents_ = 0, obs_dim_ = 0, num_actions_ = 0, state_dim_ = 0;

@@ -192,4 +192,36 @@ double QmixLearner::learn(const JointBatch& batch) {
   return loss;
 }
 
+void QmixLearner::save_state(StateWriter& w) const {
+  w.tag("qmix");
+  w.u64(online_.size());
+  for (std::size_t v = 0; v < online_.size(); ++v) {
+    w.saved(online_[v]);
+    w.saved(target_[v]);
+    w.saved(agent_opt_[v]);
+  }
+  for (const auto* mixer : {&mixer_, &target_mixer_})
+    for (const nn::Mlp* net : mixer->networks()) w.saved(*net);
+  w.u64(mixer_opt_.size());
+  for (const auto& opt : mixer_opt_) w.saved(opt);
+  epsilon_.save_state(w);
+  w.i64(learn_steps_);
+}
+
+void QmixLearner::load_state(StateReader& r) {
+  r.expect_tag("qmix");
+  if (r.u64() != online_.size()) r.fail("QMIX checkpoint with another number of agents");
+  for (std::size_t v = 0; v < online_.size(); ++v) {
+    r.load_into(online_[v]);
+    r.load_into(target_[v]);
+    r.load_into(agent_opt_[v]);
+  }
+  for (auto* mixer : {&mixer_, &target_mixer_})
+    for (nn::Mlp* net : mixer->networks()) r.load_into(*net);
+  if (r.u64() != mixer_opt_.size()) r.fail("QMIX checkpoint with another mixer");
+  for (auto& opt : mixer_opt_) r.load_into(opt);
+  epsilon_.load_state(r);
+  learn_steps_ = r.i64();
+}
+
 }  // namespace semra::rl

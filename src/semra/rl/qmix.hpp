@@ -69,6 +69,10 @@ class QmixLearner {
   QmixMixer& mixer() { return mixer_; }
   const QmixMixer& mixer() const { return mixer_; }
   EpsilonSchedule& epsilon() { return epsilon_; }
+  // Checkpoints: agent and mixer networks (online and target), optimiser states, epsilon and the
+  // learning-step count. load_state needs a learner built with the same sizes and config.
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
  private:
   int num_actions_;

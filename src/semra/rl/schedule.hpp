@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "semra/core/error.hpp"
+#include "semra/core/serialize.hpp"
 
 namespace semra::rl {
 
@@ -74,6 +75,14 @@ class EpsilonSchedule {
   void set_state(double eps, std::int64_t t) {
     eps_ = eps;
     t_ = t;
+  }
+  void save_state(StateWriter& w) const {
+    w.f64(eps_);
+    w.i64(t_);
+  }
+  void load_state(StateReader& r) {
+    eps_ = r.f64();
+    t_ = r.i64();
   }
 
  private:

@@ -43,6 +43,42 @@ void ContinuousReplay::sample(Rng& rng, nn::Matrix& obs, nn::Matrix& actions, nn
   }
 }
 
+void ContinuousReplay::save_state(StateWriter& w) const {
+  w.tag("continuous-replay");
+  for (int v : {capacity_, obs_dim_, action_dim_, head_, size_}) w.i64(v);
+  // Slots fill in order before the ring wraps, so the stored transitions are [0, size).
+  const auto n = static_cast<std::size_t>(size_);
+  auto prefix = [&](const std::vector<float>& v, int per) {
+    w.raw(v.data(), n * static_cast<std::size_t>(per) * sizeof(float));
+  };
+  prefix(obs_, obs_dim_);
+  prefix(actions_, action_dim_);
+  prefix(rewards_, 1);
+  prefix(next_obs_, obs_dim_);
+  prefix(dones_, 1);
+}
+
+void ContinuousReplay::load_state(StateReader& r) {
+  r.expect_tag("continuous-replay");
+  std::int64_t d[5];
+  for (auto& v : d) v = r.i64();
+  if (d[0] != capacity_ || d[1] != obs_dim_ || d[2] != action_dim_)
+    r.fail("continuous replay buffer of another capacity or dimensions");
+  if (d[3] < 0 || d[3] >= capacity_ || d[4] < 0 || d[4] > capacity_)
+    r.fail("corrupt continuous replay buffer (head/size)");
+  const auto n = static_cast<std::size_t>(d[4]);
+  auto prefix = [&](std::vector<float>& v, int per) {
+    r.raw(v.data(), n * static_cast<std::size_t>(per) * sizeof(float));
+  };
+  prefix(obs_, obs_dim_);
+  prefix(actions_, action_dim_);
+  prefix(rewards_, 1);
+  prefix(next_obs_, obs_dim_);
+  prefix(dones_, 1);
+  head_ = static_cast<int>(d[3]);
+  size_ = static_cast<int>(d[4]);
+}
+
 namespace {
 std::vector<int> sizes(int in, const std::vector<int>& hidden, int out) {
   std::vector<int> s{in};
@@ -84,6 +120,26 @@ void Td3Agent::sync_targets() {
   actor_target_ = actor_;
   q1_target_ = q1_;
   q2_target_ = q2_;
+}
+
+void Td3Agent::save_state(StateWriter& w) const {
+  w.tag("td3");
+  for (const nn::Mlp* net : {&actor_, &actor_target_, &q1_, &q2_, &q1_target_, &q2_target_})
+    w.saved(*net);
+  for (const nn::Optimizer* opt : {&actor_opt_, &q1_opt_, &q2_opt_}) w.saved(*opt);
+  replay_.save_state(w);
+  w.i64(learn_steps_);
+  w.f64(last_critic_loss_);
+}
+
+void Td3Agent::load_state(StateReader& r) {
+  r.expect_tag("td3");
+  for (nn::Mlp* net : {&actor_, &actor_target_, &q1_, &q2_, &q1_target_, &q2_target_})
+    r.load_into(*net);
+  for (nn::Optimizer* opt : {&actor_opt_, &q1_opt_, &q2_opt_}) r.load_into(*opt);
+  replay_.load_state(r);
+  learn_steps_ = r.i64();
+  last_critic_loss_ = r.f64();
 }
 
 void Td3Agent::act(const float* obs, float* action, Rng& rng, bool explore) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "semra/core/rng.hpp"
+#include "semra/core/serialize.hpp"
 #include "semra/nn/mlp.hpp"
 #include "semra/nn/optim.hpp"
 
@@ -44,6 +45,10 @@ class ContinuousReplay {
   void sample(Rng& rng, nn::Matrix& obs, nn::Matrix& actions, nn::Vector& rewards,
               nn::Matrix& next_obs, nn::Vector& dones) const;
   int size() const { return size_; }
+  // Checkpoints: head, size and the stored transitions. load_state needs the same capacity and
+  // dimensions.
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
  private:
   int capacity_ = 0, obs_dim_ = 0, action_dim_ = 0, head_ = 0, size_ = 0;
@@ -73,6 +78,11 @@ class Td3Agent {
   void sync_targets();
   std::int64_t learn_steps() const { return learn_steps_; }
   double last_critic_loss() const { return last_critic_loss_; }
+  // Checkpoints: the six networks, the three Adam states, the replay buffer and the learning-step
+  // count (the Rngs are the caller's). load_state needs an agent built with the same dimensions
+  // and config.
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
  private:
   int obs_dim_, action_dim_;

@@ -55,4 +55,20 @@ double VdErlLearner::learn(const JointBatch& batch) {
   return critic_loss;
 }
 
+void VdErlLearner::save_state(StateWriter& w) const {
+  w.tag("vd-erl");
+  critic_.save_state(w);
+  w.u64(actors_.size());
+  for (const auto& a : actors_) a.save_state(w);
+  w.f64(last_policy_loss_);
+}
+
+void VdErlLearner::load_state(StateReader& r) {
+  r.expect_tag("vd-erl");
+  critic_.load_state(r);
+  if (r.u64() != actors_.size()) r.fail("VD-ERL checkpoint with another number of agents");
+  for (auto& a : actors_) a.load_state(r);
+  last_policy_loss_ = r.f64();
+}
+
 }  // namespace semra::rl

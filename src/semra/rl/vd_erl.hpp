@@ -51,6 +51,9 @@ class VdErlLearner {
     return actors_[static_cast<std::size_t>(agent)];
   }
   double last_policy_loss() const { return last_policy_loss_; }
+  // Checkpoints: the critic (VdnLearner::save_state) and every actor.
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
  private:
   VdErlConfig config_;

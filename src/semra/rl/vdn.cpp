@@ -133,4 +133,28 @@ double VdnLearner::learn(const JointBatch& batch, const nn::Vector* next_value) 
   return loss;
 }
 
+void VdnLearner::save_state(StateWriter& w) const {
+  w.tag("vdn");
+  w.u64(online_.size());
+  for (std::size_t v = 0; v < online_.size(); ++v) {
+    w.saved(online_[v]);
+    w.saved(target_[v]);
+    w.saved(optimizers_[v]);
+  }
+  epsilon_.save_state(w);
+  w.i64(learn_steps_);
+}
+
+void VdnLearner::load_state(StateReader& r) {
+  r.expect_tag("vdn");
+  if (r.u64() != online_.size()) r.fail("VDN checkpoint with another number of agents");
+  for (std::size_t v = 0; v < online_.size(); ++v) {
+    r.load_into(online_[v]);
+    r.load_into(target_[v]);
+    r.load_into(optimizers_[v]);
+  }
+  epsilon_.load_state(r);
+  learn_steps_ = r.i64();
+}
+
 }  // namespace semra::rl

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "semra/core/rng.hpp"
+#include "semra/core/serialize.hpp"
 #include "semra/nn/loss.hpp"
 #include "semra/nn/mlp.hpp"
 #include "semra/nn/optim.hpp"
@@ -71,6 +72,10 @@ class VdnLearner {
   EpsilonSchedule& epsilon() { return epsilon_; }
   std::int64_t learn_steps() const { return learn_steps_; }
   const nn::Vector& last_targets() const { return targets_; }
+  // Checkpoints: online and target networks, optimiser states, epsilon and the learning-step count.
+  // load_state needs a learner built with the same sizes and config.
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
  private:
   int obs_dim_, num_actions_;
