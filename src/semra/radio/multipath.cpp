@@ -65,4 +65,16 @@ std::vector<cplx> MultipathChannel::channel_vector(int tx, int rx) const {
   return h;
 }
 
+void MultipathChannel::save_state(StateWriter& w) const {
+  w.tag("multipath");
+  w.vec(fading_);
+}
+
+void MultipathChannel::load_state(StateReader& r) {
+  r.expect_tag("multipath");
+  const std::size_t n = fading_.size();
+  r.vec_into(fading_);
+  if (fading_.size() != n) r.fail("multipath fading of another size than this channel's");
+}
+
 }  // namespace semra::radio

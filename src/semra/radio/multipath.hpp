@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "semra/core/rng.hpp"
+#include "semra/core/serialize.hpp"
 #include "semra/radio/antenna.hpp"
 #include "semra/radio/geometry.hpp"
 
@@ -34,6 +35,11 @@ class MultipathChannel {
              Rng& aod_rng, Rng& fading_rng);
   // One slot of Gauss-Markov evolution for every path of every pair.
   void step(Rng& fading_rng);
+  // Checkpoints: the only state that changes after reset() is the fading (the Rng is the caller's).
+  // load_state needs a channel reset() with the same sizes (geometry, shadowing and AoDs are
+  // redrawn identically from the seed).
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
   int num_tx() const { return num_tx_; }
   int num_rx() const { return num_rx_; }

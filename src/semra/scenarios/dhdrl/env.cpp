@@ -95,6 +95,63 @@ void Environment::reset(std::uint64_t seed) {
   for (int i = 0; i < links_; ++i) parts_[i] = {};
 }
 
+void Measurements::save(StateWriter& w) const {
+  w.tag("measurements");
+  for (const auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe}) w.vec(*v);
+}
+
+void Measurements::load(StateReader& r) {
+  r.expect_tag("measurements");
+  for (auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe}) {
+    const std::size_t n = v->size();
+    r.vec_into(*v);
+    if (v->size() != n) r.fail("measurements of another network size");
+  }
+}
+
+void Environment::save_state(StateWriter& w) const {
+  w.tag("dhdrl-env");
+  w.rng(fading_rng_);
+  w.rng(requirements_rng_);
+  for (const auto& ch : channel_) ch.save_state(w);
+  w.vec(req_);
+  w.vec(codeword_);
+  w.vec(power_level_);
+  w.vec(power_w_);
+  w.vec(k_);
+  now_.save(w);
+  prev_.save(w);
+  eval_.save(w);
+  w.vec(sinr_);
+  w.vec(rate_);
+  w.vec(acc_);
+  w.vec(parts_);
+}
+
+void Environment::load_state(StateReader& r) {
+  r.expect_tag("dhdrl-env");
+  r.rng(fading_rng_);
+  r.rng(requirements_rng_);
+  for (auto& ch : channel_) ch.load_state(r);
+  auto same = [&](auto& v) {
+    const std::size_t n = v.size();
+    r.vec_into(v);
+    if (v.size() != n) r.fail("dhdrl environment state of another network size");
+  };
+  same(req_);
+  same(codeword_);
+  same(power_level_);
+  same(power_w_);
+  same(k_);
+  now_.load(r);
+  prev_.load(r);
+  eval_.load(r);
+  same(sinr_);
+  same(rate_);
+  same(acc_);
+  same(parts_);
+}
+
 void Environment::redraw_requirements() {
   for (auto& r : req_) r = config_.requirements.draw(requirements_rng_);
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "semra/core/rng.hpp"
+#include "semra/core/serialize.hpp"
 #include "semra/radio/antenna.hpp"
 #include "semra/radio/geometry.hpp"
 #include "semra/radio/multipath.hpp"
@@ -29,6 +30,9 @@ namespace semra::dhdrl {
 
 // What a BS can measure at one instant (under the channel and actions of that instant).
 struct Measurements {
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
+
   std::vector<double> gain;  // [link] |h w|^2 of the serving channel with the link's codeword
   std::vector<double> rx_w;  // [link * cells + bs] power received at the link's UT from bs (its RB)
   std::vector<double> in_w;  // [link] interference plus noise
@@ -79,6 +83,12 @@ class Environment {
   // One slot of fading.
   void advance();
   void redraw_requirements();
+
+  // Checkpoints: everything that changes after reset() (fading and requirement streams, fading,
+  // requirements, actions, measurements, the last evaluation). load_state needs an environment
+  // reset() with the same config and seed (topology, shadowing and AoDs are redrawn identically).
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r);
 
   const Measurements& now() const { return now_; }
   const Measurements& prev() const { return prev_; }

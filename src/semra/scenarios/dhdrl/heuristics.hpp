@@ -12,6 +12,8 @@ class RandomScheme : public Scheme {
   RandomScheme(const Environment& env, std::uint64_t seed);
   void epoch_start(Environment& env, std::int64_t slot) override;
   void act(Environment& env, std::int64_t slot, int slots_left) override;
+  void save_state(StateWriter& w) const override { w.rng(rng_); }
+  void load_state(StateReader& r) override { r.rng(rng_); }
 
  private:
   Rng rng_;

@@ -56,6 +56,35 @@ void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
   }
 }
 
+namespace {
+
+// A sequence of objects with save(std::ostream&) / load(std::istream&, name) (DqnAgent), or of
+// Rng streams, or of vectors of plain values: one helper per kind, sizes checked on load.
+void save_all(StateWriter& w, const std::vector<rl::DqnAgent>& agents) {
+  w.u64(agents.size());
+  for (const auto& a : agents) w.saved(a);
+}
+void load_all(StateReader& r, std::vector<rl::DqnAgent>& agents) {
+  if (r.u64() != agents.size()) r.fail("checkpoint with another number of DQN agents");
+  for (auto& a : agents) r.load_into(a);
+}
+void save_all(StateWriter& w, const std::vector<Rng>& rngs) {
+  w.u64(rngs.size());
+  for (const auto& g : rngs) w.rng(g);
+}
+void load_all(StateReader& r, std::vector<Rng>& rngs) {
+  if (r.u64() != rngs.size()) r.fail("checkpoint with another number of Rng streams");
+  for (auto& g : rngs) r.rng(g);
+}
+template <class T>
+void load_same_size(StateReader& r, std::vector<T>& v) {
+  const std::size_t n = v.size();
+  r.vec_into(v);
+  if (v.size() != n) r.fail("checkpoint of another network size");
+}
+
+}  // namespace
+
 RewardScope parse_scope(const std::string& s) {
   if (s == "local") return RewardScope::Local;
   if (s == "network") return RewardScope::Network;
@@ -267,6 +296,42 @@ void HierarchicalScheme::load(const std::string& dir) {
   }
 }
 
+void HierarchicalScheme::save_state(StateWriter& w) const {
+  w.tag("dhdrl-hierarchy");
+  save_all(w, high_);
+  save_all(w, low_);
+  w.u64(low_td3_.size());
+  for (const auto& a : low_td3_) a.save_state(w);
+  w.vec(low_cont_action_);
+  for (const auto* rngs : {&high_explore_, &low_explore_, &high_replay_, &low_replay_})
+    save_all(w, *rngs);
+  for (const auto* v : {&high_obs_, &high_next_, &low_obs_, &low_next_}) w.vec(*v);
+  w.vec(high_action_);
+  w.vec(low_action_);
+  w.vec(high_return_);
+  w.i64(epoch_len_);
+  w.boolean(have_epoch_);
+  epoch_old_.save(w);
+}
+
+void HierarchicalScheme::load_state(StateReader& r) {
+  r.expect_tag("dhdrl-hierarchy");
+  load_all(r, high_);
+  load_all(r, low_);
+  if (r.u64() != low_td3_.size()) r.fail("checkpoint with another number of TD3 agents");
+  for (auto& a : low_td3_) a.load_state(r);
+  load_same_size(r, low_cont_action_);
+  for (auto* rngs : {&high_explore_, &low_explore_, &high_replay_, &low_replay_})
+    load_all(r, *rngs);
+  for (auto* v : {&high_obs_, &high_next_, &low_obs_, &low_next_}) load_same_size(r, *v);
+  load_same_size(r, high_action_);
+  load_same_size(r, low_action_);
+  load_same_size(r, high_return_);
+  epoch_len_ = static_cast<int>(r.i64());
+  have_epoch_ = r.boolean();
+  epoch_old_.load(r);
+}
+
 // ------------------------------------------------------------------ single layer (ddrl)
 
 SingleLayerScheme::SingleLayerScheme(const Environment& env, std::uint64_t seed)
@@ -323,6 +388,26 @@ void SingleLayerScheme::save(const std::string& dir) const {
 }
 void SingleLayerScheme::load(const std::string& dir) {
   load_agents(agents_, dir, "ddrl");
+}
+
+void SingleLayerScheme::save_state(StateWriter& w) const {
+  w.tag("dhdrl-single-layer");
+  save_all(w, agents_);
+  save_all(w, explore_);
+  save_all(w, replay_);
+  w.vec(obs_);
+  w.vec(next_);
+  w.vec(action_);
+}
+
+void SingleLayerScheme::load_state(StateReader& r) {
+  r.expect_tag("dhdrl-single-layer");
+  load_all(r, agents_);
+  load_all(r, explore_);
+  load_all(r, replay_);
+  load_same_size(r, obs_);
+  load_same_size(r, next_);
+  load_same_size(r, action_);
 }
 
 }  // namespace semra::dhdrl

@@ -41,6 +41,8 @@ class HierarchicalScheme : public Scheme {
   bool learns() const override { return true; }
   void save(const std::string& dir) const override;
   void load(const std::string& dir) override;
+  void save_state(StateWriter& w) const override;
+  void load_state(StateReader& r) override;
 
  private:
   const Config& config_;
@@ -71,6 +73,8 @@ class SingleLayerScheme : public Scheme {
   bool learns() const override { return true; }
   void save(const std::string& dir) const override;
   void load(const std::string& dir) override;
+  void save_state(StateWriter& w) const override;
+  void load_state(StateReader& r) override;
 
  private:
   const Config& config_;

@@ -42,9 +42,6 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
   result.steps.reserve(rows);
   result.values.assign(result.columns.size(), {});
   for (auto& v : result.values) v.reserve(rows);
-  std::vector<float>& sinr_samples = result.samples["sinr_db"];
-  sinr_samples.reserve(static_cast<std::size_t>(slots) * env.links());
-
   const int th = config.epoch_slots;
   const std::int64_t tail_start = slots - std::max<std::int64_t>(1, slots / 10);
   double tail_qoe = 0.0;
@@ -54,9 +51,35 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
   std::int64_t acc_slots = 0, acc_served = 0;
   const double inv_links = 1.0 / env.links();
 
+  // Checkpoints (core/experiment.hpp): the whole mutable state at the top of a slot.
+  auto save_state = [&](StateWriter& out) {
+    out.tag("dhdrl");
+    env.save_state(out);
+    scheme->save_state(out);
+    for (double v : {tail_qoe, acc_q, acc_s, acc_k, acc_p, acc_gr, acc_ga}) out.f64(v);
+    for (std::int64_t v : {tail_n, acc_slots, acc_served}) out.i64(v);
+    save_result(out, result);
+  };
+  std::int64_t t_start = 0;
+  if (const std::string* state = ctx.resume_state()) {
+    StateReader in(*state, "dhdrl checkpoint of " + scheme_name + " seed " + std::to_string(seed));
+    in.expect_tag("dhdrl");
+    env.load_state(in);
+    scheme->load_state(in);
+    for (double* v : {&tail_qoe, &acc_q, &acc_s, &acc_k, &acc_p, &acc_gr, &acc_ga}) *v = in.f64();
+    for (std::int64_t* v : {&tail_n, &acc_slots, &acc_served}) *v = in.i64();
+    load_result(in, result);
+    in.expect_end();
+    t_start = ctx.resume_step();
+    ctx.release_resume_state();
+  }
+  // (load_result rebuilt the samples map: take the reference after it.)
+  std::vector<float>& sinr_samples = result.samples["sinr_db"];
+  sinr_samples.reserve(static_cast<std::size_t>(slots) * env.links());
+
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::int64_t t = 0; t < slots; ++t) {
-    if (ctx.stop_requested()) throw Interrupted();
+  for (std::int64_t t = t_start; t < slots; ++t) {
+    ctx.step_boundary(t, save_state);
     const int tau = static_cast<int>(t % th);
     const int period = config.redraw_period_slots;
     if (t > 0 && ((period == 0 && tau == 0) || (period > 0 && t % period == 0))) {
@@ -109,7 +132,7 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   result.scalars["final_qoe"] = tail_qoe / static_cast<double>(tail_n);
-  result.scalars["steps_per_second"] = wall > 0 ? static_cast<double>(slots) / wall : 0.0;
+  result.scalars["steps_per_second"] = wall > 0 ? static_cast<double>(slots - t_start) / wall : 0.0;
 
   if (!ctx.models_root.empty() && scheme->learns()) {
     const std::string dir = ctx.model_dir_for(scheme_name, seed);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "semra/core/serialize.hpp"
 #include "semra/scenarios/dhdrl/env.hpp"
 
 namespace semra::dhdrl {
@@ -35,6 +36,12 @@ class Scheme {
   // Networks from `dir` (saved by save(), possibly with another number of links: link i takes
   // the file of link i mod saved). Throws InputError naming the file.
   virtual void load(const std::string& dir) { (void)dir; }
+  // Checkpoints: everything of the scheme that changes while it runs (networks, optimiser states,
+  // replay buffers, exploration schedules, Rng streams, pending observations and actions).
+  // load_state needs a scheme made by make_scheme for the same environment and seed. Stateless
+  // schemes (greedy, oracle: they recompute everything every slot) write nothing.
+  virtual void save_state(StateWriter& w) const { (void)w; }
+  virtual void load_state(StateReader& r) { (void)r; }
 };
 
 // All scheme names, in the figure's order.
