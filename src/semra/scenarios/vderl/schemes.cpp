@@ -130,8 +130,19 @@ class JointAgents : public Agents {
     }
   }
   virtual void learn_batch(const rl::JointBatch& batch) = 0;
+  void save_state(StateWriter& w) const override {
+    replay_.save_state(w);
+    save_learner(w);
+  }
+  void load_state(StateReader& r) override {
+    replay_.load_state(r);
+    load_learner(r);
+  }
 
  protected:
+  virtual void save_learner(StateWriter& w) const = 0;
+  virtual void load_learner(StateReader& r) = 0;
+
   // Each server acts on its own slice of the stacked observations and masks.
   template <class Learner>
   void act_each(Learner& learner, const float* obs, const std::uint8_t* masks, int* actions,
@@ -161,6 +172,8 @@ class VdnAgents final : public JointAgents {
   }
 
  private:
+  void save_learner(StateWriter& w) const override { learner_.save_state(w); }
+  void load_learner(StateReader& r) override { learner_.load_state(r); }
   rl::VdnLearner learner_;
 };
 
@@ -197,6 +210,8 @@ class VdErlAgents final : public JointAgents {
   }
 
  private:
+  void save_learner(StateWriter& w) const override { learner_.save_state(w); }
+  void load_learner(StateReader& r) override { learner_.load_state(r); }
   rl::VdErlLearner learner_;
 };
 
@@ -228,6 +243,8 @@ class QmixAgents final : public JointAgents {
   }
 
  private:
+  void save_learner(StateWriter& w) const override { learner_.save_state(w); }
+  void load_learner(StateReader& r) override { learner_.load_state(r); }
   rl::QmixLearner learner_;
 };
 
@@ -284,6 +301,15 @@ class IdqnAgents final : public Agents {
   void save(const std::string& dir) const override {
     for (int v = 0; v < servers_; ++v)
       agents_[static_cast<std::size_t>(v)].online().save(model_path(dir, "q", v).string());
+  }
+  // DqnAgent::save holds networks, optimiser, replay buffer, epsilon and learning-step count.
+  void save_state(StateWriter& w) const override {
+    w.tag("idqn");
+    for (const auto& a : agents_) w.saved(a);
+  }
+  void load_state(StateReader& r) override {
+    r.expect_tag("idqn");
+    for (auto& a : agents_) r.load_into(a);
   }
 
  private:
@@ -396,8 +422,32 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
   std::vector<double> reward_curve;
   std::int64_t frames_stored = 0;
 
-  for (int it = 1; it <= cfg.iterations; ++it) {
-    if (ctx.stop_requested()) throw Interrupted();
+  // Checkpoints (core/experiment.hpp) at the top of an iteration. The environments need nothing:
+  // every frame starts with reset(frame stream), which redraws all of their mutable state.
+  auto save_state = [&](StateWriter& out) {
+    out.tag("vderl");
+    agents->save_state(out);
+    for (const Rng* g : {&train_frames, &explore, &replay, &eval_actions}) out.rng(*g);
+    out.vec(reward_curve);
+    out.i64(frames_stored);
+    save_result(out, result);
+  };
+  int it_start = 1;
+  if (const std::string* state = ctx.resume_state()) {
+    StateReader in(*state, "vderl checkpoint of " + scheme + " seed " + std::to_string(seed));
+    in.expect_tag("vderl");
+    agents->load_state(in);
+    for (Rng* g : {&train_frames, &explore, &replay, &eval_actions}) in.rng(*g);
+    in.vec_into(reward_curve);
+    frames_stored = in.i64();
+    load_result(in, result);
+    in.expect_end();
+    it_start = static_cast<int>(ctx.resume_step()) + 1;
+    ctx.release_resume_state();
+  }
+
+  for (int it = it_start; it <= cfg.iterations; ++it) {
+    ctx.step_boundary(it - 1, save_state);  // it - 1 iterations done
     if (agents->learns()) {
       for (int f = 0; f < cfg.frames_per_iteration; ++f) {
         train_env.reset(train_frames);
@@ -439,7 +489,8 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
   result.scalars["served_share"] = fin.served_share;
   result.scalars["reliability_met"] = fin.reliability >= cfg.epsilon ? 1.0 : 0.0;
   result.scalars["convergence_iteration"] = convergence_iteration(reward_curve);
-  result.scalars["steps_per_second"] = wall_s > 0.0 ? cfg.iterations / wall_s : 0.0;
+  result.scalars["steps_per_second"] =
+      wall_s > 0.0 ? (cfg.iterations - it_start + 1) / wall_s : 0.0;
   result.samples["latency_ms"] = std::move(latencies);
 
   const std::string dir = ctx.models_root.empty() ? std::string() : ctx.model_dir_for(scheme, seed);

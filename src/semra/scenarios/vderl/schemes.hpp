@@ -65,6 +65,11 @@ class Agents {
                        const float* /*next_state*/) {}
   virtual void learn(int /*gradient_steps*/, Rng& /*rng*/) {}
   virtual void save(const std::string& /*dir*/) const {}
+  // Checkpoints: networks, optimiser states, exploration schedules and replay buffers (the Rngs
+  // are the caller's). load_state needs agents made by make_agents for the same config, env and
+  // seed. Random agents have no state and write nothing.
+  virtual void save_state(StateWriter& /*w*/) const {}
+  virtual void load_state(StateReader& /*r*/) {}
 };
 
 std::unique_ptr<Agents> make_agents(const std::string& scheme, const Config& cfg, const Env& env,
