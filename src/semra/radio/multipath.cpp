@@ -18,6 +18,9 @@ void MultipathChannel::reset(const std::vector<Point>& tx, const std::vector<Poi
   paths_ = params.paths;
   rho_ = params.rho;
   variance_ = 1.0 / paths_;
+  // innovation_variance > 0 reproduces the reference's defect on purpose (initial gains 1/L,
+  // innovations 1: the fading power drifts up L-fold within a few slots).
+  innovation_variance_ = params.innovation_variance > 0.0 ? params.innovation_variance : variance_;
   innovation_scale_ = std::sqrt(1.0 - rho_ * rho_);
   const std::size_t pairs = static_cast<std::size_t>(num_tx_) * num_rx_;
   large_scale_.assign(pairs, 0.0);
@@ -50,7 +53,9 @@ void MultipathChannel::reset(const std::vector<Point>& tx, const std::vector<Poi
 
 void MultipathChannel::step(Rng& fading_rng) {
   // g_l(t) = rho g_l(t-1) + sqrt(1 - rho^2) e_l(t), e_l ~ CN(0, 1/L)   (spec 2)
-  for (cplx& g : fading_) g = rho_ * g + innovation_scale_ * complex_normal(fading_rng, variance_);
+  // (e_l ~ CN(0, 1) with MultipathParams::innovation_variance = 1, the reference's defect.)
+  for (cplx& g : fading_)
+    g = rho_ * g + innovation_scale_ * complex_normal(fading_rng, innovation_variance_);
 }
 
 std::vector<cplx> MultipathChannel::channel_vector(int tx, int rx) const {

@@ -24,6 +24,9 @@ struct MultipathParams {
   double aod_spread_deg = 3.0;  // Delta: per-path AoD offset uniform in [-Delta/2, Delta/2]
   double rho = 0.64;            // Gauss-Markov correlation between consecutive slots
   double shadowing_std_db = 8.0;
+  // Variance of the Gauss-Markov innovations e_l; 0 = 1/L, the variance of the initial gains (spec
+  // 2). A positive value (the reference's 1) is only for reproducing the reference's defect.
+  double innovation_variance = 0.0;
 };
 
 class MultipathChannel {
@@ -67,7 +70,7 @@ class MultipathChannel {
     return static_cast<std::size_t>(tx) * num_rx_ + static_cast<std::size_t>(rx);
   }
   int num_tx_ = 0, num_rx_ = 0, codewords_ = 0, paths_ = 0, antennas_ = 0;
-  double rho_ = 0.0, innovation_scale_ = 0.0, variance_ = 0.0;
+  double rho_ = 0.0, innovation_scale_ = 0.0, variance_ = 0.0, innovation_variance_ = 0.0;
   std::vector<double> large_scale_;   // [pair]
   std::vector<double> path_loss_db_;  // [pair], including shadowing
   std::vector<double> aod_rad_;       // [pair][l]

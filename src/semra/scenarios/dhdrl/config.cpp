@@ -35,6 +35,10 @@ void Config::describe(ConfigSchema& s) {
   s.add("channel.noise_dbm", noise_dbm, RealRange{-200.0, 0.0}, "dBm", "noise power sigma^2");
   s.add("channel.slot_ms", slot_ms, RealRange{0.0, 1e4, true}, "ms",
         "slot length (documentation only: the dynamics are per slot)");
+  s.add("channel.reference_innovation", reference_innovation,
+        "reference defect, for experiments only: Gauss-Markov innovations of variance 1 while the "
+        "initial path gains have 1/L, so the fading power drifts up L-fold in the first slots "
+        "(false = one variance 1/L, spec 2)");
   s.add("semantic.bandwidth_hz", bandwidth_hz, RealRange{0.0, 1e9, true}, "Hz",
         "bandwidth W of a UT's resource block");
   s.add("semantic.units_per_word", units_per_word, RealRange{0.0, 1e3, true}, "suts/word",
@@ -44,6 +48,13 @@ void Config::describe(ConfigSchema& s) {
   s.add("semantic.accuracy_csv", accuracy_csv, Choices{},
         "DeepSC accuracy table (20 rows k=1..20 x 31 columns -10..20 dB, values in [0,1]); empty = "
         "built-in model");
+  s.add("semantic.accuracy_sinr_scale", accuracy_sinr_scale, Choices{"db", "linear"},
+        "SINR scale that indexes the accuracy table: db (spec 3); linear = reference defect, for "
+        "experiments only: the linear SINR is looked up as if it were dB");
+  s.add("semantic.rate_model", rate_model, Choices{"ksuts", "reference"},
+        "semantic rate against Phi_req: ksuts = W iota / k in ksuts/s (spec 3); reference = "
+        "reference defect, for experiments only: W iota / k in suts/s (1000x) against Phi_req in "
+        "ksuts/s, so G_R ~ 1 for every k");
   s.add("requirements.w_min", requirements.w_min, RealRange{0.0, 1.0}, "",
         "QoE rate weight w ~ U(w_min, w_max)");
   s.add("requirements.w_max", requirements.w_max, RealRange{0.0, 1.0}, "", "upper end of w");
@@ -65,7 +76,10 @@ void Config::describe(ConfigSchema& s) {
         "std of beta");
   s.add("requirements.redraw_period_slots", redraw_period_slots, IntRange{-1, 1000000000}, "slots",
         "redraw every UT's requirements: 0 = at every high-level epoch, -1 = never, N = every N "
-        "slots");
+        "slots (the reference: 1)");
+  s.add("requirements.observed", requirements_observed,
+        "put each UT's (w, xi_req, Phi_req) in its agents' observations; false = reference defect, "
+        "for experiments only: those three features are zero (the agents never see them)");
   s.add("hierarchy.epoch_slots", epoch_slots, IntRange{1, 100000}, "slots",
         "T_H: slots per high-level epoch");
   s.add("hierarchy.split", split, Choices{"paper", "reference"},

@@ -28,14 +28,20 @@ struct Config : ConfigBase {
   double shadowing_std_db = 8.0;
   double noise_dbm = -114.0;
   double slot_ms = 20.0;
+  // Reference defect (docs/model-dhdrl.md 4.6): innovations with variance 1 instead of 1/L.
+  bool reference_innovation = false;
   // [semantic] spec 3
   double bandwidth_hz = 180e3;
   double units_per_word = 4.0;  // iota
   int max_k = 20;               // K
   std::string accuracy_csv;     // empty = built-in DeepSC model
+  // Reference defects (docs/model-dhdrl.md 4.6); the defaults are the corrected model.
+  std::string accuracy_sinr_scale = "db";  // "linear": the linear SINR indexes the dB table
+  std::string rate_model = "ksuts";        // "reference": Phi in suts/s against Phi_req in ksuts/s
   // [requirements] spec 3
   semantic::RequirementDistribution requirements;
-  int redraw_period_slots = 0;  // 0: every high-level epoch; -1: never; N > 0: every N slots
+  int redraw_period_slots = 0;        // 0: every high-level epoch; -1: never; N > 0: every N slots
+  bool requirements_observed = true;  // false (reference defect): zero in the observations
   // [hierarchy] spec 4-5
   int epoch_slots = 20;  // T_H
   std::string split = "paper";

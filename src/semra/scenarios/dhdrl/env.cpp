@@ -37,6 +37,9 @@ Environment::Environment(const Config& config,
   codewords_ = config_.codewords;
   power_levels_ = config_.power_levels;
   max_k_ = config_.max_k;
+  // Reference defects, reproduced on purpose when switched on (docs/model-dhdrl.md 4.6).
+  linear_sinr_accuracy_ = config_.accuracy_sinr_scale == "linear";
+  rate_scale_ = config_.rate_model == "reference" ? 1000.0 : 1.0;
   noise_w_ = radio::dbm_to_w(config_.noise_dbm);
   p_max_w_ = radio::dbm_to_w(config_.bs_power_dbm) / users_per_cell_;
   level_power_w_.resize(power_levels_);
@@ -77,6 +80,9 @@ void Environment::reset(std::uint64_t seed) {
   mp.aod_spread_deg = config_.aod_spread_deg;
   mp.rho = config_.fading_rho;
   mp.shadowing_std_db = config_.shadowing_std_db;
+  // channel.reference_innovation reproduces the reference's defect on purpose: innovations of
+  // variance 1 after initial gains of variance 1/L (fading power drifts up L-fold).
+  mp.innovation_variance = config_.reference_innovation ? 1.0 : 0.0;
   std::vector<radio::Point> rx(cells_);
   for (int j = 0; j < users_per_cell_; ++j) {
     for (int b = 0; b < cells_; ++b) rx[b] = ut_[link_of(b, j)];
@@ -199,26 +205,25 @@ double Environment::sinr_db(int link) const {
                            : -std::numeric_limits<double>::infinity();
 }
 
+double Environment::accuracy_arg(double sinr) const {
+  // Reference defect (semantic.accuracy_sinr_scale = "linear"), reproduced on purpose: the
+  // reference indexed the dB-gridded DeepSC table with the linear SINR.
+  if (linear_sinr_accuracy_) return sinr;
+  return sinr > 0.0 ? radio::linear_to_db(sinr) : -std::numeric_limits<double>::infinity();
+}
+
 semantic::QoeParts Environment::qoe_at(int link, double k, double sinr) const {
-  const double s_db =
-      sinr > 0.0 ? radio::linear_to_db(sinr) : -std::numeric_limits<double>::infinity();
-  const double xi = (k == std::floor(k)) ? accuracy_model_->accuracy(static_cast<int>(k), s_db)
-                                         : accuracy_model_->accuracy_continuous(k, s_db);
-  const double rate =
-      semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k);
-  return semantic::qoe(req_[link], rate, xi);
+  const double xi = accuracy_of(k, accuracy_arg(sinr));
+  return semantic::qoe(req_[link], rate_of(k), xi);
 }
 
 double Environment::best_k(int link, double sinr, int* k_out) const {
-  const double s_db =
-      sinr > 0.0 ? radio::linear_to_db(sinr) : -std::numeric_limits<double>::infinity();
+  const double arg = accuracy_arg(sinr);
   double best = -1.0;
   int best_k = 1;
   for (int k = 1; k <= max_k_; ++k) {
-    const double xi = accuracy_model_->accuracy(k, s_db);
-    const double rate =
-        semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k);
-    const double q = semantic::qoe(req_[link], rate, xi).qoe;
+    const double xi = accuracy_model_->accuracy(k, arg);
+    const double q = semantic::qoe(req_[link], rate_of(k), xi).qoe;
     if (q > best) best = q, best_k = k;
   }
   if (k_out) *k_out = best_k;
@@ -229,11 +234,9 @@ void Environment::evaluate() {
   compute_radio(eval_);
   for (int i = 0; i < links_; ++i) {
     sinr_[i] = eval_.sinr[i];
-    const double s_db = sinr_db(i);
     const double k = k_[i];
-    acc_[i] = (k == std::floor(k)) ? accuracy_model_->accuracy(static_cast<int>(k), s_db)
-                                   : accuracy_model_->accuracy_continuous(k, s_db);
-    rate_[i] = semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k);
+    acc_[i] = accuracy_of(k, accuracy_arg(sinr_[i]));
+    rate_[i] = rate_of(k);
     parts_[i] = semantic::qoe(req_[i], rate_[i], acc_[i]);
   }
 }
@@ -302,9 +305,17 @@ void Environment::observe(int link, const Measurements& old, int slots_left, boo
              ? static_cast<float>(std::clamp(0.5 * std::log10(m.sinr[link]), -2.0, 4.0))
              : -2.0f;
   const semantic::Requirement& r = req_[link];
-  *o++ = static_cast<float>(r.w);
-  *o++ = static_cast<float>((r.xi_req - 0.85) * 20.0);
-  *o++ = static_cast<float>((r.phi_req_ksuts - 60.0) / 10.0);
+  if (config_.requirements_observed) {
+    *o++ = static_cast<float>(r.w);
+    *o++ = static_cast<float>((r.xi_req - 0.85) * 20.0);
+    *o++ = static_cast<float>((r.phi_req_ksuts - 60.0) / 10.0);
+  } else {
+    // Reference defect (requirements.observed = false), reproduced on purpose: the agents never
+    // see their UT's requirements; constant zeros keep the observation size.
+    *o++ = 0.0f;
+    *o++ = 0.0f;
+    *o++ = 0.0f;
+  }
   if (config_.codeword_gains) {
     const auto& ch = channel_[layer_of(link)];
     const int cell = cell_of(link);

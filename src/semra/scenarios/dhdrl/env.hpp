@@ -13,6 +13,7 @@
 // remeasure]
 // -> low level acts on measure() -> evaluate() -> advance() (fading) -> begin_slot() measures the
 // new channel under the same actions for the next observations. No allocation after reset().
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -129,6 +130,20 @@ class Environment {
 
  private:
   void compute_radio(Measurements& m) const;
+  // Accuracy lookup argument for a linear SINR: its dB value (spec 3), or, with
+  // semantic.accuracy_sinr_scale = "linear", the linear value itself (a reference defect, on
+  // purpose). Clamped to the table by AccuracyModel.
+  double accuracy_arg(double sinr) const;
+  double accuracy_of(double k, double arg) const {
+    return (k == std::floor(k)) ? accuracy_model_->accuracy(static_cast<int>(k), arg)
+                                : accuracy_model_->accuracy_continuous(k, arg);
+  }
+  // Phi in ksuts/s (spec 3); x 1000 with semantic.rate_model = "reference" (reference defect:
+  // suts/s compared with a requirement in ksuts/s).
+  double rate_of(double k) const {
+    return semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k) *
+           rate_scale_;
+  }
   // Indices of the `neighbours_` other-cell BSs with the largest rx power at `link`'s UT (desc.).
   void strongest_interferers(const Measurements& m, int link, int* out) const;
   // Links (same RB) at whose UTs `link`'s BS arrives strongest (desc.).
@@ -139,6 +154,8 @@ class Environment {
   int cells_ = 0, users_per_cell_ = 1, links_ = 0, neighbours_ = 0;
   int codewords_ = 0, power_levels_ = 0, max_k_ = 0, local_dim_ = 0;
   double noise_w_ = 0.0, p_max_w_ = 0.0;
+  bool linear_sinr_accuracy_ = false;  // reference defect switches (Config, docs 4.6)
+  double rate_scale_ = 1.0;
   radio::DftCodebook codebook_;
   std::vector<double> level_power_w_;
   std::vector<radio::Point> bs_;
