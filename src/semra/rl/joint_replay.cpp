@@ -114,16 +114,7 @@ void JointReplayBuffer::save_state(StateWriter& w) const {
   auto prefix = [&](const auto& v) {
     w.raw(v.data(), n * (v.size() / static_cast<std::size_t>(capacity_)) * sizeof(v[0]));
   };
-  prefix(obs_);
-  prefix(next_obs_);
-  prefix(rewards_);
-  prefix(team_rewards_);
-  prefix(states_);
-  prefix(next_states_);
-  prefix(masks_);
-  prefix(next_masks_);
-  prefix(dones_);
-  prefix(actions_);
+  for_each_array(*this, prefix);
 }
 
 void JointReplayBuffer::load_state(StateReader& r) {
@@ -139,16 +130,7 @@ void JointReplayBuffer::load_state(StateReader& r) {
   auto prefix = [&](auto& v) {
     r.raw(v.data(), n * (v.size() / static_cast<std::size_t>(capacity_)) * sizeof(v[0]));
   };
-  prefix(obs_);
-  prefix(next_obs_);
-  prefix(rewards_);
-  prefix(team_rewards_);
-  prefix(states_);
-  prefix(next_states_);
-  prefix(masks_);
-  prefix(next_masks_);
-  prefix(dones_);
-  prefix(actions_);
+  for_each_array(*this, prefix);
   head_ = static_cast<int>(d[5]);
   size_ = static_cast<int>(d[6]);
 }

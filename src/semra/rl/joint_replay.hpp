@@ -56,6 +56,15 @@ class JointReplayBuffer {
   void load_state(StateReader& r);
 
  private:
+  // Every per-slot array, in checkpoint record order (save_state and load_state share it).
+  template <class Self, class F>
+  static void for_each_array(Self& self, F&& f) {
+    for (auto* v : {&self.obs_, &self.next_obs_, &self.rewards_, &self.team_rewards_, &self.states_,
+                    &self.next_states_})
+      f(*v);
+    for (auto* v : {&self.masks_, &self.next_masks_, &self.dones_}) f(*v);
+    f(self.actions_);
+  }
   int capacity_ = 0, agents_ = 0, obs_dim_ = 0, num_actions_ = 0, state_dim_ = 0;
   int head_ = 0, size_ = 0;
   std::vector<float> obs_, next_obs_, rewards_, team_rewards_, states_, next_states_;
