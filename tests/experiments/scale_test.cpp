@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -504,4 +505,27 @@ TEST(Summary, PercentilesMatchStatsPercentile) {
     EXPECT_EQ(got["p90"].get<double>(), semra::stats::percentile(pooled, 90));
   }
   fs::remove_all(d);
+}
+
+TEST(Schedule, ExpectedCostWeighsStepsLeftByTheSchemesStepCost) {
+  const semra::ScenarioEntry* dhdrl = semra::find_scenario("dhdrl");
+  ASSERT_NE(dhdrl, nullptr);
+  semra::detail::Job job;
+  job.steps = 1000;
+  job.scheme = "oracle";
+  const double oracle = semra::detail::expected_cost(*dhdrl, job, 1000);
+  job.scheme = "dhdrl";  // the reference scheme: unlisted, cost 1 per step
+  EXPECT_EQ(semra::detail::expected_cost(*dhdrl, job, 1000), 1000.0);
+  EXPECT_EQ(semra::detail::expected_cost(*dhdrl, job, 250), 250.0);  // a resumed experiment
+  job.scheme = "random";
+  const double random = semra::detail::expected_cost(*dhdrl, job, 1000);
+  EXPECT_GT(oracle, 1000.0);
+  EXPECT_LT(random, 100.0);
+  // Every listed scheme exists in its scenario, and every cost is positive.
+  for (const auto& sc : semra::scenarios())
+    for (const auto& [scheme, c] : sc.step_cost) {
+      EXPECT_NE(std::find(sc.schemes.begin(), sc.schemes.end(), scheme), sc.schemes.end())
+          << sc.name << ": " << scheme;
+      EXPECT_GT(c, 0.0) << sc.name << ": " << scheme;
+    }
 }

@@ -135,4 +135,9 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
   return jobs;
 }
 
+double expected_cost(const ScenarioEntry& scenario, const Job& job, std::int64_t steps_left) {
+  const auto it = scenario.step_cost.find(job.scheme);
+  return static_cast<double>(steps_left) * (it == scenario.step_cost.end() ? 1.0 : it->second);
+}
+
 }  // namespace semra::detail

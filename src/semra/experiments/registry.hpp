@@ -3,6 +3,7 @@
 // A scenario is added with one entry in registry.cpp; a figure with one entry in figures.cpp.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct ScenarioEntry {
   std::string proposed_scheme;                               // compared against every other scheme
   std::function<std::unique_ptr<ConfigBase>()> make_config;  // the paper's defaults
   std::string steps_key;                                     // config key that --steps sets
+  // Relative run time of one step per scheme (unlisted: 1), from bench/. It only orders the work,
+  // costliest first, so that no thread or rank is left running one long experiment at the end.
+  std::map<std::string, double> step_cost;
   // Runs one experiment; throws InputError for bad input, Interrupted when ctx asks to stop.
   std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
                                  RunContext& ctx)>

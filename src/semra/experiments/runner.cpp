@@ -699,9 +699,12 @@ RunOutcome execute(const RunPlan& plan) {
     tasks.push_back(std::move(t));
   }
   // Long experiments first keeps every thread and rank busy to the end; results keep plan order.
-  std::stable_sort(tasks.begin(), tasks.end(), [&](const auto& a, const auto& b) {
-    return jobs[a.job].steps > jobs[b.job].steps;
-  });
+  auto cost = [&](const detail::Task& t) {
+    const auto& job = jobs[t.job];
+    return detail::expected_cost(*plan.scenario, job, job.steps - (t.resume ? t.resume->step : 0));
+  };
+  std::stable_sort(tasks.begin(), tasks.end(),
+                   [&](const auto& a, const auto& b) { return cost(a) > cost(b); });
 
   RunContext ctx;
   if (plan.save_models) ctx.models_root = (plan.out_dir / "models").string();

@@ -19,6 +19,9 @@ ScenarioEntry dhdrl_scenario_entry() {
   e.proposed_scheme = "dhdrl";
   e.make_config = [] { return std::make_unique<dhdrl::Config>(); };
   e.steps_key = "train.slots";
+  // Per slot relative to dhdrl (bench_dhdrl_env and figure runs, 7 cells).
+  e.step_cost = {{"ddrl", 1.2},   {"dhdrl-ns", 0.93}, {"dhdrl-continuous", 1.3},
+                 {"oracle", 3.0}, {"greedy", 0.03},   {"random", 0.02}};
   e.run = [](const ConfigBase& base, const std::string& scheme, std::uint64_t seed,
              RunContext& ctx) {
     return dhdrl::run_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seed, ctx);

@@ -18,6 +18,8 @@ ScenarioEntry vderl_scenario_entry() {
   e.proposed_scheme = "vderl";
   e.make_config = [] { return std::make_unique<vderl::Config>(); };
   e.steps_key = "training.iterations";
+  // Per iteration relative to vdn (bench_vderl_train, Table II size).
+  e.step_cost = {{"vderl", 2.1}, {"idqn", 1.1}, {"qmix", 1.7}, {"random", 0.02}};
   e.run = [](const ConfigBase& cfg, const std::string& scheme, std::uint64_t seed,
              RunContext& ctx) {
     return vderl::run_experiment(dynamic_cast<const vderl::Config&>(cfg), scheme, seed, ctx);
