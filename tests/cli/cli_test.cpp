@@ -1,26 +1,16 @@
 // The command line as a user meets it: exit codes and one-line errors (architecture.md).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <string>
 
+#include "../support/cli_process.hpp"
+
 namespace {
 
-struct Result {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = std::string(SEMRA_CLI) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+semra_test::Result run(const std::string& args) {
+  return semra_test::sh(std::string(SEMRA_CLI) + " " + args);
 }
 
 }  // namespace
@@ -55,20 +45,13 @@ TEST(Cli, BadFlagsExitTwo) {
 }
 
 TEST(Cli, TestFixturesAreHiddenUnlessAskedFor) {
-  const std::string cmd = "env -u SEMRA_TEST_FIXTURES ";
-  const std::string cli = SEMRA_CLI;
-  FILE* p = ::popen((cmd + cli + " list 2>&1").c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  EXPECT_EQ(::pclose(p), 0);
-  EXPECT_EQ(out.find("toy"), std::string::npos) << out;
-  p = ::popen(("env -u SEMRA_TEST_FIXTURES " + cli + " run toy 2>&1").c_str(), "r");
-  out.clear();
-  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int status = ::pclose(p);
-  EXPECT_EQ(WEXITSTATUS(status), 2);
-  EXPECT_NE(out.find("unknown scenario 'toy'"), std::string::npos) << out;
+  const std::string cli = "env -u SEMRA_TEST_FIXTURES " + std::string(SEMRA_CLI);
+  auto r = semra_test::sh(cli + " list");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.find("toy"), std::string::npos) << r.out;
+  r = semra_test::sh(cli + " run toy");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("unknown scenario 'toy'"), std::string::npos) << r.out;
 }
 
 // A bad input file is reported before anything is written: the output directory is not created,

@@ -1,10 +1,6 @@
 // `semra sweep`, --resume after SIGKILL and SIGINT, and mpirun, as a user runs them. The hidden
-// `toy` fixture scenario (SEMRA_TEST_FIXTURES=1) keeps each case to a second or two.
-//
-// Identity checks compare metrics.csv byte for byte and summary.json without its timing fields
-// (wall_seconds and every steps_per_second), which measure this run's speed and so can never be
-// identical between two runs.
-#include <fcntl.h>
+// `toy` fixture scenario (SEMRA_TEST_FIXTURES=1) keeps each case to a second or two. Identity
+// checks: semra_test::expect_same_outputs (tests/support/cli_process.hpp).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/cli_process.hpp"
 #include "semra/core/io.hpp"
 
 namespace fs = std::filesystem;
@@ -28,90 +25,33 @@ using nlohmann::json;
 
 namespace {
 
+using semra_test::expect_same_outputs;
+using semra_test::joined;
+using semra_test::Result;
+using semra_test::sh;
+using semra_test::spawn;
+using semra_test::wait_exit;
+using semra_test::without_timing;
+
 // Every child of this test sees the fixtures.
 const bool kFixtures = [] { return ::setenv("SEMRA_TEST_FIXTURES", "1", 1) == 0; }();
-
-struct Result {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-Result sh(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 Result run_cli(const std::string& args) {
   return sh(std::string(SEMRA_CLI) + " " + args);
 }
 
 fs::path fresh(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("semra-cli-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
-
-// Starts `semra args...` with stdout+stderr into `log`; returns its pid.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    static std::string cli = SEMRA_CLI;
-    argv.push_back(cli.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(cli.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return semra_test::fresh("semra-cli-", name);
 }
 
 std::size_t finished_records(const fs::path& dir) {
-  std::size_t n = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir / "experiments", ec))
-    if (e.path().extension() == ".msgpack") ++n;
-  return n;
+  return semra_test::count_files(dir, ".msgpack");
 }
 
 // Polls until at least `n` experiments are stored (or 60 s pass).
 bool wait_for_records(const fs::path& dir, std::size_t n) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < until) {
-    if (finished_records(dir) >= n) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
-
-json without_timing(json j) {
-  j.erase("wall_seconds");
-  if (j.contains("schemes"))
-    for (auto& [name, scheme] : j["schemes"].items()) scheme.erase("steps_per_second");
-  return j;
-}
-
-void expect_same_outputs(const fs::path& a, const fs::path& b) {
-  ASSERT_TRUE(fs::exists(a / "metrics.csv")) << a;
-  ASSERT_TRUE(fs::exists(b / "metrics.csv")) << b;
-  EXPECT_TRUE(semra::read_file(a / "metrics.csv") == semra::read_file(b / "metrics.csv"))
-      << "metrics.csv differs: " << a << " vs " << b;
-  EXPECT_EQ(without_timing(json::parse(semra::read_file(a / "summary.json"))),
-            without_timing(json::parse(semra::read_file(b / "summary.json"))));
+  return semra_test::wait_until([&] { return finished_records(dir) >= n; },
+                                std::chrono::milliseconds(5));
 }
 
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
@@ -125,12 +65,6 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 const std::vector<std::string> kToyRun = {
     "run",       "toy", "--seeds", "4", "--set", "train.steps=300", "--set", "toy.work=700000",
     "--threads", "2",   "--quiet"};
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += " " + x;
-  return s;
-}
 
 bool have_mpirun() {
   return sh("command -v mpirun").code == 0;

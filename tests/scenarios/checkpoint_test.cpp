@@ -7,7 +7,6 @@
 //  - As a user runs it: `semra run` killed with SIGKILL at a random point after a checkpoint was
 //    written, then `--resume`: metrics.csv byte-identical, summary.json identical but for its
 //    timing fields. And SIGTERM: exit 130 with the interrupted experiment checkpointed mid-way.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/cli_process.hpp"
 #include "semra/core/experiment.hpp"
 #include "semra/core/io.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
@@ -113,91 +113,23 @@ semra::vderl::Config small_vderl() {
   return c;
 }
 
-// ---- the CLI, as a user runs it (helpers as tests/cli/scale_cli_test.cpp)
+// ---- the CLI, as a user runs it (helpers in tests/support/cli_process.hpp)
 
-struct Result {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-Result sh(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += " " + x;
-  return s;
-}
+using semra_test::count_files;
+using semra_test::expect_same_outputs;
+using semra_test::joined;
+using semra_test::sh;
+using semra_test::spawn;
+using semra_test::wait_exit;
 
 fs::path fresh(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("semra-ckpt-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
-
-// Starts `semra args...` with stdout+stderr into `log`; returns its pid.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    static std::string cli = SEMRA_CLI;
-    argv.push_back(cli.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(cli.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::size_t count_files(const fs::path& dir, const std::string& ext) {
-  std::size_t n = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir / "experiments", ec))
-    if (e.path().extension() == ext) ++n;
-  return n;
+  return semra_test::fresh("semra-ckpt-", name);
 }
 
 // Polls until a checkpoint file exists (or 60 s pass).
 bool wait_for_checkpoint(const fs::path& dir) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < until) {
-    if (count_files(dir, ".ckpt") > 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return false;
-}
-
-json without_timing(json j) {
-  j.erase("wall_seconds");
-  if (j.contains("schemes"))
-    for (auto& [name, scheme] : j["schemes"].items()) scheme.erase("steps_per_second");
-  return j;
-}
-
-void expect_same_outputs(const fs::path& a, const fs::path& b) {
-  ASSERT_TRUE(fs::exists(a / "metrics.csv")) << a;
-  ASSERT_TRUE(fs::exists(b / "metrics.csv")) << b;
-  EXPECT_TRUE(semra::read_file(a / "metrics.csv") == semra::read_file(b / "metrics.csv"))
-      << "metrics.csv differs: " << a << " vs " << b;
-  EXPECT_EQ(without_timing(json::parse(semra::read_file(a / "summary.json"))),
-            without_timing(json::parse(semra::read_file(b / "summary.json"))));
+  return semra_test::wait_until([&] { return count_files(dir, ".ckpt") > 0; },
+                                std::chrono::milliseconds(2));
 }
 
 // Runs `args` to completion (the reference), then again killed with SIGKILL at a random point after
