@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 #include "semra/core/error.hpp"
 #include "semra/rl/dqn.hpp"
@@ -106,16 +107,27 @@ class RandomAgents final : public Agents {
   int servers_, actions_;
 };
 
-// Shared by the joint learners: the joint replay and its sampling.
+// Shared by the joint learners (VDN, VD-ERL, QMIX): the joint replay, its sampling, per-server
+// acting and the checkpoint of both; a learner only adds how its networks are saved.
+template <class Learner>
 class JointAgents : public Agents {
  public:
-  JointAgents(const Config& cfg, const Env& env, int state_dim)
+  template <class... LearnerArgs>
+  JointAgents(const Config& cfg, const Env& env, int state_dim, LearnerArgs&&... learner_args)
       : servers_(env.agents()),
         obs_dim_(env.obs_dim()),
         actions_(env.num_actions()),
         batch_size_(cfg.batch_size),
-        replay_(cfg.replay_capacity, env.agents(), env.obs_dim(), env.num_actions(), state_dim) {}
+        replay_(cfg.replay_capacity, env.agents(), env.obs_dim(), env.num_actions(), state_dim),
+        learner_(std::forward<LearnerArgs>(learner_args)...) {}
   bool learns() const override { return true; }
+  // Each server acts on its own slice of the stacked observations and masks.
+  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
+           bool explore) override {
+    for (int v = 0; v < servers_; ++v)
+      actions[v] = learner_.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
+                                masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
+  }
   void observe(const float* obs, const std::uint8_t* masks, const int* actions,
                const float* rewards, float team_reward, const float* next_obs,
                const std::uint8_t* next_masks, bool done, const float* state,
@@ -126,62 +138,40 @@ class JointAgents : public Agents {
   void learn(int gradient_steps, Rng& rng) override {
     for (int g = 0; g < gradient_steps; ++g) {
       replay_.sample(batch_size_, rng, batch_);
-      learn_batch(batch_);
+      learner_.learn(batch_);
     }
   }
-  virtual void learn_batch(const rl::JointBatch& batch) = 0;
   void save_state(StateWriter& w) const override {
     replay_.save_state(w);
-    save_learner(w);
+    learner_.save_state(w);
   }
   void load_state(StateReader& r) override {
     replay_.load_state(r);
-    load_learner(r);
+    learner_.load_state(r);
   }
 
  protected:
-  virtual void save_learner(StateWriter& w) const = 0;
-  virtual void load_learner(StateReader& r) = 0;
-
-  // Each server acts on its own slice of the stacked observations and masks.
-  template <class Learner>
-  void act_each(Learner& learner, const float* obs, const std::uint8_t* masks, int* actions,
-                Rng& rng, bool explore) const {
-    for (int v = 0; v < servers_; ++v)
-      actions[v] = learner.act(v, obs + static_cast<std::ptrdiff_t>(v) * obs_dim_,
-                               masks + static_cast<std::ptrdiff_t>(v) * actions_, rng, explore);
-  }
-
   int servers_, obs_dim_, actions_, batch_size_;
   rl::JointReplayBuffer replay_;
   rl::JointBatch batch_;
+  Learner learner_;
 };
 
-class VdnAgents final : public JointAgents {
+class VdnAgents final : public JointAgents<rl::VdnLearner> {
  public:
   VdnAgents(const Config& cfg, const Env& env, Rng& init)
-      : JointAgents(cfg, env, 0),
-        learner_(env.agents(), env.obs_dim(), env.num_actions(), vdn_config(cfg), init) {}
-  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
-           bool explore) override {
-    act_each(learner_, obs, masks, actions, rng, explore);
-  }
-  void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
+      : JointAgents(cfg, env, 0, env.agents(), env.obs_dim(), env.num_actions(), vdn_config(cfg),
+                    init) {}
   void save(const std::string& dir) const override {
     for (int v = 0; v < servers_; ++v) learner_.online(v).save(model_path(dir, "q", v).string());
   }
-
- private:
-  void save_learner(StateWriter& w) const override { learner_.save_state(w); }
-  void load_learner(StateReader& r) override { learner_.load_state(r); }
-  rl::VdnLearner learner_;
 };
 
-class VdErlAgents final : public JointAgents {
+class VdErlAgents final : public JointAgents<rl::VdErlLearner> {
  public:
   VdErlAgents(const Config& cfg, const Env& env, Rng& init)
-      : JointAgents(cfg, env, 0),
-        learner_(env.agents(), env.obs_dim(), env.num_actions(), config(cfg), init) {}
+      : JointAgents(cfg, env, 0, env.agents(), env.obs_dim(), env.num_actions(), config(cfg),
+                    init) {}
   static rl::VdErlConfig config(const Config& cfg) {
     rl::VdErlConfig c;
     c.critic = vdn_config(cfg);
@@ -196,11 +186,6 @@ class VdErlAgents final : public JointAgents {
     c.greedy_from_critic = cfg.greedy == "critic";
     return c;
   }
-  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
-           bool explore) override {
-    act_each(learner_, obs, masks, actions, rng, explore);
-  }
-  void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
     const auto& l = learner_;
     for (int v = 0; v < servers_; ++v) {
@@ -208,19 +193,13 @@ class VdErlAgents final : public JointAgents {
       l.actor(v).policy().save(model_path(dir, "pi", v).string());
     }
   }
-
- private:
-  void save_learner(StateWriter& w) const override { learner_.save_state(w); }
-  void load_learner(StateReader& r) override { learner_.load_state(r); }
-  rl::VdErlLearner learner_;
 };
 
-class QmixAgents final : public JointAgents {
+class QmixAgents final : public JointAgents<rl::QmixLearner> {
  public:
   QmixAgents(const Config& cfg, const Env& env, Rng& init)
-      : JointAgents(cfg, env, env.state_dim()),
-        learner_(env.agents(), env.obs_dim(), env.num_actions(), env.state_dim(), config(cfg),
-                 init) {}
+      : JointAgents(cfg, env, env.state_dim(), env.agents(), env.obs_dim(), env.num_actions(),
+                    env.state_dim(), config(cfg), init) {}
   static rl::QmixConfig config(const Config& cfg) {
     rl::QmixConfig c;
     c.agent = vdn_config(cfg);
@@ -229,11 +208,6 @@ class QmixAgents final : public JointAgents {
     return c;
   }
   bool needs_state() const override { return true; }
-  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
-           bool explore) override {
-    act_each(learner_, obs, masks, actions, rng, explore);
-  }
-  void learn_batch(const rl::JointBatch& b) override { learner_.learn(b); }
   void save(const std::string& dir) const override {
     const auto& l = learner_;
     for (int v = 0; v < servers_; ++v) l.online(v).save(model_path(dir, "q", v).string());
@@ -241,11 +215,6 @@ class QmixAgents final : public JointAgents {
     for (const nn::Mlp* net : l.mixer().networks())
       net->save(model_path(dir, "mixer", m++).string());
   }
-
- private:
-  void save_learner(StateWriter& w) const override { learner_.save_state(w); }
-  void load_learner(StateReader& r) override { learner_.load_state(r); }
-  rl::QmixLearner learner_;
 };
 
 // Independent DQN (the DqnAgent of rl/dqn.hpp) per server, each on its own reward r_v.
