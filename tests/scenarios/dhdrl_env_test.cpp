@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "dhdrl_test_helpers.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/experiment.hpp"
 #include "semra/radio/units.hpp"
@@ -17,21 +18,8 @@
 using namespace semra::dhdrl;
 
 namespace {
-std::shared_ptr<const semra::semantic::AccuracyModel> model() {
-  return std::make_shared<const semra::semantic::AccuracyModel>();
-}
-
-std::string config_error(const std::string& assignment) {
-  Config c;
-  try {
-    auto s = c.schema();
-    s.set(assignment);
-    c.validate();
-  } catch (const semra::InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using dhdrl_test::config_error;
+using dhdrl_test::model;
 }  // namespace
 
 TEST(DhdrlEnv, SameSeedSameTrajectoryAndDifferentSeedDiffers) {
