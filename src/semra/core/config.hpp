@@ -87,6 +87,10 @@ struct ConfigBase {
   virtual void describe(ConfigSchema& schema) = 0;
   // Cross-field checks after all overrides; throw InputError naming the keys.
   virtual void validate() const {}
+  // Reads the input files the config names (tables, scene graphs, saved models); throws InputError
+  // naming the file. The runner calls it once per grid point, before anything is written; kept
+  // apart from validate(), which every experiment calls, so big files are not re-read for checks.
+  virtual void check_input_files() const {}
   virtual std::unique_ptr<ConfigBase> clone() const = 0;
 
   ConfigSchema schema() {

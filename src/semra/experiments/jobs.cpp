@@ -112,6 +112,7 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
       }
     }
     point_config->validate();
+    point_config->check_input_files();
     const auto values = config_values(*point_config);
     const std::int64_t steps = steps_of(*plan.scenario, *point_config);
     for (const auto& scheme : plan.schemes)

@@ -161,8 +161,9 @@ void Config::validate() const {
       throw InputError("learning.hidden: layer sizes must be integers, got " + std::to_string(h));
   if (epsilon_min > epsilon_start)
     throw InputError("learning.epsilon_min must be <= learning.epsilon_start");
-  // Input files are checked here, before a command writes anything, so that a bad file does not
-  // leave a half-started output directory behind.
+}
+
+void Config::check_input_files() const {
   if (!accuracy_csv.empty()) (void)semantic::AccuracyModel::from_csv(accuracy_csv);
   if (!eval_load.empty() && !std::filesystem::is_directory(eval_load))
     throw InputError("eval.load: '" + eval_load + "' is not a directory");

@@ -86,6 +86,7 @@ struct Config : ConfigBase {
 
   void describe(ConfigSchema& s) override;
   void validate() const override;
+  void check_input_files() const override;
   std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<Config>(*this); }
 };
 

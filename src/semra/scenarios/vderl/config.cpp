@@ -145,12 +145,12 @@ void Config::validate() const {
       throw InputError("training.hidden: layer sizes must be integers, got " + std::to_string(h));
   if (epsilon_end > epsilon_start)
     throw InputError("training.epsilon_end must be <= training.epsilon_start");
-  // Input files are checked here, before a command writes anything, so that a bad file does not
-  // leave a half-started output directory behind.
-  if (!scene_graphs.empty()) {
-    const auto graphs = semantic::load_scene_graphs(scene_graphs);
-    if (!embeddings.empty()) semantic::load_embeddings(embeddings).require(graphs, embeddings);
-  }
+}
+
+void Config::check_input_files() const {
+  if (scene_graphs.empty()) return;
+  const auto graphs = semantic::load_scene_graphs(scene_graphs);
+  if (!embeddings.empty()) semantic::load_embeddings(embeddings).require(graphs, embeddings);
 }
 
 std::vector<int> Config::hidden_sizes() const {
