@@ -10,6 +10,7 @@
 
 #include "semra/core/config.hpp"
 #include "semra/core/experiment.hpp"
+#include "semra/core/multi_agent_env.hpp"
 
 namespace semra {
 
@@ -31,6 +32,8 @@ struct ScenarioEntry {
   std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
                                  RunContext& ctx)>
       run;
+  // The scenario's multi-agent environment for a validated config (the Python face, tests).
+  std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
 };
 
 // A named set of experiments (schemes x seeds [x sweep points]) and how to plot them. Data only.
