@@ -92,6 +92,7 @@ struct CommonOptions {
   bool save_models = false;
   bool resume = false;
   std::int64_t checkpoint_every = 0;
+  bool tensorboard = false;
 };
 
 void add_scale_options(CLI::App* cmd, CommonOptions& o) {
@@ -102,6 +103,12 @@ void add_scale_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--checkpoint-every", o.checkpoint_every,
                   "steps between mid-experiment checkpoints (scenarios that support them); 0: "
                   "only when interrupted");
+}
+
+void add_output_options(CLI::App* cmd, CommonOptions& o) {
+  cmd->add_flag("--tensorboard", o.tensorboard,
+                "also write each experiment's metrics as TensorBoard event files under "
+                "OUT/tensorboard/ (docs/outputs.md)");
 }
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
@@ -117,6 +124,7 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
   cmd->add_flag("--quiet", o.quiet, "no progress output");
   cmd->add_flag("--save-models", o.save_models, "write trained networks under OUT/models/");
   add_scale_options(cmd, o);
+  add_output_options(cmd, o);
 }
 
 // Default: every core, shared among the ranks on this machine under mpirun.
@@ -147,6 +155,7 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
   plan.save_models = o.save_models;
   plan.resume = o.resume;
   plan.checkpoint_every = o.checkpoint_every;
+  plan.tensorboard = o.tensorboard;
   plan.stop_flag = &g_stop;
   plan.config->validate();
   try {
@@ -232,6 +241,7 @@ int main(int argc, char** argv) {
   sw->add_option("--out", sw_o.out, "output directory (default results/<name>-<timestamp>)");
   sw->add_flag("--quiet", sw_o.quiet, "no progress output");
   add_scale_options(sw, sw_o);
+  add_output_options(sw, sw_o);
 
   std::string sem_graphs, sem_embeddings;
   double sem_xi = 0.5;

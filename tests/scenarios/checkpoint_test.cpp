@@ -116,6 +116,7 @@ semra::vderl::Config small_vderl() {
 // ---- the CLI, as a user runs it (helpers in tests/support/cli_process.hpp)
 
 using semra_test::count_files;
+using semra_test::expect_live_matches_metrics;
 using semra_test::expect_same_outputs;
 using semra_test::joined;
 using semra_test::sh;
@@ -167,6 +168,8 @@ void kill_resume_and_compare(const std::vector<std::string>& args, const std::st
   r = sh(std::string(SEMRA_CLI) + joined(args) + " --resume --out " + d.string());
   ASSERT_EQ(r.code, 0) << r.out;
   expect_same_outputs(ref, d);
+  // The live files were cut back to the checkpoints: every row once.
+  expect_live_matches_metrics(d);
   EXPECT_EQ(count_files(d, ".ckpt"), 0u) << "finished experiments keep no checkpoint";
   fs::remove_all(ref);
   fs::remove_all(d);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -115,6 +116,41 @@ inline void expect_same_outputs(const fs::path& a, const fs::path& b) {
       << "metrics.csv differs: " << a << " vs " << b;
   EXPECT_EQ(without_timing(nlohmann::json::parse(semra::read_file(a / "summary.json"))),
             without_timing(nlohmann::json::parse(semra::read_file(b / "summary.json"))));
+}
+
+// OUT/live/*.csv hold, between them, every row of metrics.csv exactly once (each file its
+// experiment's rows, under metrics.csv's header). Reports counts and the first difference.
+inline void expect_live_matches_metrics(const fs::path& dir) {
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      const auto end = text.find('\n', pos);
+      out.push_back(text.substr(pos, end - pos));
+      if (end == std::string::npos) break;
+      pos = end + 1;
+    }
+    return out;
+  };
+  auto metrics = lines(semra::read_file(dir / "metrics.csv"));
+  ASSERT_FALSE(metrics.empty());
+  std::vector<std::string> live;
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir / "live")) {
+    const auto l = lines(semra::read_file(e.path()));
+    ++files;
+    ASSERT_FALSE(l.empty()) << e.path();
+    EXPECT_EQ(l.front(), metrics.front()) << e.path();
+    live.insert(live.end(), l.begin() + 1, l.end());
+  }
+  EXPECT_GT(files, 0u);
+  metrics.erase(metrics.begin());
+  std::sort(live.begin(), live.end());
+  std::sort(metrics.begin(), metrics.end());
+  ASSERT_EQ(live.size(), metrics.size()) << "live rows vs metrics.csv rows in " << dir;
+  const auto diff = std::mismatch(live.begin(), live.end(), metrics.begin());
+  EXPECT_TRUE(diff.first == live.end())
+      << "live row '" << *diff.first << "' vs metrics.csv row '" << *diff.second << "'";
 }
 
 }  // namespace semra_test

@@ -52,6 +52,8 @@ struct CheckpointHooks {
   std::string resume_state;
   // Stores a checkpoint (atomically, thread-safe); empty = checkpoints are not kept.
   std::function<void(std::int64_t steps_done, std::string state)> store;
+  // Sees the result each time a metrics row was added (live outputs); may be empty.
+  std::function<void(const ExperimentResult& partial)> row;
 };
 
 // The runner gives every experiment its own RunContext; progress counters and the stop flag are
@@ -71,6 +73,9 @@ struct CheckpointHooks {
 //      fading, requirements...), every Rng stream (StateWriter::rng), the ExperimentResult rows so
 //      far (save_result) and any running accumulators. Rule: a run resumed at step t must produce
 //      metrics bit-identical to an uninterrupted run. Timing scalars (steps_per_second) are exempt.
+// Live outputs: after adding each metrics row, call ctx.row_recorded(result) (OUT/live/ and
+// TensorBoard follow the run); a row's step is the step that completed it, so a checkpoint taken at
+// step t holds exactly the rows of steps < t.
 // A scenario that does not support checkpoints keeps `if (ctx.stop_requested()) throw
 // Interrupted();` in its loop: an interrupted experiment then restarts from step 0 on --resume.
 class RunContext {
@@ -81,9 +86,15 @@ class RunContext {
   RunContext(const RunContext&) = delete;
   RunContext& operator=(const RunContext&) = delete;
 
-  // Progress: experiments report steps as they go (cheap: one relaxed atomic add).
-  void add_steps(std::int64_t n) { root().steps_done_.fetch_add(n, std::memory_order_relaxed); }
+  // Progress: experiments report steps as they go (cheap: relaxed atomic adds).
+  void add_steps(std::int64_t n) {
+    own_steps_.fetch_add(n, std::memory_order_relaxed);
+    root().steps_done_.fetch_add(n, std::memory_order_relaxed);
+  }
+  // Steps of every experiment sharing this context's root.
   std::int64_t steps_done() const { return root().steps_done_.load(std::memory_order_relaxed); }
+  // Steps this context's own experiment ran (since it started or resumed).
+  std::int64_t own_steps() const { return own_steps_.load(std::memory_order_relaxed); }
   // The latest value of the scenario's headline metric, shown on the progress line.
   void report_metric(double v) { root().last_metric_.store(v, std::memory_order_relaxed); }
   double last_metric() const { return root().last_metric_.load(std::memory_order_relaxed); }
@@ -102,6 +113,12 @@ class RunContext {
 
   // ---- Checkpoints (see the contract above) ----
   std::int64_t checkpoint_every() const { return hooks_.every; }
+  // Call after every row added to the experiment's result: the runner appends it to the live
+  // metrics (OUT/live/, TensorBoard). Rows a resumed experiment restored are not reported again.
+  void row_recorded(const ExperimentResult& partial) {
+    if (hooks_.row) hooks_.row(partial);
+  }
+
   // The bytes written by this experiment's last checkpoint, or nullptr for a fresh start.
   const std::string* resume_state() const {
     return hooks_.has_resume_state ? &hooks_.resume_state : nullptr;
@@ -133,6 +150,7 @@ class RunContext {
   const RunContext& root() const { return shared_ != nullptr ? *shared_ : *this; }
 
   std::atomic<std::int64_t> steps_done_{0};
+  std::atomic<std::int64_t> own_steps_{0};
   std::atomic<double> last_metric_{0.0};
   const std::atomic<bool>* stop_ = nullptr;
   RunContext* shared_ = nullptr;

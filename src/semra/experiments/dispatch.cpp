@@ -163,8 +163,10 @@ std::exception_ptr to_exception(const Failure& f, const std::string& where) {
   return std::make_exception_ptr(std::runtime_error(msg));
 }
 
+// `observer` (rank 0 only) sees the experiment start, its rows and its end.
 ExperimentResult run_job(const RunPlan& plan, const Job& job, RunContext& shared, Task& task,
-                         std::function<void(std::int64_t, std::string)> store) {
+                         std::function<void(std::int64_t, std::string)> store,
+                         ResultSink* observer) {
   CheckpointHooks hooks;
   hooks.every = plan.checkpoint_every;
   if (task.resume) {
@@ -174,7 +176,17 @@ ExperimentResult run_job(const RunPlan& plan, const Job& job, RunContext& shared
     task.resume.reset();
   }
   hooks.store = std::move(store);
+  if (observer != nullptr)
+    hooks.row = [observer, &job](const ExperimentResult& r) { observer->rows(job, r); };
   RunContext ectx(shared, std::move(hooks));
+  struct Watch {
+    ResultSink* observer;
+    const Job& job;
+    ~Watch() {
+      if (observer != nullptr) observer->stopped(job);
+    }
+  } watch{observer, job};
+  if (observer != nullptr) observer->started(job, ectx);
   ExperimentResult r = plan.scenario->run(*job.config, job.scheme, job.seed, ectx);
   r.scheme = job.scheme;
   r.seed = job.seed;
@@ -405,9 +417,9 @@ DispatchOutcome dispatch_root(const RunPlan& plan, const std::vector<Job>& jobs,
   Pool pool(std::max(1, plan.threads), queue, [&](Task t) {
     const Job& job = jobs[t.job];
     const auto f = guarded([&] {
-      ExperimentResult r = run_job(plan, job, ctx, t, [&](std::int64_t step, std::string state) {
-        sink.checkpoint(job, step, state);
-      });
+      ExperimentResult r = run_job(
+          plan, job, ctx, t,
+          [&](std::int64_t step, std::string state) { sink.checkpoint(job, step, state); }, &sink);
       const std::string record = RunStore::encode_record(job, r);
       sink.finished(job, std::move(r), record);
     });
@@ -471,13 +483,16 @@ void dispatch_worker(const RunPlan& plan, const std::vector<Job>& jobs) {
   Pool pool(threads, queue, [&](Task t) {
     const Job& job = jobs[t.job];
     const auto f = guarded([&] {
-      ExperimentResult r = run_job(plan, job, ctx, t, [&](std::int64_t step, std::string state) {
-        StateWriter w;
-        w.u64(job.index);
-        w.i64(step);
-        w.str(state);
-        post(kCheckpoint, w.take());
-      });
+      ExperimentResult r = run_job(
+          plan, job, ctx, t,
+          [&](std::int64_t step, std::string state) {
+            StateWriter w;
+            w.u64(job.index);
+            w.i64(step);
+            w.str(state);
+            post(kCheckpoint, w.take());
+          },
+          nullptr);
       StateWriter w;
       w.u64(job.index);
       w.str(RunStore::encode_record(job, r));

@@ -97,6 +97,7 @@ ExperimentResult toy_run(const ConfigBase& base, const std::string& scheme, std:
       for (float v : ring) ring_mean += v;
       r.add_row(t, {acc_value / static_cast<double>(acc_n), estimate, ring_mean / 16.0,
                     static_cast<double>(hash % 1000003)});
+      ctx.row_recorded(r);
       acc_value = 0;
       acc_n = 0;
     }

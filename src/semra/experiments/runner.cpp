@@ -20,6 +20,7 @@
 #include "semra/core/stats.hpp"
 #include "semra/experiments/dispatch.hpp"
 #include "semra/experiments/jobs.hpp"
+#include "semra/experiments/live.hpp"
 #include "semra/experiments/mpi.hpp"
 #include "semra/experiments/store.hpp"
 #include "semra/version.hpp"
@@ -81,13 +82,6 @@ double axis_number(const AxisValue& v) {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 // The value of every axis at grid point p.
 std::vector<AxisValue> point_values(const RunPlan& plan, std::size_t p) {
   const auto idx = detail::point_indices(plan, p);
@@ -99,29 +93,13 @@ std::vector<AxisValue> point_values(const RunPlan& plan, std::size_t p) {
 std::string metrics_csv(const RunPlan& plan, const std::vector<Job>& jobs,
                         const std::vector<ExperimentResult>& results) {
   const auto& columns = results.front().columns;
-  std::string out = "scheme,seed,";
-  for (const auto& a : plan.axes) out += csv_field(a.name) + ",";
-  out += "step";
-  for (const auto& c : columns) out += "," + c;
-  out += "\n";
+  std::string out = detail::metrics_header(plan, columns);
   std::size_t rows = 0;
   for (const auto& r : results) rows += r.steps.size();
   out.reserve(out.size() + rows * (16 + 12 * columns.size()));
-  for (std::size_t j = 0; j < results.size(); ++j) {
-    const auto& r = results[j];
-    std::string prefix = jobs[j].scheme + "," + std::to_string(jobs[j].seed) + ",";
-    for (const auto& v : point_values(plan, jobs[j].point))
-      prefix += csv_field(axis_value_text(v)) + ",";
-    for (std::size_t row = 0; row < r.steps.size(); ++row) {
-      out += prefix;
-      out += std::to_string(r.steps[row]);
-      for (std::size_t c = 0; c < r.columns.size(); ++c) {
-        out += ',';
-        out += format_double(r.values[c][row]);
-      }
-      out += '\n';
-    }
-  }
+  for (std::size_t j = 0; j < results.size(); ++j)
+    detail::append_metrics_rows(out, detail::metrics_prefix(plan, jobs[j]), results[j], 0,
+                                results[j].steps.size());
   return out;
 }
 
@@ -599,28 +577,44 @@ std::string config_header(const RunPlan& plan) {
   return cfg.str();
 }
 
-// Rank 0's handling of finished experiments: store each at once, keep the result for the outputs.
+// Rank 0's handling of finished experiments: store each at once, keep the result for the outputs;
+// and the live outputs and progress line while they run.
 class StoreSink : public detail::ResultSink {
  public:
-  StoreSink(detail::RunStore& store, std::vector<ExperimentResult>& results)
-      : store_(store), results_(results) {}
+  StoreSink(detail::RunStore& store, std::vector<ExperimentResult>& results,
+            detail::LiveOutputs& live)
+      : store_(store), results_(results), live_(live) {}
   void finished(const Job& job, ExperimentResult result, const std::string& record) override {
     store_.store_record(job, record);
+    // Experiments of other MPI ranks reach the live files here, complete.
+    live_.rows(job, result);
+    live_.flush(job);
     results_[job.index] = std::move(result);  // each job writes only its own slot
+    if (progress_ != nullptr) progress_->finished_one();
   }
   void checkpoint(const Job& job, std::int64_t step, const std::string& state) override {
+    live_.flush(job);  // first: a checkpoint at `step` finds every row of steps < step on disk
     store_.store_checkpoint(job, step, state);
     std::lock_guard<std::mutex> lock(m_);
     checkpointed_.insert(job.index);
   }
+  void started(const Job& job, const RunContext& ectx) override {
+    if (progress_ != nullptr) progress_->started(job.id, job.steps, ectx.resume_step(), ectx);
+  }
+  void stopped(const Job& job) override {
+    if (progress_ != nullptr) progress_->stopped(job.id);
+  }
+  void rows(const Job& job, const ExperimentResult& partial) override { live_.rows(job, partial); }
   std::size_t checkpoints() {
     std::lock_guard<std::mutex> lock(m_);
     return checkpointed_.size();
   }
+  Progress* progress_ = nullptr;  // set while dispatching
 
  private:
   detail::RunStore& store_;
   std::vector<ExperimentResult>& results_;
+  detail::LiveOutputs& live_;
   std::mutex m_;
   std::set<std::size_t> checkpointed_;
 };
@@ -708,13 +702,23 @@ RunOutcome execute(const RunPlan& plan) {
 
   RunContext ctx;
   if (plan.save_models) ctx.models_root = (plan.out_dir / "models").string();
-  StoreSink sink(store, results);
+  std::vector<detail::LiveOutputs::Start> starts(jobs.size());
+  for (const auto& job : jobs)
+    if (stored.finished[job.index]) starts[job.index].finished = &results[job.index];
+  for (const auto& t : tasks)
+    if (t.resume) starts[t.job].resume_step = t.resume->step;
   const auto start = std::chrono::steady_clock::now();
   detail::DispatchOutcome d;
+  std::size_t checkpoints = 0;
   {
-    Progress progress(ctx, total_steps, plan.scenario->step_unit, plan.scenario->primary_metric,
+    detail::LiveOutputs live(plan, jobs, starts, plan.tensorboard);
+    StoreSink sink(store, results, live);
+    Progress progress(ctx, total_steps, plan.scenario->step_unit, jobs.size(), reused,
                       plan.quiet || tasks.empty());
+    sink.progress_ = &progress;
     d = detail::dispatch_root(plan, jobs, std::move(tasks), sink, ctx);
+    sink.progress_ = nullptr;
+    checkpoints = sink.checkpoints();
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -724,7 +728,7 @@ RunOutcome execute(const RunPlan& plan) {
     e.out_dir = plan.out_dir;
     e.finished = reused + d.finished;
     e.total = jobs.size();
-    e.checkpoints = sink.checkpoints();
+    e.checkpoints = checkpoints;
     throw e;
   }
 

@@ -53,6 +53,7 @@ struct RunPlan {
   bool save_models = false;
   bool resume = false;                // continue in out_dir (see store.hpp for the checks)
   std::int64_t checkpoint_every = 0;  // steps between mid-experiment checkpoints; 0 = on stop only
+  bool tensorboard = false;           // TensorBoard event files under out_dir/tensorboard/
   const std::atomic<bool>* stop_flag = nullptr;
 
   // Adds a figure-style numeric axis (integer keys get rounded values).

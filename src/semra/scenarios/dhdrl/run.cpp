@@ -120,6 +120,7 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
       result.values[3].push_back(acc_p / n);
       result.values[4].push_back(acc_gr / n);
       result.values[5].push_back(acc_ga / n);
+      ctx.row_recorded(result);
       acc_q = acc_s = acc_k = acc_p = acc_gr = acc_ga = 0;
       acc_slots = acc_served = 0;
     }

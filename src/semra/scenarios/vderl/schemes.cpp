@@ -439,6 +439,7 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
     const EvalMetrics m = evaluate(eval_env, *agents, cfg.eval_frames, eval_frames, eval_actions);
     result.add_row(it - 1, {m.total_reward, m.avg_latency_ms, m.multi_rb_probability, m.reliability,
                             m.served_share});
+    ctx.row_recorded(result);
     reward_curve.push_back(m.total_reward);
     ctx.add_steps(1);
     ctx.report_metric(m.avg_latency_ms);
