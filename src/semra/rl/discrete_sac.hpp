@@ -67,6 +67,8 @@ class DiscreteSacActor {
                     nn::Matrix& probs, nn::Matrix& log_probs);
 
   float temperature() const { return delta_; }
+  // A scheduled delta (annealing); not with auto_temperature, which owns delta.
+  void set_temperature(float delta) { delta_ = delta; }
   double last_entropy() const { return last_entropy_; }
   nn::Mlp& policy() { return policy_; }
   const nn::Mlp& policy() const { return policy_; }

@@ -50,7 +50,10 @@ double VdErlLearner::learn(const JointBatch& batch) {
   for (int v = 0; v < agents(); ++v) {
     const auto& obs = batch.obs[static_cast<std::size_t>(v)];
     q_ = critic_.online_q(v, obs);
-    last_policy_loss_ += actor(v).update(obs, batch.masks[static_cast<std::size_t>(v)], q_);
+    double loss = 0.0;
+    for (int u = 0; u < config_.policy_updates; ++u)
+      loss = actor(v).update(obs, batch.masks[static_cast<std::size_t>(v)], q_);
+    last_policy_loss_ += loss;
   }
   return critic_loss;
 }

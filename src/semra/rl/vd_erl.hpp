@@ -30,6 +30,9 @@ struct VdErlConfig {
   // Evaluation (explore == false): argmax pi (false, the spec) or argmax Q_theta_v (true). Both are
   // decentralised; the second isolates the actor's share of the error (docs/model-vderl.md).
   bool greedy_from_critic = false;
+  // Policy steps (eq. 18) per critic step, on the same minibatch against the same Q_theta_v: lets
+  // the actor catch up with the critic (docs/model-vderl.md 3.3: the actor lags).
+  int policy_updates = 1;
 };
 
 class VdErlLearner {

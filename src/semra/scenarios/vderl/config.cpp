@@ -67,6 +67,13 @@ void Config::describe(ConfigSchema& s) {
   s.add("reward.latency_clip_ms", latency_clip_ms, RealRange{0.0, 1e9}, "ms",
         "learning stability: T in the reward is clipped at this value (metrics use the true T); 0 "
         "= no clip");
+  s.add("reward.latency_unit", latency_unit, Choices{"ms", "s"},
+        "unit of the latency T in eq. (12) (reward and total_reward; avg_latency_ms stays in ms): "
+        "ms, or s (1000x less weight against eta and rho)");
+  s.add("observation.features", observation, Choices{"full", "bare"},
+        "per-user features of s_v: full = valid, free, ISS-ok, bits, SNR, SNR vs best free RB, "
+        "coverage; bare = the paper's s_v (requirement and channel only: ISS-ok and coverage "
+        "zeroed)");
   s.add("training.iterations", iterations, IntRange{1, 1000000}, "iterations",
         "training iterations (what --steps sets)");
   s.add("training.frames_per_iteration", frames_per_iteration, IntRange{1, 100000}, "frames",
@@ -122,6 +129,11 @@ void Config::describe(ConfigSchema& s) {
   s.add("vderl.greedy", greedy, Choices{"policy", "critic"},
         "evaluation action: argmax of the policy pi_phi_v (the spec) or of the server's own "
         "Q_theta_v (both decentralised)");
+  s.add("vderl.policy_updates", policy_updates, IntRange{1, 64}, "",
+        "policy gradient steps (eq. 18) per critic step, on the same minibatch");
+  s.add("vderl.temperature_final", temperature_final, RealRange{-1.0, 1e6}, "",
+        ">= 0: delta is annealed linearly from vderl.temperature (iteration 1) to this value (last "
+        "iteration); -1 = constant delta");
   s.add("qmix.mixing_embed", mixing_embed, IntRange{1, 1024}, "",
         "QMIX mixing-network hidden width");
   s.add("qmix.hypernet_hidden", hypernet_hidden, IntRange{1, 4096}, "",
@@ -143,6 +155,12 @@ void Config::validate() const {
   for (const double h : hidden)
     if (h != std::floor(h))
       throw InputError("training.hidden: layer sizes must be integers, got " + std::to_string(h));
+  if (temperature_final >= 0.0 && auto_temperature)
+    throw InputError(
+        "vderl.temperature_final (annealed delta) and vderl.auto_temperature exclude each other");
+  if (temperature_final < 0.0 && temperature_final != -1.0)
+    throw InputError("vderl.temperature_final: expected -1 (constant) or a value >= 0, got " +
+                     std::to_string(temperature_final));
   if (epsilon_end > epsilon_start)
     throw InputError("training.epsilon_end must be <= training.epsilon_start");
 }

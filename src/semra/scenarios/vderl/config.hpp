@@ -41,8 +41,12 @@ struct Config : ConfigBase {
   // [reward] (eqs. 11-12)
   double eta = 3.0;
   double rho = -3.0;
-  std::string timing = "per_rb";  // "per_rb": eq. (12) telescoped over the Q steps; "frame_end"
-  double latency_clip_ms = 10.0;  // reward only: T is clipped at this value; 0 = no clip
+  std::string timing = "per_rb";    // "per_rb": eq. (12) telescoped over the Q steps; "frame_end"
+  double latency_clip_ms = 10.0;    // reward only: T is clipped at this value; 0 = no clip
+  std::string latency_unit = "ms";  // unit of T in eq. (12): "ms" or "s" (issue 13 lever)
+
+  // [observation]
+  std::string observation = "full";  // "full" or "bare" (the paper's s_v: no ISS-ok, no coverage)
 
   // [training] shared by the learners
   int iterations = 100;
@@ -75,6 +79,8 @@ struct Config : ConfigBase {
   double temperature_lr = 3e-4;
   std::string critic_target = "max";  // "max" (eq. 14), "soft" (SAC soft value)
   std::string greedy = "policy";  // evaluation: argmax pi ("policy", spec) or argmax Q ("critic")
+  int policy_updates = 1;         // policy steps per critic step
+  double temperature_final = -1;  // >= 0: delta annealed linearly to this over the iterations
 
   // [qmix]
   int mixing_embed = 32;

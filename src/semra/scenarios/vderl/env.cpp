@@ -121,6 +121,8 @@ Env::Env(const Config& cfg, std::shared_ptr<const World> world)
       eta_(cfg.eta),
       rho_(cfg.rho),
       clip_ms_(cfg.latency_clip_ms),
+      latency_scale_(cfg.latency_unit == "s" ? 1e-3 : 1.0),
+      bare_obs_(cfg.observation == "bare"),
       per_rb_(cfg.timing == "per_rb"),
       channel_(cfg.servers, cfg.users, cfg.rbs, world_->topology.distance_m) {
   const auto VU = static_cast<std::size_t>(servers_) * users_;
@@ -204,6 +206,7 @@ void Env::observe(int v, float* out) const {
     s[5] = std::max(snr_feat_[vk * rbs_ + q] - best_left_feat_[vk * rbs_ + q], -3.0f);
     s[6] =
         static_cast<float>(world_->topology.coverage[static_cast<std::size_t>(k)] - 1) * cover_norm;
+    if (bare_obs_) s[2] = s[6] = 0.0f;  // the paper's s_v: requirement and channel only
   }
 }
 
@@ -261,7 +264,7 @@ double Env::partial_reward(int v) const {
         world_->images[static_cast<std::size_t>(requests_[static_cast<std::size_t>(k)])];
     double t_ms = latency_ms(k, rate_bps_[static_cast<std::size_t>(q * servers_ + v)]);
     if (clip_ms_ > 0.0) t_ms = std::min(t_ms, clip_ms_);
-    r += (img.iss_ok ? eta_ : 0.0) - t_ms;
+    r += (img.iss_ok ? eta_ : 0.0) - latency_scale_ * t_ms;
   }
   return r;
 }

@@ -123,6 +123,8 @@ class Env {
   int servers_, users_, rbs_, slots_;
   double power_w_, noise_w_, bandwidth_hz_;
   double eta_, rho_, clip_ms_;
+  double latency_scale_;  // T in the reward: 1 (ms) or 1e-3 (s)
+  bool bare_obs_;         // observation.features = "bare"
   bool per_rb_;
 
   radio::OfdmaChannel channel_;

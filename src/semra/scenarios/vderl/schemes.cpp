@@ -170,8 +170,9 @@ class VdnAgents final : public JointAgents<rl::VdnLearner> {
 class VdErlAgents final : public JointAgents<rl::VdErlLearner> {
  public:
   VdErlAgents(const Config& cfg, const Env& env, Rng& init)
-      : JointAgents(cfg, env, 0, env.agents(), env.obs_dim(), env.num_actions(), config(cfg),
-                    init) {}
+      : JointAgents(cfg, env, 0, env.agents(), env.obs_dim(), env.num_actions(), config(cfg), init),
+        temperature_(cfg.temperature),
+        temperature_final_(cfg.temperature_final) {}
   static rl::VdErlConfig config(const Config& cfg) {
     rl::VdErlConfig c;
     c.critic = vdn_config(cfg);
@@ -184,7 +185,15 @@ class VdErlAgents final : public JointAgents<rl::VdErlLearner> {
     c.actor.temperature_lr = static_cast<float>(cfg.temperature_lr);
     c.critic_target = cfg.critic_target == "soft" ? rl::CriticTarget::Soft : rl::CriticTarget::Max;
     c.greedy_from_critic = cfg.greedy == "critic";
+    c.policy_updates = cfg.policy_updates;
     return c;
+  }
+  // vderl.temperature_final >= 0: delta linear from vderl.temperature to it over the iterations.
+  void begin_iteration(int it, int iterations) override {
+    if (temperature_final_ < 0.0) return;
+    const double f = iterations > 1 ? static_cast<double>(it - 1) / (iterations - 1) : 1.0;
+    const double delta = temperature_ + f * (temperature_final_ - temperature_);
+    for (int v = 0; v < servers_; ++v) learner_.actor(v).set_temperature(static_cast<float>(delta));
   }
   void save(const std::string& dir) const override {
     const auto& l = learner_;
@@ -193,6 +202,9 @@ class VdErlAgents final : public JointAgents<rl::VdErlLearner> {
       l.actor(v).policy().save(model_path(dir, "pi", v).string());
     }
   }
+
+ private:
+  double temperature_, temperature_final_;
 };
 
 class QmixAgents final : public JointAgents<rl::QmixLearner> {
@@ -417,6 +429,7 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
 
   for (int it = it_start; it <= cfg.iterations; ++it) {
     ctx.step_boundary(it - 1, save_state);  // it - 1 iterations done
+    agents->begin_iteration(it, cfg.iterations);
     if (agents->learns()) {
       for (int f = 0; f < cfg.frames_per_iteration; ++f) {
         train_env.reset(train_frames);

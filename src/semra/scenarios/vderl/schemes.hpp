@@ -64,6 +64,8 @@ class Agents {
                        const std::uint8_t* /*next_masks*/, bool /*done*/, const float* /*state*/,
                        const float* /*next_state*/) {}
   virtual void learn(int /*gradient_steps*/, Rng& /*rng*/) {}
+  // Called before iteration `it` (1-based) of `iterations`: schedules that depend only on it.
+  virtual void begin_iteration(int /*it*/, int /*iterations*/) {}
   virtual void save(const std::string& /*dir*/) const {}
   // Checkpoints: networks, optimiser states, exploration schedules and replay buffers (the Rngs
   // are the caller's). load_state needs agents made by make_agents for the same config, env and

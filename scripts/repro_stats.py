@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+"""Statistics for docs/reproduction.md from semra output directories (summary.json, metrics.csv).
+
+Usage (Debian's /usr/bin/python3; numpy only):
+  scripts/repro_stats.py compare A_DIR[:SCHEME] B_DIR[:SCHEME] [--metric final_qoe]
+      mean +- 95% CI of each side over seeds, ratio of means, Welch two-sided p.
+  scripts/repro_stats.py summary DIR [--metric M]
+      every scheme's mean +- 95% CI and per-seed values.
+  scripts/repro_stats.py early DIR SCHEME FROM TO [--column qoe]
+      mean of a metrics.csv column over steps [FROM, TO), per seed and pooled.
+  scripts/repro_stats.py reach DIR SCHEME LEVEL [--column qoe] [--window 5]
+      first step at which the moving average (window rows) reaches LEVEL, per seed.
+  scripts/repro_stats.py convergence DIR SCHEME [--fraction 0.9] [--window 5] [--tolerance 0.05]
+      vderl: iterations to convergence per seed under two definitions: semra's (enters and stays
+      within +-tolerance of the final moving average) and the first iteration whose moving average
+      reaches `fraction` of the final one (fixed fraction of the final reward).
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+
+# ---- Student t distribution without scipy (regularised incomplete beta, Numerical Recipes 6.4)
+def _betacf(a, b, x):
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > 1e-300 else 1e-300)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > 1e-300 else 1e-300)
+        c = 1.0 + aa / c if abs(1.0 + aa / c) > 1e-300 else 1e-300
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > 1e-300 else 1e-300)
+        c = 1.0 + aa / c if abs(1.0 + aa / c) > 1e-300 else 1e-300
+        de = d * c
+        h *= de
+        if abs(de - 1.0) < 1e-14:
+            break
+    return h
+
+
+def _betai(a, b, x):
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    lbt = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(1 - x)
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(lbt) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(lbt) * _betacf(b, a, 1 - x) / b
+
+
+def t_two_sided_p(t, df):
+    return _betai(df / 2.0, 0.5, df / (df + t * t))
+
+
+def t_quantile_975(df):
+    lo, hi = 0.0, 100.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if t_two_sided_p(mid, df) > 0.05:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def mean_ci(x):
+    x = np.asarray(x, float)
+    if len(x) < 2:
+        return float(x.mean()), float("nan")
+    return float(x.mean()), t_quantile_975(len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
+
+
+def welch_p(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    if va + vb == 0:
+        return float("nan")
+    t = (a.mean() - b.mean()) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    return t_two_sided_p(abs(t), df)
+
+
+# ---- semra outputs
+def per_seed(run_dir, scheme, metric):
+    with open(os.path.join(run_dir, "summary.json")) as f:
+        s = json.load(f)
+    if scheme not in s["schemes"]:
+        sys.exit(f"{run_dir}: no scheme '{scheme}' (has {', '.join(s['schemes'])})")
+    m = s["schemes"][scheme].get(metric)
+    if not isinstance(m, dict) or "per_seed" not in m:
+        sys.exit(f"{run_dir}: scheme '{scheme}' has no per-seed metric '{metric}'")
+    return m["per_seed"], s["seeds"]
+
+
+def rows(run_dir, scheme, column):
+    out = {}
+    with open(os.path.join(run_dir, "metrics.csv")) as f:
+        for r in csv.DictReader(f):
+            if r["scheme"] == scheme:
+                out.setdefault(int(r["seed"]), []).append((int(r["step"]), float(r[column])))
+    return out
+
+
+def moving_average(y, window):
+    y = np.asarray(y, float)
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    out = np.empty_like(y)
+    for i in range(len(y)):
+        lo = max(0, i + 1 - window)
+        out[i] = (c[i + 1] - c[lo]) / (i + 1 - lo)
+    return out
+
+
+def split(spec, default_scheme):
+    if ":" in spec:
+        d, s = spec.rsplit(":", 1)
+        return d, s
+    return spec, default_scheme
+
+
+def fmt(m, c):
+    return f"{m:.4f} +- {c:.4f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("compare")
+    c.add_argument("a")
+    c.add_argument("b")
+    c.add_argument("--metric", default="final_qoe")
+    s = sub.add_parser("summary")
+    s.add_argument("dir")
+    s.add_argument("--metric", default=None)
+    e = sub.add_parser("early")
+    e.add_argument("dir")
+    e.add_argument("scheme")
+    e.add_argument("lo", type=int)
+    e.add_argument("hi", type=int)
+    e.add_argument("--column", default="qoe")
+    r = sub.add_parser("reach")
+    r.add_argument("dir")
+    r.add_argument("scheme")
+    r.add_argument("level", type=float)
+    r.add_argument("--column", default="qoe")
+    r.add_argument("--window", type=int, default=5)
+    v = sub.add_parser("convergence")
+    v.add_argument("dir")
+    v.add_argument("scheme")
+    v.add_argument("--fraction", type=float, default=0.9)
+    v.add_argument("--window", type=int, default=5)
+    v.add_argument("--tolerance", type=float, default=0.05)
+    v.add_argument("--column", default="total_reward")
+    a = ap.parse_args()
+
+    if a.cmd == "compare":
+        da, sa = split(a.a, None)
+        db, sb = split(a.b, sa)
+        if sa is None:
+            sys.exit("compare: name the scheme as DIR:SCHEME")
+        xa, seeds_a = per_seed(da, sa, a.metric)
+        xb, seeds_b = per_seed(db, sb, a.metric)
+        ma, ca = mean_ci(xa)
+        mb, cb = mean_ci(xb)
+        print(f"A {da}:{sa} seeds {seeds_a}: {fmt(ma, ca)}  per seed {[round(x, 4) for x in xa]}")
+        print(f"B {db}:{sb} seeds {seeds_b}: {fmt(mb, cb)}  per seed {[round(x, 4) for x in xb]}")
+        print(f"A/B = {ma / mb:.4f}  (A-B)/|B| = {(ma - mb) / abs(mb):+.2%}  Welch p = {welch_p(xa, xb):.3g}")
+    elif a.cmd == "summary":
+        with open(os.path.join(a.dir, "summary.json")) as f:
+            js = json.load(f)
+        for sch, d in js["schemes"].items():
+            for k, m in d.items():
+                if isinstance(m, dict) and "per_seed" in m and (a.metric is None or k == a.metric):
+                    mm, cc = mean_ci(m["per_seed"])
+                    print(f"{sch:18s} {k:24s} {fmt(mm, cc)}  {[round(x, 4) for x in m['per_seed']]}")
+    elif a.cmd == "early":
+        data = rows(a.dir, a.scheme, a.column)
+        vals = []
+        for seed, rs in sorted(data.items()):
+            ys = [y for st, y in rs if a.lo <= st < a.hi]
+            vals.append(float(np.mean(ys)))
+            print(f"seed {seed}: {vals[-1]:.4f}")
+        m, cc = mean_ci(vals)
+        print(f"{a.scheme} {a.column} over [{a.lo}, {a.hi}): {fmt(m, cc)}")
+    elif a.cmd == "reach":
+        data = rows(a.dir, a.scheme, a.column)
+        out = []
+        for seed, rs in sorted(data.items()):
+            ma = moving_average([y for _, y in rs], a.window)
+            hit = next((rs[i][0] + 1 for i in range(len(rs)) if ma[i] >= a.level), None)
+            out.append(hit)
+            print(f"seed {seed}: {hit}")
+        got = [x for x in out if x is not None]
+        print(f"{a.scheme} reaches {a.level} in {len(got)}/{len(out)} seeds; mean step {np.mean(got) if got else float('nan'):.0f}")
+    elif a.cmd == "convergence":
+        data = rows(a.dir, a.scheme, a.column)
+        ours, frac = [], []
+        for seed, rs in sorted(data.items()):
+            y = [v for _, v in rs]
+            ma = moving_average(y, a.window)
+            final = ma[-1]
+            band = a.tolerance * max(abs(final), 1e-12)
+            first = len(ma) - 1
+            for i in range(len(ma) - 1, -1, -1):
+                if abs(ma[i] - final) > band:
+                    break
+                first = i
+            ours.append(first + 1)
+            frac.append(next(i + 1 for i in range(len(ma)) if ma[i] >= a.fraction * final))
+            print(f"seed {seed}: semra definition {ours[-1]}, {a.fraction:.0%} of final {frac[-1]}")
+        for name, x in (("semra (5% band)", ours), (f"{a.fraction:.0%} of final", frac)):
+            m, cc = mean_ci(x)
+            print(f"{a.scheme} {name}: {m:.1f} +- {cc:.1f}  {x}")
+
+
+if __name__ == "__main__":
+    main()
