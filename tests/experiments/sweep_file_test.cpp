@@ -44,9 +44,12 @@ seeds = 2
 
 }  // namespace
 
-TEST(SweepFile, EveryShippedSweepFileIsValid) {
-  const fs::path dir = fs::path(SEMRA_SOURCE_DIR) / "configs" / "sweeps";
-  ASSERT_TRUE(fs::is_directory(dir));
+// Every sweep file in configs/<folder> parses, with and without --quick, and builds its jobs.
+// Returns the number of files checked.
+static int check_shipped_sweeps(const std::string& folder) {
+  const fs::path dir = fs::path(SEMRA_SOURCE_DIR) / "configs" / folder;
+  EXPECT_TRUE(fs::is_directory(dir)) << dir;
+  if (!fs::is_directory(dir)) return 0;
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() != ".toml") continue;
@@ -66,7 +69,24 @@ TEST(SweepFile, EveryShippedSweepFileIsValid) {
       }
     }
   }
-  EXPECT_GE(files, 3);
+  return files;
+}
+
+TEST(SweepFile, EveryShippedSweepFileIsValid) {
+  EXPECT_GE(check_shipped_sweeps("sweeps"), 3);
+}
+
+// The reproduction studies of docs/reproduction.md (issue 13): CI validates them, never runs them.
+// Each compares the default model with a lever, so its grid must hold at least two values.
+TEST(SweepFile, EveryStudyFileIsValidAndComparesAtLeastTwoSettings) {
+  EXPECT_GE(check_shipped_sweeps("studies"), 8);
+  for (const auto& e : fs::directory_iterator(fs::path(SEMRA_SOURCE_DIR) / "configs" / "studies")) {
+    if (e.path().extension() != ".toml") continue;
+    SCOPED_TRACE(e.path().string());
+    const auto plan = semra::load_sweep_file(e.path(), false);
+    EXPECT_GE(semra::detail::grid_points(plan), 2u);
+    EXPECT_GE(plan.seeds.size(), 5u);  // the issue's minimum for a measured row
+  }
 }
 
 TEST(SweepFile, ParsesGridInFileOrderWithTypes) {
