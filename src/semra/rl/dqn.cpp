@@ -132,8 +132,8 @@ bool DqnAgent::learn(Rng& rng) {
   else if (learn_steps_ % c.target_sync_every == 0)
     target_.copy_from(online_);
 
-  // 5. Exploration decays per learning step (as the reference).
-  epsilon_.step();
+  // 5. Exploration decays per learning step (as the reference), unless the caller schedules it.
+  if (c.epsilon_per_learn_step) epsilon_.step();
   return true;
 }
 

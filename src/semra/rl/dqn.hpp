@@ -36,6 +36,9 @@ struct DqnConfig {
   nn::OptimizerConfig optimizer = nn::OptimizerConfig::keras_rmsprop(5e-4f, 1e-4f);
   float grad_clip = 0.0f;  // max global gradient L2 norm; 0 = no clipping
   EpsilonConfig epsilon = {EpsilonKind::Inverse, 0.6, 0.01, 1e-4, 1e4};
+  // true: learn() steps epsilon once per learning step (the reference); false: the caller steps
+  // epsilon() itself (e.g. once per decision of a high level that learns every slot).
+  bool epsilon_per_learn_step = true;
 
   // Throws semra::InputError naming the first out-of-range field.
   void validate() const;
