@@ -9,6 +9,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/isa.hpp"
 #include "semra/core/thread_pool.hpp"
 #include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/mpi.hpp"
@@ -204,10 +205,19 @@ int main(int argc, char** argv) {
   semra::mpi::Session mpi_session(argc, argv);
   g_argc = argc;
   g_argv = argv;
+  // The kernel variant is fixed for the whole process before anything computes.
+  semra::Isa isa = semra::Isa::Baseline;
+  try {
+    isa = semra::active_isa();
+  } catch (const semra::InputError& e) {
+    if (semra::mpi::is_root()) std::fprintf(stderr, "semra: error: %s\n", e.what());
+    return 2;
+  }
   CLI::App app{"semra " + std::string(semra::kVersion) +
                ": semantic-aware resource allocation, simulated and learned"};
   app.require_subcommand(0, 1);
-  app.set_version_flag("--version", std::string("semra ") + semra::kVersion);
+  app.set_version_flag("--version", std::string("semra ") + semra::kVersion +
+                                        " (kernels: " + std::string(semra::to_string(isa)) + ")");
 
   app.add_subcommand("list", "list scenarios, schemes and figures");
 

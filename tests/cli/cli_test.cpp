@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
 #include "../support/cli_process.hpp"
+#include "semra/core/isa.hpp"
 
 namespace {
 
@@ -81,4 +83,37 @@ TEST(Cli, BadInputFilesFailBeforeTheOutputDirectoryExists) {
     EXPECT_EQ(::access(dir.c_str(), F_OK), -1) << "created " << dir << " for: " << c.args;
   }
   std::remove(bad_json.c_str());
+}
+
+// SEMRA_ISA pins the kernel variant; --version names the one in use; a bad request is one line,
+// exit 2, whatever the command.
+TEST(Cli, SemraIsaPinsTheKernelVariant) {
+  const std::string cli(SEMRA_CLI);
+  auto r = semra_test::sh("SEMRA_ISA=baseline " + cli + " --version");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("(kernels: baseline)"), std::string::npos) << r.out;
+  r = semra_test::sh("env -u SEMRA_ISA " + cli + " --version");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("(kernels: " + std::string(semra::to_string(semra::best_isa())) + ")"),
+            std::string::npos)
+      << r.out;
+  for (const char* bad : {"avx9", "AVX2", "native"}) {
+    r = semra_test::sh("SEMRA_ISA=" + std::string(bad) + " " + cli + " list");
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_EQ(r.out, "semra: error: SEMRA_ISA=" + std::string(bad) +
+                         ": expected one of baseline, avx2, avx512, auto\n");
+  }
+  for (semra::Isa isa : semra::kAllIsas) {
+    const std::string name(semra::to_string(isa));
+    r = semra_test::sh("SEMRA_ISA=" + name + " " + cli + " --version");
+    if (semra::isa_supported(isa)) {
+      EXPECT_EQ(r.code, 0) << r.out;
+    } else {
+      EXPECT_EQ(r.code, 2) << r.out;
+      EXPECT_NE(r.out.find("SEMRA_ISA=" + name + ": this CPU (or OS) does not support it"),
+                std::string::npos)
+          << r.out;
+      EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+    }
+  }
 }

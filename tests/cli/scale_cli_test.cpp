@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 
 #include "../support/cli_process.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/isa.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -215,6 +217,45 @@ TEST(Resume, SigintExits130AndPrintsTheCommandThatResumes) {
   ASSERT_EQ(r.code, 0) << r.out;
   expect_same_outputs(ref, d);
   fs::remove_all(ref);
+  fs::remove_all(d);
+  fs::remove(log);
+}
+
+// Kernel variants may differ in the last bits, so a checkpoint written under one is refused under
+// another, naming both; the same variant resumes as usual.
+TEST(Resume, ACheckpointOfAnotherKernelVariantIsRefused) {
+  std::vector<semra::Isa> supported;
+  for (semra::Isa isa : semra::kAllIsas)
+    if (semra::isa_supported(isa)) supported.push_back(isa);
+  if (supported.size() < 2) GTEST_SKIP() << "this machine runs only one kernel variant";
+  const std::string first(semra::to_string(supported.front())),
+      other(semra::to_string(supported.back()));
+  const auto d = fresh("isa");
+  const std::string run = joined(kToyRun) + " --checkpoint-every 40 --out " + d.string();
+  auto args = kToyRun;
+  for (const char* a : {"--checkpoint-every", "40", "--out"}) args.push_back(a);
+  args.push_back(d.string());
+  const fs::path log = d.string() + ".log";
+  ::setenv("SEMRA_ISA", first.c_str(), 1);
+  const pid_t pid = spawn(args, log);
+  ::unsetenv("SEMRA_ISA");
+  ASSERT_TRUE(semra_test::wait_until([&] { return semra_test::count_files(d, ".ckpt") > 0; },
+                                     std::chrono::milliseconds(2)))
+      << semra::read_file(log);
+  ::kill(pid, SIGINT);
+  ASSERT_EQ(wait_exit(pid), 130) << semra::read_file(log);
+  ASSERT_GT(semra_test::count_files(d, ".ckpt"), 0u);
+  const auto before = snapshot(d);
+  auto r = sh("SEMRA_ISA=" + other + " " + std::string(SEMRA_CLI) + run + " --resume");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("written with the " + first + " kernels and this process uses " + other),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_EQ(snapshot(d), before) << "a refused resume changed the directory";
+  r = sh("SEMRA_ISA=" + first + " " + std::string(SEMRA_CLI) + run + " --resume");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(fs::exists(d / "summary.json"));
   fs::remove_all(d);
   fs::remove(log);
 }

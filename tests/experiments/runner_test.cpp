@@ -7,6 +7,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/isa.hpp"
 #include "semra/core/rng.hpp"
 
 namespace fs = std::filesystem;
@@ -95,6 +96,7 @@ TEST(Runner, WritesContractFilesAndSummaryShape) {
     EXPECT_TRUE(fs::exists(d / f)) << f;
   const auto j = nlohmann::json::parse(semra::read_file(d / "summary.json"));
   EXPECT_EQ(j["scenario"], "toy");
+  EXPECT_EQ(j["isa"], std::string(semra::to_string(semra::active_isa())));
   EXPECT_EQ(j["seeds"].size(), 3u);
   EXPECT_EQ(j["steps"], 50);
   const auto& good = j["schemes"]["good"];

@@ -16,6 +16,7 @@
 #include "semra/core/error.hpp"
 #include "semra/core/gnuplot.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/isa.hpp"
 #include "semra/core/progress.hpp"
 #include "semra/core/stats.hpp"
 #include "semra/experiments/dispatch.hpp"
@@ -173,6 +174,7 @@ ojson per_point(const Grid& g, bool grid, F&& f) {
 ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
   ojson j;
   j["semra_version"] = kVersion;
+  j["isa"] = to_string(active_isa());
   j["scenario"] = plan.scenario->name;
   if (!plan.figure.empty()) j["figure"] = plan.figure;
   if (!plan.sweep.empty()) j["sweep"] = plan.sweep;

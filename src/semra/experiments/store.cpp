@@ -12,6 +12,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/isa.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/core/serialize.hpp"
 #include "semra/version.hpp"
@@ -23,7 +24,7 @@ using ojson = nlohmann::ordered_json;
 namespace {
 
 constexpr int kRecordFormat = 1;
-constexpr std::uint32_t kCheckpointFormat = 1;
+constexpr std::uint32_t kCheckpointFormat = 2;  // 2: the kernel variant after the version
 constexpr char kCheckpointMagic[9] = "SEMRACK1";
 
 ojson axis_json(const AxisValue& v) {
@@ -534,6 +535,7 @@ std::string RunStore::encode_checkpoint(const Job& job, std::int64_t step,
   w.raw(kCheckpointMagic, 8);
   w.u32(kCheckpointFormat);
   w.str(kVersion);
+  w.str(std::string(to_string(active_isa())));
   w.str(job.id);
   w.str(config_json(job.config_values).dump());
   w.i64(step);
@@ -559,6 +561,13 @@ StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job
   if (sv != kVersion)
     throw InputError("checkpoint '" + where + "' was written by semra " + sv +
                      " and this is semra " + kVersion + "; nothing was changed");
+  // Variants may differ in the last bits, so continuing under another would break the rule that a
+  // resumed run equals an uninterrupted one.
+  const std::string isa = r.str(), here(to_string(active_isa()));
+  if (isa != here)
+    throw InputError("checkpoint '" + where + "' was written with the " + isa +
+                     " kernels and this process uses " + here + " (resume with SEMRA_ISA=" + isa +
+                     "); nothing was changed");
   if (r.str() != job.id)
     throw InputError("checkpoint '" + where + "' belongs to another experiment");
   ojson cfg;

@@ -7,6 +7,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/nn/binary_io.hpp"
+#include "semra/nn/kernels.hpp"
 
 namespace semra::nn {
 
@@ -120,27 +121,24 @@ void Mlp::forward_hidden(const Eigen::Ref<const Matrix>& x) {
                                 std::to_string(in_dim()));
   ensure_batch(x.rows());
   acts_[0] = x;
-  for (std::size_t l = 0; l + 1 < layers_.size(); ++l) {
-    const int li = static_cast<int>(l);
-    Matrix& y = acts_[l + 1];
-    // noalias: the product is written straight into the preallocated workspace (no temporary).
-    y.noalias() = acts_[l] * weight(li).transpose();
-    y.rowwise() += bias(li).transpose();
-    apply_activation(layers_[l].act, y);
-  }
+  for (std::size_t l = 0; l + 1 < layers_.size(); ++l) dense_forward(l);
+}
+
+// acts_[l + 1] = act(acts_[l] W_l^T + b_l).
+void Mlp::dense_forward(std::size_t l) {
+  const Layer& L = layers_[l];
+  kernels().dense_forward(acts_[l].data(), acts_[l].rows(), L.in, params_.data() + L.w,
+                          params_.data() + L.b, L.out, static_cast<std::uint8_t>(L.act),
+                          acts_[l + 1].data());
 }
 
 const Matrix& Mlp::forward(const Eigen::Ref<const Matrix>& x) {
   cached_ = Cached::None;
   forward_hidden(x);
   const std::size_t l = layers_.size() - 1;
-  const int li = static_cast<int>(l);
-  Matrix& y = acts_[l + 1];
-  y.noalias() = acts_[l] * weight(li).transpose();
-  y.rowwise() += bias(li).transpose();
-  apply_activation(layers_[l].act, y);
+  dense_forward(l);
   cached_ = Cached::Full;
-  return y;
+  return acts_[l + 1];
 }
 
 void Mlp::forward_selected(const Eigen::Ref<const Matrix>& x,
@@ -173,26 +171,19 @@ void Mlp::forward_selected(const Eigen::Ref<const Matrix>& x,
 //   delta = dL/dy * act'(y);  dL/dW = delta^T x;  dL/db = sum over rows of delta;  dL/dx = delta W.
 // Runs layers top..0; deltas_[top] must hold dL/dy of layer `top` on entry.
 void Mlp::backward_hidden(std::size_t top, BackwardOptions options) {
+  const Kernels& k = kernels();
   for (std::size_t l = top + 1; l-- > 0;) {
-    const int li = static_cast<int>(l);
+    const Layer& L = layers_[l];
     Matrix& delta = deltas_[l];
-    activation_backward(layers_[l].act, acts_[l + 1], delta);
-    if (options.param_grads) {
-      auto wg = weight_grad(li);
-      auto bg = bias_grad(li);
-      if (options.accumulate) {
-        wg.noalias() += delta.transpose() * acts_[l];
-        bg += delta.colwise().sum().transpose();
-      } else {
-        wg.noalias() = delta.transpose() * acts_[l];
-        bg = delta.colwise().sum().transpose();
-      }
-    }
-    if (l > 0) {
-      deltas_[l - 1].noalias() = delta * weight(li);
-    } else if (options.input_grad) {
-      input_grad_.noalias() = delta * weight(li);
-    }
+    const Eigen::Index rows = delta.rows();
+    k.activation_backward(static_cast<std::uint8_t>(L.act), acts_[l + 1].data(), delta.data(),
+                          delta.size());
+    if (options.param_grads)
+      k.dense_param_grad(delta.data(), rows, L.out, acts_[l].data(), L.in, grads_.data() + L.w,
+                         grads_.data() + L.b, options.accumulate);
+    if (l > 0 || options.input_grad)
+      k.dense_input_grad(delta.data(), rows, L.out, params_.data() + L.w, L.in,
+                         l > 0 ? deltas_[l - 1].data() : input_grad_.data());
   }
 }
 
@@ -243,16 +234,11 @@ const Matrix& Mlp::backward_selected(const Eigen::Ref<const Vector>& grad,
 }
 
 const Matrix& Mlp::forward_one(const float* x) {
-  Eigen::Map<const Matrix> in(x, 1, in_dim());
+  const Kernels& k = kernels();
   for (std::size_t l = 0; l < layers_.size(); ++l) {
-    const int li = static_cast<int>(l);
-    Matrix& y = one_[l];
-    if (l == 0)
-      y.noalias() = in * weight(li).transpose();
-    else
-      y.noalias() = one_[l - 1] * weight(li).transpose();
-    y += bias(li).transpose();
-    apply_activation(layers_[l].act, y);
+    const Layer& L = layers_[l];
+    k.dense_forward(l == 0 ? x : one_[l - 1].data(), 1, L.in, params_.data() + L.w,
+                    params_.data() + L.b, L.out, static_cast<std::uint8_t>(L.act), one_[l].data());
   }
   return one_.back();
 }

@@ -122,6 +122,7 @@ class Mlp {
   };
   void ensure_batch(Eigen::Index rows);
   void forward_hidden(const Eigen::Ref<const Matrix>& x);
+  void dense_forward(std::size_t l);
   void backward_hidden(std::size_t top, BackwardOptions options);
 
   // What the batch cache holds, so that a backward that does not match its forward is an error

@@ -1,0 +1,150 @@
+// The kernel variants (semra/core/isa.hpp) learn the same thing. Their results may differ in the
+// last bits, and a learner's trajectory amplifies that (a different greedy action, a different
+// replay), so the check is on what is learnt: on every seed, every variant the machine supports
+// reaches the optimal policy, and its learnt values agree with the baseline variant's within a
+// stated tolerance (far below the gaps between actions, which are 0.5 and more).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "semra/core/isa.hpp"
+#include "semra/core/rng.hpp"
+#include "semra/rl/dqn.hpp"
+#include "semra/rl/joint_replay.hpp"
+#include "semra/rl/vd_erl.hpp"
+
+using namespace semra;
+using namespace semra::rl;
+
+namespace {
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> v;
+  for (Isa isa : kAllIsas)
+    if (isa_supported(isa)) v.push_back(isa);
+  return v;
+}
+
+// Restores the process's variant when a test ends.
+struct IsaGuard {
+  Isa saved = active_isa();
+  ~IsaGuard() { set_active_isa_for_testing(saved); }
+};
+
+struct Learnt {
+  std::vector<int> policy;
+  std::vector<float> values;  // the learnt value of each optimal action
+};
+
+// The contextual bandit of dqn_test.cpp (4 contexts, best arms 2 0 3 1, reward 1 / 0.5 / 0 plus
+// N(0, 0.1) noise, terminal steps), 1000 steps, one learning step each. Q*(ctx, best) = 1.
+Learnt dqn_bandit(std::uint64_t seed) {
+  const int best[4] = {2, 0, 3, 1};
+  DqnConfig c;
+  c.hidden = {32, 32};
+  c.batch_size = 32;
+  c.replay_capacity = 2000;
+  c.learn_start = 64;
+  c.target_sync_every = 50;
+  c.optimizer = nn::OptimizerConfig::adam(2e-3f);
+  c.epsilon = {EpsilonKind::Linear, 1.0, 0.05, 0.0, 600.0};
+  Rng init(seed, "init"), rng(seed, "run");
+  DqnAgent agent(4, 4, c, init);
+  float obs[4];
+  for (int t = 0; t < 1000; ++t) {
+    const int ctx = rng.uniform_int(4);
+    std::fill(obs, obs + 4, 0.0f);
+    obs[ctx] = 1.0f;
+    const int a = agent.act(obs, nullptr, rng, true);
+    const double mean = a == best[ctx] ? 1.0 : (a == (best[ctx] + 1) % 4 ? 0.5 : 0.0);
+    agent.remember(obs, a, static_cast<float>(mean + 0.1 * rng.normal()), obs, true);
+    agent.learn(rng);
+  }
+  Learnt l;
+  for (int ctx = 0; ctx < 4; ++ctx) {
+    std::fill(obs, obs + 4, 0.0f);
+    obs[ctx] = 1.0f;
+    l.policy.push_back(agent.greedy_action(obs, nullptr));
+    l.values.push_back(agent.q_values_one(obs)(0, best[ctx]));
+  }
+  return l;
+}
+
+// VD-ERL on the cooperative matrix game of value_decomposition_test.cpp (payoff (2, 2) = 5, the
+// joint optimum; one-step episodes), 800 episodes. Learnt value: Q_1(2) + Q_2(2) = Q_tot(2, 2),
+// whose optimum is 5.
+constexpr float kPayoff[3][3] = {{0, 1, 0}, {1, 2, 1}, {0, 1, 5}};
+Learnt vderl_matrix_game(std::uint64_t seed) {
+  VdErlConfig c;
+  c.critic_target = CriticTarget::Soft;
+  c.critic.hidden = {16};
+  c.critic.gamma = 0.0f;
+  c.critic.target_sync_every = 20;
+  c.critic.optimizer = nn::OptimizerConfig::adam(5e-3f);
+  c.actor.hidden = {16};
+  c.actor.optimizer = nn::OptimizerConfig::adam(5e-3f);
+  c.actor.temperature = 1.0f;
+  Rng init(seed, "init"), rng(seed, "play");
+  VdErlLearner erl(2, 1, 3, c, init);
+  JointReplayBuffer replay(500, 2, 1, 3);
+  const float obs[2] = {1.0f, 1.0f};
+  const std::uint8_t masks[6] = {1, 1, 1, 1, 1, 1};
+  JointBatch batch;
+  for (int e = 0; e < 800; ++e) {
+    int a[2];
+    for (int v = 0; v < 2; ++v) a[v] = erl.act(v, obs + v, masks + 3 * v, rng, true);
+    const float r = kPayoff[a[0]][a[1]];
+    const float rewards[2] = {r, r};
+    replay.add(obs, masks, a, rewards, r, obs, masks, true, nullptr, nullptr);
+    if (replay.size() >= 32) {
+      replay.sample(32, rng, batch);
+      erl.learn(batch);
+    }
+  }
+  Learnt l;
+  Rng none(0, "unused");
+  float q_tot = 0;
+  for (int v = 0; v < 2; ++v) {
+    l.policy.push_back(erl.act(v, obs + v, masks, none, false));
+    q_tot += erl.critic().online(v).forward_one(obs + v)(0, 2);
+  }
+  l.values.push_back(q_tot);
+  return l;
+}
+
+template <class Train>
+void expect_same_learning(Train train, const std::vector<int>& optimal, float tolerance) {
+  IsaGuard guard;
+  const int seeds = std::getenv("SEMRA_SANITIZED") ? 2 : 5;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    set_active_isa_for_testing(Isa::Baseline);
+    const Learnt base = train(static_cast<std::uint64_t>(seed));
+    EXPECT_EQ(base.policy, optimal) << "baseline, seed " << seed;
+    for (Isa isa : supported_isas()) {
+      if (isa == Isa::Baseline) continue;
+      set_active_isa_for_testing(isa);
+      const Learnt l = train(static_cast<std::uint64_t>(seed));
+      const std::string what = std::string(to_string(isa)) + ", seed " + std::to_string(seed);
+      EXPECT_EQ(l.policy, optimal) << what;
+      ASSERT_EQ(l.values.size(), base.values.size());
+      for (std::size_t i = 0; i < l.values.size(); ++i)
+        EXPECT_NEAR(l.values[i], base.values[i], tolerance) << what << ", value " << i;
+    }
+  }
+  if (supported_isas().size() < 2) GTEST_SKIP() << "only the baseline kernels run here";
+}
+
+}  // namespace
+
+// Tolerance 0.1 on Q(ctx, best arm) ~ 1 (arm gaps 0.5).
+TEST(IsaLearning, DqnLearnsTheSameOnEveryVariant) {
+  expect_same_learning(dqn_bandit, {2, 0, 3, 1}, 0.1f);
+}
+
+// Tolerance 0.5 on Q_tot(2, 2) ~ 5 (the next-best joint action is worth 2).
+TEST(IsaLearning, VdErlLearnsTheSameOnEveryVariant) {
+  expect_same_learning(vderl_matrix_game, {2, 2}, 0.5f);
+}
