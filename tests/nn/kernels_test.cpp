@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "semra/core/error.hpp"
 #include "semra/core/isa.hpp"
@@ -52,7 +53,7 @@ TEST(NnKernels, EveryVariantMatchesADoubleReference) {
                   std::string(semra::to_string(isa)).c_str());
       continue;
     }
-    const Kernels& k = kernels(isa);
+    const Kernels& k = kernels_for(isa);
     for (const Shape& s : kShapes) {
       const std::string what = std::string(semra::to_string(isa)) + " " + std::to_string(s.rows) +
                                "x" + std::to_string(s.in) + "->" + std::to_string(s.out);
@@ -97,7 +98,7 @@ TEST(NnKernels, EveryVariantMatchesADoubleReference) {
 // SEMRA_ISA=baseline must reproduce the numbers of semra before ISA variants: the same Eigen
 // expressions, evaluated here with the default flags.
 TEST(NnKernels, BaselineIsBitIdenticalToThePortableEigenCode) {
-  const Kernels& k = kernels(Isa::Baseline);
+  const Kernels& k = kernels_for(Isa::Baseline);
   for (const Shape& s : kShapes) {
     Rng rng(static_cast<std::uint64_t>(s.out), "baseline");
     const Matrix x = random_matrix(s.rows, s.in, rng), w = random_matrix(s.out, s.in, rng);

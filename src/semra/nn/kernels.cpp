@@ -20,7 +20,7 @@ const Kernels& kernels();
 }
 #endif
 
-const Kernels& kernels(Isa isa) {
+const Kernels& kernels_for(Isa isa) {
   switch (isa) {
     case Isa::Baseline:
       return isa_baseline::kernels();
@@ -37,12 +37,12 @@ const Kernels& kernels(Isa isa) {
       break;
 #endif
   }
-  throw std::invalid_argument("nn::kernels: this build has no " + std::string(to_string(isa)) +
+  throw std::invalid_argument("nn::kernels_for: this build has no " + std::string(to_string(isa)) +
                               " variant");
 }
 
-const Kernels& kernels() {
-  return kernels(active_isa());
+const Kernels& active_kernels() {
+  return kernels_for(active_isa());
 }
 
 }  // namespace semra::nn

@@ -30,8 +30,8 @@ struct Kernels {
 };
 
 // The active variant's table (active_isa()).
-const Kernels& kernels();
+const Kernels& active_kernels();
 // A given variant's table; throws std::invalid_argument when this build does not contain it.
-const Kernels& kernels(Isa isa);
+const Kernels& kernels_for(Isa isa);
 
 }  // namespace semra::nn

@@ -127,9 +127,9 @@ void Mlp::forward_hidden(const Eigen::Ref<const Matrix>& x) {
 // acts_[l + 1] = act(acts_[l] W_l^T + b_l).
 void Mlp::dense_forward(std::size_t l) {
   const Layer& L = layers_[l];
-  kernels().dense_forward(acts_[l].data(), acts_[l].rows(), L.in, params_.data() + L.w,
-                          params_.data() + L.b, L.out, static_cast<std::uint8_t>(L.act),
-                          acts_[l + 1].data());
+  active_kernels().dense_forward(acts_[l].data(), acts_[l].rows(), L.in, params_.data() + L.w,
+                                 params_.data() + L.b, L.out, static_cast<std::uint8_t>(L.act),
+                                 acts_[l + 1].data());
 }
 
 const Matrix& Mlp::forward(const Eigen::Ref<const Matrix>& x) {
@@ -171,7 +171,7 @@ void Mlp::forward_selected(const Eigen::Ref<const Matrix>& x,
 //   delta = dL/dy * act'(y);  dL/dW = delta^T x;  dL/db = sum over rows of delta;  dL/dx = delta W.
 // Runs layers top..0; deltas_[top] must hold dL/dy of layer `top` on entry.
 void Mlp::backward_hidden(std::size_t top, BackwardOptions options) {
-  const Kernels& k = kernels();
+  const Kernels& k = active_kernels();
   for (std::size_t l = top + 1; l-- > 0;) {
     const Layer& L = layers_[l];
     Matrix& delta = deltas_[l];
@@ -234,7 +234,7 @@ const Matrix& Mlp::backward_selected(const Eigen::Ref<const Vector>& grad,
 }
 
 const Matrix& Mlp::forward_one(const float* x) {
-  const Kernels& k = kernels();
+  const Kernels& k = active_kernels();
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
     k.dense_forward(l == 0 ? x : one_[l - 1].data(), 1, L.in, params_.data() + L.w,
