@@ -13,6 +13,7 @@
 #include "semra/core/thread_pool.hpp"
 #include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/mpi.hpp"
+#include "semra/experiments/plot.hpp"
 #include "semra/experiments/registry.hpp"
 #include "semra/experiments/runner.hpp"
 #include "semra/experiments/sweep_file.hpp"
@@ -94,6 +95,8 @@ struct CommonOptions {
   bool resume = false;
   std::int64_t checkpoint_every = 0;
   bool tensorboard = false;
+  std::string formats = "png";
+  std::string size = "default";
 };
 
 void add_scale_options(CLI::App* cmd, CommonOptions& o) {
@@ -110,6 +113,10 @@ void add_output_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_flag("--tensorboard", o.tensorboard,
                 "also write each experiment's metrics as TensorBoard event files under "
                 "OUT/tensorboard/ (docs/outputs.md)");
+  cmd->add_option("--format", o.formats,
+                  "figure formats, comma-separated subset of png, pdf, svg (default png)");
+  cmd->add_option("--size", o.size,
+                  "figure size: default, or ieee (3.5 in single column, 8 pt text)");
 }
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
@@ -157,6 +164,9 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
   plan.resume = o.resume;
   plan.checkpoint_every = o.checkpoint_every;
   plan.tensorboard = o.tensorboard;
+  plan.figure_style.formats = semra::parse_figure_formats(o.formats);
+  semra::check_figure_size(o.size);
+  plan.figure_style.size = o.size;
   plan.stop_flag = &g_stop;
   plan.config->validate();
   try {
@@ -263,6 +273,22 @@ int main(int argc, char** argv) {
   sem->add_option("--xi", sem_xi, "estimated-similarity target in (0, 1] (default 0.5)");
   sem->add_flag("--json", sem_json, "JSON output");
 
+  std::vector<std::string> plot_dirs;
+  std::string plot_metric, plot_labels, plot_formats, plot_size = "default", plot_out;
+  auto* plot = app.add_subcommand(
+      "plot", "overlay the learning curves of finished runs of one scenario in one figure");
+  plot->add_option("DIR", plot_dirs, "run directories (semra run / figure output)")->required();
+  plot->add_option("--metric", plot_metric,
+                   "metrics.csv column to plot (default: the scenario's headline metric)");
+  plot->add_option("--label", plot_labels,
+                   "curve labels, comma-separated, one per DIR (default: the config keys that "
+                   "differ between the runs)");
+  plot->add_option("--format", plot_formats,
+                   "png, pdf, svg, comma-separated (default: FILE's extension, else png)");
+  plot->add_option("--size", plot_size, "default, or ieee (3.5 in single column, 8 pt text)");
+  plot->add_option("--out", plot_out, "the figure FILE (FILE's stem also names .gp and .dat)")
+      ->required();
+
   std::string cfg_scenario;
   bool cfg_markdown = false;
   auto* cfg = app.add_subcommand("config", "print a scenario's default configuration (TOML)");
@@ -281,6 +307,19 @@ int main(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("list")) return cmd_list();
+
+    if (app.got_subcommand("plot")) {
+      semra::PlotRequest req;
+      for (const auto& d : plot_dirs) req.dirs.emplace_back(d);
+      req.metric = plot_metric;
+      if (!plot_labels.empty()) req.labels = split_commas(plot_labels);
+      if (!plot_formats.empty()) req.formats = semra::parse_figure_formats(plot_formats);
+      req.size = plot_size;
+      req.out = plot_out;
+      const auto outcome = semra::plot_runs(req);
+      for (const auto& f : outcome.figures) std::cout << "wrote " << f.string() << "\n";
+      return 0;
+    }
 
     if (app.got_subcommand("config")) {
       if (cfg_markdown) {

@@ -277,19 +277,6 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
   return j;
 }
 
-// Mean over seeds of one column, for one (point, scheme).
-std::vector<double> seed_mean_series(const Grid& g, std::size_t p, std::size_t s, std::size_t col,
-                                     std::size_t rows) {
-  std::vector<double> m(rows, 0.0);
-  for (std::size_t k = 0; k < g.nseed; ++k) {
-    const auto& v = g.at(p, s, k).values[col];
-    for (std::size_t i = 0; i < rows; ++i)
-      m[i] += (i < v.size() ? v[i] : std::numeric_limits<double>::quiet_NaN()) /
-              static_cast<double>(g.nseed);
-  }
-  return m;
-}
-
 // figure.dat rows "x mean ci95 mean ci95 ..." of a scalar over the first axis, for the grid
 // points whose other axes have the value indices `rest` (empty for a one-key sweep).
 void sweep_block(std::ostream& dat, const RunPlan& plan, const Grid& g,
@@ -352,18 +339,17 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
   const std::string title = !plan.figure.empty() ? plan.figure : plan.sweep;
   std::ostringstream dat, gp;
   gp << "# semra figure: " << (title.empty() ? plan.scenario->name : title) << "\n"
-     << "# Re-render with: gnuplot figure.gp\n"
-     << "if (!exists(\"out\")) out = 'figure.png'\n";
+     << "# Re-render with: gnuplot figure.gp   (or gnuplot -e \"fmt='pdf'; size='ieee'\" "
+        "figure.gp;\n"
+     << "# fmt: png, pdf, svg; size: default, ieee = 3.5 in single column)\n";
   if (plan.axes.size() == 2) {
     const std::size_t n = plan.axes[1].values.size();
     const std::size_t cols = std::min<std::size_t>(n, 3), rows = (n + cols - 1) / cols;
-    gp << "set terminal pngcairo size " << 480 * cols << "," << 380 * rows + 40
-       << " enhanced font 'DejaVu Sans,10'\n";
+    gp << detail::figure_preamble(plan.figure_style, "figure", cols, rows);
   } else {
-    gp << "set terminal pngcairo size 1000,650 enhanced font 'DejaVu Sans,11'\n";
+    gp << detail::figure_preamble(plan.figure_style, "figure");
   }
-  gp << "set output out\n"
-     << "set key outside right top\nset grid\n"
+  gp << "set grid\n"
      << "set xlabel " << gnuplot_quote(plan.x_label) << "\n"
      << "set ylabel " << gnuplot_quote(plan.y_label) << "\n";
   if (plan.log_y) {
@@ -381,23 +367,15 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
         rows > 1 ? std::max<std::int64_t>(1, first.steps[1] - first.steps[0]) : 1;
     const std::size_t window =
         static_cast<std::size_t>(std::max<std::int64_t>(1, plan.smooth / spacing));
-    std::vector<std::vector<double>> curves;
-    for (std::size_t s = 0; s < g.ns; ++s)
-      curves.push_back(moving_average(seed_mean_series(g, 0, s, col, rows), window));
-    dat << "# step";
-    for (const auto& name : plan.schemes) dat << " " << name;
-    dat << "   (" << plan.y_metric << ", mean over seeds, moving average over " << plan.smooth
-        << " steps)\n";
-    for (std::size_t i = 0; i < rows; ++i) {
-      dat << first.steps[i];
-      for (const auto& c : curves) dat << " " << format_double(c[i]);
-      dat << "\n";
+    std::vector<detail::Curve> curves;
+    for (std::size_t s = 0; s < g.ns; ++s) {
+      detail::Curve c{plan.schemes[s], first.steps, {}};
+      for (std::size_t k = 0; k < g.nseed; ++k) c.values.push_back(g.at(0, s, k).values[col]);
+      curves.push_back(std::move(c));
     }
-    gp << "plot ";
-    for (std::size_t s = 0; s < g.ns; ++s)
-      gp << (s ? ", \\\n     " : "") << "'figure.dat' using 1:" << s + 2
-         << " with lines lw 2 title " << gnuplot_quote(plan.schemes[s]);
-    gp << "\n";
+    dat << "# " << plan.y_metric << ", mean over seeds and 95% CI (smoothing: " << plan.smooth
+        << " steps)\n";
+    detail::learning_curves(dat, gp, curves, window, plan.log_y, "figure.dat");
   } else {
     const bool numeric = axis_numeric(plan.axes[0]);
     auto header = [&](const std::string& what) {
@@ -431,7 +409,7 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
   }
   write_file_atomic(dir / "figure.dat", dat.str());
   write_file_atomic(dir / "figure.gp", gp.str());
-  render_gnuplot(dir);
+  render_gnuplot(dir, "figure.gp", plan.figure_style.formats);
 }
 
 std::string mat_name(const std::string& s) {

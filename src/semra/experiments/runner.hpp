@@ -1,7 +1,7 @@
 #pragma once
 // Runs a set of experiments (grid points x schemes x seeds) on threads, and under mpirun on every
 // rank, and writes the output contract of docs/outputs.md: config.toml, metrics.csv, summary.json,
-// results.mat and, for figures, sweeps and multi-scheme runs, figure.png/.gp/.dat.
+// results.mat and, for figures, sweeps and multi-scheme runs, figure.<png|pdf|svg>/.gp/.dat.
 //
 // Every finished experiment is stored at once in OUT/experiments/ (see store.hpp), so an
 // interrupted or killed command continues with `--resume` where it stopped; docs/scaling.md.
@@ -15,6 +15,7 @@
 
 #include "semra/core/config.hpp"
 #include "semra/core/error.hpp"
+#include "semra/experiments/figure.hpp"
 #include "semra/experiments/registry.hpp"
 
 namespace semra {
@@ -46,6 +47,7 @@ struct RunPlan {
   int smooth = 1;
   bool log_y = false;  // log-scale y axis (CI bars reaching <= 0 are clipped, see write_figure)
   bool plot = true;
+  FigureStyle figure_style;  // formats (png, pdf, svg) and size (default, ieee)
 
   int threads = 1;  // experiments in parallel in this process (under MPI: per rank)
   std::filesystem::path out_dir;

@@ -1,0 +1,132 @@
+#include "semra/experiments/figure.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "semra/core/error.hpp"
+#include "semra/core/gnuplot.hpp"
+#include "semra/core/io.hpp"
+#include "semra/core/stats.hpp"
+#include "semra/experiments/runner.hpp"
+
+namespace semra {
+
+std::vector<std::string> parse_figure_formats(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  std::string f;
+  while (std::getline(ss, f, ',')) {
+    if (f != "png" && f != "pdf" && f != "svg")
+      throw InputError("--format '" + list +
+                       "': expected a comma-separated subset of png, pdf, svg");
+    if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+  }
+  if (out.empty()) throw InputError("--format '" + list + "': expected png, pdf and/or svg");
+  return out;
+}
+
+void check_figure_size(const std::string& size) {
+  if (size != "default" && size != "ieee")
+    throw InputError("--size '" + size + "': expected default or ieee (3.5 in single column)");
+}
+
+namespace detail {
+
+std::string figure_preamble(const FigureStyle& style, const std::string& stem,
+                            std::size_t panel_cols, std::size_t panel_rows) {
+  const bool panels = panel_cols * panel_rows > 1;
+  // Default size: the PNG in pixels (SVG the same), the PDF in inches at 100 px per inch.
+  const double w_px = panels ? 480.0 * static_cast<double>(panel_cols) : 1000.0;
+  const double h_px = panels ? 380.0 * static_cast<double>(panel_rows) + 40.0 : 650.0;
+  const int font_pt = panels ? 10 : 11;
+  // IEEE: one column is 3.5 in (a panel grid takes the two-column 7.16 in), 8 pt text. The PNG is
+  // 300 dpi, its fonts and lines scaled to match.
+  const double iw_in = panels ? 7.16 : 3.5;
+  const double ih_in = panels ? 2.3 * static_cast<double>(panel_rows) + 0.3 : 2.6;
+  const double dpi_scale = 300.0 / 96.0;  // cairo PNG text is laid out at 96 dpi
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(2);
+  s << "if (!exists(\"fmt\")) fmt = '" << style.formats.front() << "'\n"
+    << "if (!exists(\"size\")) size = '" << style.size << "'\n"
+    << "if (!exists(\"out\")) out = '" << stem << ".' . fmt\n"
+    << "if (size eq 'ieee') {\n"
+    << "  if (fmt eq 'pdf') {\n"
+    << "    set terminal pdfcairo size " << iw_in << "in," << ih_in
+    << "in enhanced font 'DejaVu Sans,8' linewidth 1\n"
+    << "  } else { if (fmt eq 'svg') {\n"
+    << "    set terminal svg size " << iw_in * 72 << "," << ih_in * 72
+    << " dynamic enhanced font 'DejaVu Sans,8' background rgb 'white'\n"
+    << "  } else {\n"
+    << "    set terminal pngcairo size " << std::lround(iw_in * 300) << ","
+    << std::lround(ih_in * 300) << " enhanced font 'DejaVu Sans,8' fontscale " << dpi_scale
+    << " linewidth " << dpi_scale << "\n"
+    << "  } }\n"
+    << "  set key below font ',7' samplen 2 spacing 0.9 height 0.5\n"
+    << "  set tics font ',7'\n"
+    << "  set xtics offset 0,0.3\n"
+    << "  set xlabel offset 0,0.6\n"
+    << "} else {\n"
+    << "  if (fmt eq 'pdf') {\n"
+    << "    set terminal pdfcairo size " << w_px / 100 << "in," << h_px / 100
+    << "in enhanced font 'DejaVu Sans," << font_pt - 1 << "'\n"
+    << "  } else { if (fmt eq 'svg') {\n"
+    << "    set terminal svg size " << std::lround(w_px) << "," << std::lround(h_px)
+    << " dynamic enhanced font 'DejaVu Sans," << font_pt << "' background rgb 'white'\n"
+    << "  } else {\n"
+    << "    set terminal pngcairo size " << std::lround(w_px) << "," << std::lround(h_px)
+    << " enhanced font 'DejaVu Sans," << font_pt << "'\n"
+    << "  } }\n"
+    << "  set key outside right top\n"
+    << "}\n"
+    << "set output out\n";
+  return s.str();
+}
+
+void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curve>& curves,
+                     std::size_t window, bool log_y, const std::string& data_file) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<bool> band(curves.size(), false);
+  for (std::size_t c = 0; c < curves.size(); ++c) {
+    const auto& curve = curves[c];
+    const std::size_t rows = curve.steps.size();
+    std::vector<std::vector<double>> smooth;
+    for (const auto& v : curve.values) {
+      std::vector<double> x(rows, nan);
+      std::copy_n(v.begin(), std::min(rows, v.size()), x.begin());
+      smooth.push_back(moving_average(x, window));
+    }
+    band[c] = smooth.size() >= 2;
+    if (c > 0) dat << "\n\n";  // gnuplot data blocks, selected with `index`
+    dat << "# " << curve.label << ": step mean ci95_low ci95_high (" << smooth.size()
+        << " seeds, moving average over " << window << " rows)\n";
+    std::vector<double> at(smooth.size());
+    for (std::size_t i = 0; i < rows; ++i) {
+      for (std::size_t k = 0; k < smooth.size(); ++k) at[k] = smooth[k][i];
+      const double m = stats::mean(at), h = stats::ci95(at);
+      dat << curve.steps[i] << " " << format_double(m) << " " << format_double(m - h) << " "
+          << format_double(m + h) << "\n";
+    }
+  }
+  gp << "plot ";
+  bool first = true;
+  const std::string low = log_y ? "($3 > 0 ? $3 : $2/10)" : "3";
+  for (std::size_t c = 0; c < curves.size(); ++c) {
+    if (!band[c]) continue;
+    gp << (first ? "" : ", \\\n     ") << gnuplot_quote(data_file) << " index " << c
+       << " using 1:" << low << ":4 with filledcurves lc " << c + 1
+       << " fs transparent solid 0.22 noborder notitle";
+    first = false;
+  }
+  for (std::size_t c = 0; c < curves.size(); ++c) {
+    gp << (first ? "" : ", \\\n     ") << gnuplot_quote(data_file) << " index " << c
+       << " using 1:2 with lines lw 2 lc " << c + 1 << " title " << gnuplot_quote(curves[c].label);
+    first = false;
+  }
+  gp << "\n";
+}
+
+}  // namespace detail
+}  // namespace semra

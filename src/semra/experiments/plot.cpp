@@ -1,0 +1,244 @@
+#include "semra/experiments/plot.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "semra/core/error.hpp"
+#include "semra/core/gnuplot.hpp"
+#include "semra/core/io.hpp"
+#include "semra/experiments/registry.hpp"
+
+namespace semra {
+namespace fs = std::filesystem;
+
+namespace {
+
+// One run directory, as far as a plot needs it.
+struct Run {
+  fs::path dir;
+  std::string scenario;
+  std::vector<std::pair<std::string, std::string>> config;  // key, value (schema order)
+  std::vector<std::string> columns;                         // metric columns of metrics.csv
+  // scheme (in file order) -> seed (in file order) -> rows
+  struct Series {
+    std::vector<std::int64_t> steps;
+    std::vector<std::vector<double>> values;  // [column][row]
+  };
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, Series>>>> schemes;
+};
+
+std::string quoted(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool in_quotes = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      in_quotes = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+Run load_run(const fs::path& dir) {
+  Run run;
+  run.dir = dir;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError("plot: " + quoted(dir) + " is not a directory");
+  if (!fs::exists(dir / "manifest.json", ec))
+    throw InputError("plot: " + quoted(dir) + " is not a semra run directory (no manifest.json)");
+  nlohmann::json m;
+  try {
+    m = nlohmann::json::parse(read_file(dir / "manifest.json"));
+    run.scenario = m.at("scenario").get<std::string>();
+    for (const auto& [k, v] : m.at("config").items())
+      run.config.emplace_back(k, v.get<std::string>());
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("plot: " + quoted(dir / "manifest.json") + " is not a semra manifest (" +
+                     e.what() + ")");
+  }
+  if (m.contains("axes") && !m["axes"].empty())
+    throw InputError("plot: " + quoted(dir) + " is a sweep (over " +
+                     m["axes"][0].value("key", std::string("?")) +
+                     "); semra plot overlays learning curves of runs without a grid");
+  if (!fs::exists(dir / "metrics.csv", ec))
+    throw InputError("plot: " + quoted(dir) +
+                     " has no metrics.csv (an unfinished run? finish it with --resume)");
+  std::istringstream in(read_file(dir / "metrics.csv"));
+  std::string line;
+  std::getline(in, line);
+  const auto header = split_csv_line(line);
+  if (header.size() < 4 || header[0] != "scheme" || header[1] != "seed" || header[2] != "step")
+    throw InputError("plot: " + quoted(dir / "metrics.csv") +
+                     " does not start with scheme,seed,step");
+  run.columns.assign(header.begin() + 3, header.end());
+  std::size_t line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    const auto f = split_csv_line(line);
+    if (f.size() != header.size())
+      throw InputError("plot: " + quoted(dir / "metrics.csv") + " line " + std::to_string(line_no) +
+                       ": " + std::to_string(f.size()) + " fields, expected " +
+                       std::to_string(header.size()));
+    auto scheme = std::find_if(run.schemes.begin(), run.schemes.end(),
+                               [&](const auto& s) { return s.first == f[0]; });
+    if (scheme == run.schemes.end()) {
+      run.schemes.push_back({f[0], {}});
+      scheme = run.schemes.end() - 1;
+    }
+    auto& seeds = scheme->second;
+    auto seed =
+        std::find_if(seeds.begin(), seeds.end(), [&](const auto& s) { return s.first == f[1]; });
+    if (seed == seeds.end()) {
+      seeds.push_back(
+          {f[1], Run::Series{{}, std::vector<std::vector<double>>(run.columns.size())}});
+      seed = seeds.end() - 1;
+    }
+    seed->second.steps.push_back(std::strtoll(f[2].c_str(), nullptr, 10));
+    for (std::size_t c = 0; c < run.columns.size(); ++c)
+      seed->second.values[c].push_back(std::strtod(f[3 + c].c_str(), nullptr));
+  }
+  if (run.schemes.empty())
+    throw InputError("plot: " + quoted(dir / "metrics.csv") + " has no rows");
+  return run;
+}
+
+const FigureEntry* headline_figure(const std::string& scenario) {
+  for (const auto& f : figures())
+    if (f.scenario == scenario && f.x_key.empty()) return &f;
+  return nullptr;
+}
+
+// "key=value, key=value" of the config keys whose values differ between the runs.
+std::vector<std::string> differing_labels(const std::vector<Run>& runs) {
+  std::vector<std::string> labels(runs.size());
+  std::map<std::string, std::vector<std::string>> values;  // key -> value per run ("" if absent)
+  std::vector<std::string> order;
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    for (const auto& [k, v] : runs[r].config) {
+      auto& vs = values[k];
+      if (vs.empty()) {
+        vs.assign(runs.size(), "(unset)");
+        order.push_back(k);
+      }
+      vs[r] = v;
+    }
+  for (const auto& k : order) {
+    const auto& vs = values[k];
+    if (std::all_of(vs.begin(), vs.end(), [&](const auto& v) { return v == vs.front(); })) continue;
+    for (std::size_t r = 0; r < runs.size(); ++r)
+      labels[r] += (labels[r].empty() ? "" : ", ") + k + "=" + vs[r];
+  }
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    if (labels[r].empty()) labels[r] = runs[r].dir.filename().string();
+  return labels;
+}
+
+}  // namespace
+
+PlotOutcome plot_runs(const PlotRequest& req) {
+  if (req.dirs.empty()) throw InputError("plot: name at least one run directory");
+  if (req.out.empty()) throw InputError("plot: --out FILE is required");
+  if (!req.labels.empty() && req.labels.size() != req.dirs.size())
+    throw InputError("plot: --label gives " + std::to_string(req.labels.size()) + " labels for " +
+                     std::to_string(req.dirs.size()) + " directories");
+  check_figure_size(req.size);
+  FigureStyle style;
+  style.size = req.size;
+  const std::string ext = req.out.extension().string();
+  if (!req.formats.empty())
+    style.formats = req.formats;
+  else if (ext == ".png" || ext == ".pdf" || ext == ".svg")
+    style.formats = {ext.substr(1)};
+
+  std::vector<Run> runs;
+  for (const auto& d : req.dirs) runs.push_back(load_run(d));
+  for (const auto& r : runs)
+    if (r.scenario != runs.front().scenario)
+      throw InputError("plot: " + quoted(r.dir) + " is a " + r.scenario + " run but " +
+                       quoted(runs.front().dir) + " is " + runs.front().scenario +
+                       ": overlay runs of one scenario");
+  const std::string& scenario = runs.front().scenario;
+  const FigureEntry* fig = headline_figure(scenario);
+  PlotOutcome outcome;
+  outcome.metric = !req.metric.empty() ? req.metric
+                   : fig != nullptr    ? fig->y_metric
+                                       : runs.front().columns.front();
+  std::vector<std::size_t> col(runs.size());
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const auto& cs = runs[r].columns;
+    const auto it = std::find(cs.begin(), cs.end(), outcome.metric);
+    if (it == cs.end()) {
+      std::string valid;
+      for (const auto& c : cs) valid += (valid.empty() ? "" : ", ") + c;
+      throw InputError("plot: no metric '" + outcome.metric + "' in " +
+                       quoted(runs[r].dir / "metrics.csv") + " (columns: " + valid + ")");
+    }
+    col[r] = static_cast<std::size_t>(it - cs.begin());
+  }
+
+  const auto run_labels = req.labels.empty() ? differing_labels(runs) : req.labels;
+  std::vector<std::string> all_schemes;
+  for (const auto& r : runs)
+    for (const auto& s : r.schemes)
+      if (std::find(all_schemes.begin(), all_schemes.end(), s.first) == all_schemes.end())
+        all_schemes.push_back(s.first);
+  std::vector<detail::Curve> curves;
+  std::int64_t spacing = 1;
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    for (const auto& [scheme, seeds] : runs[r].schemes) {
+      detail::Curve c;
+      c.label = all_schemes.size() > 1 ? run_labels[r] + ": " + scheme : run_labels[r];
+      c.steps = seeds.front().second.steps;
+      for (const auto& [seed, series] : seeds) c.values.push_back(series.values[col[r]]);
+      if (c.steps.size() > 1) spacing = std::max<std::int64_t>(1, c.steps[1] - c.steps[0]);
+      curves.push_back(std::move(c));
+    }
+  outcome.curve_labels.reserve(curves.size());
+  for (const auto& c : curves) outcome.curve_labels.push_back(c.label);
+
+  const bool headline = fig != nullptr && fig->y_metric == outcome.metric;
+  const int smooth = headline ? fig->smooth : 1;
+  const auto window = static_cast<std::size_t>(std::max<std::int64_t>(1, smooth / spacing));
+  const fs::path dir = req.out.parent_path().empty() ? fs::path(".") : req.out.parent_path();
+  const std::string stem = req.out.stem().string();
+  std::ostringstream dat, gp;
+  gp << "# semra plot: " << outcome.metric << " of " << runs.size() << " " << scenario
+     << " run(s)\n"
+     << "# Re-render with: gnuplot " << stem << ".gp   (or gnuplot -e \"fmt='pdf'; size='ieee'\" "
+     << stem << ".gp)\n"
+     << detail::figure_preamble(style, stem) << "set grid\n"
+     << "set xlabel " << gnuplot_quote(fig != nullptr ? fig->x_label : "step") << "\n"
+     << "set ylabel " << gnuplot_quote(headline ? fig->y_label : outcome.metric) << "\n";
+  if (headline && fig->log_y) gp << "set logscale y\n";
+  dat << "# " << outcome.metric << ", mean over seeds and 95% CI (smoothing: " << smooth
+      << " steps)\n";
+  detail::learning_curves(dat, gp, curves, window, headline && fig->log_y, stem + ".dat");
+  write_file_atomic(dir / (stem + ".dat"), dat.str());
+  write_file_atomic(dir / (stem + ".gp"), gp.str());
+  if (render_gnuplot(dir, stem + ".gp", style.formats))
+    for (const auto& f : style.formats) outcome.figures.push_back(dir / (stem + "." + f));
+  return outcome;
+}
+
+}  // namespace semra
