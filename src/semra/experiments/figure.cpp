@@ -85,6 +85,8 @@ std::string figure_preamble(const FigureStyle& style, const std::string& stem,
   return s.str();
 }
 
+constexpr std::size_t kMaxPoints = 2000;
+
 void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curve>& curves,
                      std::size_t window, bool log_y, const std::string& data_file) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -101,9 +103,17 @@ void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curv
     band[c] = smooth.size() >= 2;
     if (c > 0) dat << "\n\n";  // gnuplot data blocks, selected with `index`
     dat << "# " << curve.label << ": step mean ci95_low ci95_high (" << smooth.size()
-        << " seeds, moving average over " << window << " rows)\n";
+        << " seeds, moving average over " << window << " rows"
+        << (rows > kMaxPoints
+                ? ", every " + std::to_string((rows + kMaxPoints - 1) / kMaxPoints) + "th row"
+                : std::string())
+        << ")\n";
+    // A figure needs no more than ~2000 points per curve: every k-th row of the smoothed curves
+    // (and the last), which keeps figure.dat small for 100,000-step runs.
+    const std::size_t k = std::max<std::size_t>(1, (rows + kMaxPoints - 1) / kMaxPoints);
     std::vector<double> at(smooth.size());
     for (std::size_t i = 0; i < rows; ++i) {
+      if (i % k != 0 && i + 1 != rows) continue;
       for (std::size_t k = 0; k < smooth.size(); ++k) at[k] = smooth[k][i];
       const double m = stats::mean(at), h = stats::ci95(at);
       dat << curve.steps[i] << " " << format_double(m) << " " << format_double(m - h) << " "
