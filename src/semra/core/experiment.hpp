@@ -86,6 +86,11 @@ class RunContext {
   RunContext(const RunContext&) = delete;
   RunContext& operator=(const RunContext&) = delete;
 
+  // Threads this experiment may use for its own inner loops (a WorkTeam, work_team.hpp): more than
+  // 1 when the command has more threads than experiments to run. Results must not depend on it.
+  int threads() const { return threads_; }
+  void set_threads(int n) { threads_ = n < 1 ? 1 : n; }
+
   // Progress: experiments report steps as they go (cheap: relaxed atomic adds).
   void add_steps(std::int64_t n) {
     own_steps_.fetch_add(n, std::memory_order_relaxed);
@@ -151,6 +156,7 @@ class RunContext {
 
   std::atomic<std::int64_t> steps_done_{0};
   std::atomic<std::int64_t> own_steps_{0};
+  int threads_ = 1;
   std::atomic<double> last_metric_{0.0};
   const std::atomic<bool>* stop_ = nullptr;
   RunContext* shared_ = nullptr;

@@ -164,9 +164,10 @@ std::exception_ptr to_exception(const Failure& f, const std::string& where) {
 }
 
 // `observer` (rank 0 only) sees the experiment start, its rows and its end.
+// `threads`: the experiment's own threads (RunContext::threads()).
 ExperimentResult run_job(const RunPlan& plan, const Job& job, RunContext& shared, Task& task,
                          std::function<void(std::int64_t, std::string)> store,
-                         ResultSink* observer) {
+                         ResultSink* observer, int threads = 1) {
   CheckpointHooks hooks;
   hooks.every = plan.checkpoint_every;
   if (task.resume) {
@@ -179,6 +180,7 @@ ExperimentResult run_job(const RunPlan& plan, const Job& job, RunContext& shared
   if (observer != nullptr)
     hooks.row = [observer, &job](const ExperimentResult& r) { observer->rows(job, r); };
   RunContext ectx(shared, std::move(hooks));
+  ectx.set_threads(threads);
   struct Watch {
     ResultSink* observer;
     const Job& job;
@@ -413,13 +415,27 @@ DispatchOutcome dispatch_root(const RunPlan& plan, const std::vector<Job>& jobs,
   std::optional<Remote> remote;
   if (mpi::initialized() && mpi::size() > 1) remote.emplace(plan, jobs, sink, ctx, tally);
 #endif
+  // More threads than experiments (one large experiment, say): the spare threads go to the
+  // experiments' own inner loops, evenly. Not under MPI, where other ranks take experiments too.
+  const int threads = std::max(1, plan.threads);
+  int pool_threads = threads, team = 1;
+#ifdef SEMRA_HAVE_MPI
+  const bool alone = !remote;
+#else
+  const bool alone = true;
+#endif
+  if (alone && !tasks.empty() && tasks.size() < static_cast<std::size_t>(threads)) {
+    pool_threads = static_cast<int>(tasks.size());
+    team = threads / pool_threads;
+  }
   Pool* pool_ptr = nullptr;
-  Pool pool(std::max(1, plan.threads), queue, [&](Task t) {
+  Pool pool(pool_threads, queue, [&](Task t) {
     const Job& job = jobs[t.job];
     const auto f = guarded([&] {
       ExperimentResult r = run_job(
           plan, job, ctx, t,
-          [&](std::int64_t step, std::string state) { sink.checkpoint(job, step, state); }, &sink);
+          [&](std::int64_t step, std::string state) { sink.checkpoint(job, step, state); }, &sink,
+          team);
       const std::string record = RunStore::encode_record(job, r);
       sink.finished(job, std::move(r), record);
     });
