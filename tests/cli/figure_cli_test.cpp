@@ -110,6 +110,10 @@ TEST(FigureCli, IeeeSizeIsThreeAndAHalfInchesWide) {
           d.string());
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_FALSE(fs::exists(d / "figure.png")) << "only the formats asked for";
+  // Two seeds: no band (t_{0.975,1} = 12.7 would hide every curve), still both mean lines.
+  const auto gp = semra::read_file(d / "figure.gp");
+  EXPECT_EQ(gp.find("filledcurves"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("title 'random'"), std::string::npos) << gp;
   // 3.5 in = 252 pt.
   EXPECT_NE(semra::read_file(d / "figure.pdf").find("/MediaBox [ 0 0 252 "), std::string::npos);
   EXPECT_NE(semra::read_file(d / "figure.svg").find("viewBox=\"0 0 252 "), std::string::npos);

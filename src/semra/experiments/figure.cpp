@@ -66,6 +66,7 @@ std::string figure_preamble(const FigureStyle& style, const std::string& stem,
     << "  } }\n"
     << "  set key below font ',7' samplen 2 spacing 0.9 height 0.5\n"
     << "  set tics font ',7'\n"
+    << "  set pointsize 0.6\n"
     << "  set xtics offset 0,0.3\n"
     << "  set xlabel offset 0,0.6\n"
     << "} else {\n"
@@ -86,6 +87,9 @@ std::string figure_preamble(const FigureStyle& style, const std::string& stem,
 }
 
 constexpr std::size_t kMaxPoints = 2000;
+// With two seeds the 95% interval is +-12.7 standard errors (t with one degree of freedom): a band
+// that wide hides every curve, so bands start at three seeds (t = 4.3).
+constexpr std::size_t kMinBandSeeds = 3;
 
 void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curve>& curves,
                      std::size_t window, bool log_y, const std::string& data_file) {
@@ -100,7 +104,7 @@ void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curv
       std::copy_n(v.begin(), std::min(rows, v.size()), x.begin());
       smooth.push_back(moving_average(x, window));
     }
-    band[c] = smooth.size() >= 2;
+    band[c] = smooth.size() >= kMinBandSeeds;
     if (c > 0) dat << "\n\n";  // gnuplot data blocks, selected with `index`
     dat << "# " << curve.label << ": step mean ci95_low ci95_high (" << smooth.size()
         << " seeds, moving average over " << window << " rows"
@@ -123,11 +127,13 @@ void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curv
   gp << "plot ";
   bool first = true;
   const std::string low = log_y ? "($3 > 0 ? $3 : $2/10)" : "3";
+  // Lighter bands when many overlap.
+  const double opacity = std::count(band.begin(), band.end(), true) > 3 ? 0.13 : 0.22;
   for (std::size_t c = 0; c < curves.size(); ++c) {
     if (!band[c]) continue;
     gp << (first ? "" : ", \\\n     ") << gnuplot_quote(data_file) << " index " << c
-       << " using 1:" << low << ":4 with filledcurves lc " << c + 1
-       << " fs transparent solid 0.22 noborder notitle";
+       << " using 1:" << low << ":4 with filledcurves lc " << c + 1 << " fs transparent solid "
+       << opacity << " noborder notitle";
     first = false;
   }
   for (std::size_t c = 0; c < curves.size(); ++c) {

@@ -39,9 +39,9 @@ struct Curve {
 
 // Appends one data block per curve to `dat` ("step mean ci_low ci_high": the mean over seeds of
 // each seed's trailing moving average over `window` rows, and the 95% Student-t interval of that
-// mean; at most ~2000 rows per curve, every k-th) and to `gp` the plot command: a shaded band (two
-// or more seeds) under each mean line. With log_y, band edges at or below zero are drawn at a tenth
-// of the mean.
+// mean; at most ~2000 rows per curve, every k-th) and to `gp` the plot command: a shaded band
+// (three or more seeds) under each mean line. With log_y, band edges at or below zero are drawn at
+// a tenth of the mean.
 void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curve>& curves,
                      std::size_t window, bool log_y, const std::string& data_file);
 

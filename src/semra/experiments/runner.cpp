@@ -355,11 +355,12 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
   if (plan.log_y) {
     gp << "set logscale y\n";
     if (!series)
-      gp << "set label 'log scale; CI bars reaching <= 0 clipped at mean/10' at graph 0.01, "
-            "graph -0.09 font ',8'\n";
+      gp << "note = 'log scale; CI bars reaching <= 0 clipped at mean/10'\n"
+            "if (size eq 'ieee') { set label note at graph 0.02, graph 0.96 font ',6' } "
+            "else { set label note at graph 0.01, graph -0.09 font ',8' }\n";
   }
   if (series) {
-    if (!title.empty()) gp << "set title " << gnuplot_quote(title) << "\n";
+    if (!title.empty()) gp << "if (size ne 'ieee') set title " << gnuplot_quote(title) << "\n";
     const std::size_t col = first.column(plan.y_metric);
     const std::size_t rows = first.steps.size();
     // The smoothing window is in steps; rows may be recorded every few steps.
@@ -384,7 +385,7 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
       dat << "   (" << plan.y_metric << ", mean and 95% CI half-width over seeds" << what << ")\n";
     };
     if (plan.axes.size() == 1) {
-      if (!title.empty()) gp << "set title " << gnuplot_quote(title) << "\n";
+      if (!title.empty()) gp << "if (size ne 'ieee') set title " << gnuplot_quote(title) << "\n";
       header("");
       sweep_block(dat, plan, g, {});
       gp << sweep_plot(plan, g, 0);
