@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../nn/count_malloc.hpp"
+#include "learning_tasks.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/rl/dqn.hpp"
@@ -14,6 +15,7 @@ namespace {
 
 using semra::Rng;
 using namespace semra::rl;
+using namespace semra::rl::test;
 namespace nn = semra::nn;
 
 TEST(RlDqn, MaskedArgmaxAndRandomValidAction) {
@@ -247,50 +249,15 @@ TEST(RlDqn, ActingAndLearningAllocateNothing) {
 
 // ---- learning tests ----
 
-// Greedy action of the trained agent in each one-hot state.
-std::vector<int> greedy_policy(DqnAgent& agent, int states) {
-  std::vector<int> policy;
-  std::vector<float> obs(static_cast<std::size_t>(states));
-  for (int s = 0; s < states; ++s) {
-    std::fill(obs.begin(), obs.end(), 0.0f);
-    obs[static_cast<std::size_t>(s)] = 1.0f;
-    policy.push_back(agent.greedy_action(obs.data(), nullptr));
-  }
-  return policy;
-}
-
-DqnConfig learning_config() {
-  DqnConfig c;
-  c.hidden = {32, 32};
-  c.batch_size = 32;
-  c.replay_capacity = 2000;
-  c.learn_start = 64;
-  c.target_sync_every = 50;
-  c.optimizer = nn::OptimizerConfig::adam(2e-3f);
-  c.epsilon = {EpsilonKind::Linear, 1.0, 0.05, 0.0, 600.0};
-  return c;
-}
-
 // Contextual bandit: 4 contexts (one-hot), 4 arms, a distinct best arm per context; rewards 1 for
 // the best arm, 0.5 for the next one (mod 4), 0 otherwise, plus N(0, 0.1) noise. Every step is
 // terminal. Budget: 1000 steps (one learning step each). Seeds 1..5, all must end with the optimal
 // policy (when written, seeds 1..60 all did at this budget, and seeds 1..5 at 40% of it).
 TEST(RlDqnLearning, ContextualBanditOnFiveOfFiveSeeds) {
-  const int best[4] = {2, 0, 3, 1};
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     Rng init(seed, "init"), rng(seed, "run");
     DqnAgent agent(4, 4, learning_config(), init);
-    float obs[4];
-    for (int t = 0; t < 1000; ++t) {
-      const int ctx = rng.uniform_int(4);
-      std::fill(obs, obs + 4, 0.0f);
-      obs[ctx] = 1.0f;
-      const int a = agent.act(obs, nullptr, rng, true);
-      const double mean = a == best[ctx] ? 1.0 : (a == (best[ctx] + 1) % 4 ? 0.5 : 0.0);
-      const float r = static_cast<float>(mean + 0.1 * rng.normal());
-      agent.remember(obs, a, r, obs, true);
-      agent.learn(rng);
-    }
+    train_bandit(agent, rng, 1000);
     EXPECT_EQ(greedy_policy(agent, 4), (std::vector<int>{2, 0, 3, 1})) << "seed " << seed;
   }
 }
@@ -336,20 +303,10 @@ TEST(RlDqnLearning, ChainMdpOnFiveOfFiveSeeds) {
 // decay, batch 8, replay 500, learn_start 256, eps 0.6 decaying per learning step) on the bandit
 // above. Budget: 2000 steps. Seeds 1..5 (1..60 all passed when written).
 TEST(RlDqnLearning, ReferenceConfigSolvesTheBanditOnFiveOfFiveSeeds) {
-  const int best[4] = {2, 0, 3, 1};
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     Rng init(seed, "init"), rng(seed, "run");
     DqnAgent agent(4, 4, DqnConfig{}, init);
-    float obs[4];
-    for (int t = 0; t < 2000; ++t) {
-      const int ctx = rng.uniform_int(4);
-      std::fill(obs, obs + 4, 0.0f);
-      obs[ctx] = 1.0f;
-      const int a = agent.act(obs, nullptr, rng, true);
-      const double mean = a == best[ctx] ? 1.0 : (a == (best[ctx] + 1) % 4 ? 0.5 : 0.0);
-      agent.remember(obs, a, static_cast<float>(mean + 0.1 * rng.normal()), obs, true);
-      agent.learn(rng);
-    }
+    train_bandit(agent, rng, 2000);
     EXPECT_EQ(greedy_policy(agent, 4), (std::vector<int>{2, 0, 3, 1})) << "seed " << seed;
   }
 }

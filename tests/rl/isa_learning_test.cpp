@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "learning_tasks.hpp"
 #include "semra/core/isa.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/rl/dqn.hpp"
@@ -18,6 +19,7 @@
 
 using namespace semra;
 using namespace semra::rl;
+using namespace semra::rl::test;
 
 namespace {
 
@@ -39,44 +41,25 @@ struct Learnt {
   std::vector<float> values;  // the learnt value of each optimal action
 };
 
-// The contextual bandit of dqn_test.cpp (4 contexts, best arms 2 0 3 1, reward 1 / 0.5 / 0 plus
-// N(0, 0.1) noise, terminal steps), 1000 steps, one learning step each. Q*(ctx, best) = 1.
+// The contextual bandit (learning_tasks.hpp) with learning_config(), 1000 steps. Learnt value:
+// Q(ctx, best arm) of every context, optimum 1.
 Learnt dqn_bandit(std::uint64_t seed) {
-  const int best[4] = {2, 0, 3, 1};
-  DqnConfig c;
-  c.hidden = {32, 32};
-  c.batch_size = 32;
-  c.replay_capacity = 2000;
-  c.learn_start = 64;
-  c.target_sync_every = 50;
-  c.optimizer = nn::OptimizerConfig::adam(2e-3f);
-  c.epsilon = {EpsilonKind::Linear, 1.0, 0.05, 0.0, 600.0};
   Rng init(seed, "init"), rng(seed, "run");
-  DqnAgent agent(4, 4, c, init);
-  float obs[4];
-  for (int t = 0; t < 1000; ++t) {
-    const int ctx = rng.uniform_int(4);
-    std::fill(obs, obs + 4, 0.0f);
-    obs[ctx] = 1.0f;
-    const int a = agent.act(obs, nullptr, rng, true);
-    const double mean = a == best[ctx] ? 1.0 : (a == (best[ctx] + 1) % 4 ? 0.5 : 0.0);
-    agent.remember(obs, a, static_cast<float>(mean + 0.1 * rng.normal()), obs, true);
-    agent.learn(rng);
-  }
+  DqnAgent agent(4, 4, learning_config(), init);
+  train_bandit(agent, rng, 1000);
   Learnt l;
+  l.policy = greedy_policy(agent, 4);
+  float obs[4];
   for (int ctx = 0; ctx < 4; ++ctx) {
     std::fill(obs, obs + 4, 0.0f);
     obs[ctx] = 1.0f;
-    l.policy.push_back(agent.greedy_action(obs, nullptr));
-    l.values.push_back(agent.q_values_one(obs)(0, best[ctx]));
+    l.values.push_back(agent.q_values_one(obs)(0, kBanditBest[ctx]));
   }
   return l;
 }
 
-// VD-ERL on the cooperative matrix game of value_decomposition_test.cpp (payoff (2, 2) = 5, the
-// joint optimum; one-step episodes), 800 episodes. Learnt value: Q_1(2) + Q_2(2) = Q_tot(2, 2),
-// whose optimum is 5.
-constexpr float kPayoff[3][3] = {{0, 1, 0}, {1, 2, 1}, {0, 1, 5}};
+// VD-ERL (soft target) on the cooperative matrix game (learning_tasks.hpp), 800 episodes. Learnt
+// value: Q_1(2) + Q_2(2) = Q_tot(2, 2), optimum 5.
 Learnt vderl_matrix_game(std::uint64_t seed) {
   VdErlConfig c;
   c.critic_target = CriticTarget::Soft;
@@ -90,20 +73,14 @@ Learnt vderl_matrix_game(std::uint64_t seed) {
   Rng init(seed, "init"), rng(seed, "play");
   VdErlLearner erl(2, 1, 3, c, init);
   JointReplayBuffer replay(500, 2, 1, 3);
+  play_matrix_game(
+      erl, replay,
+      [&](int v, const float* o, const std::uint8_t* m, Rng& r, bool e) {
+        return erl.act(v, o, m, r, e);
+      },
+      800, 0, rng);
   const float obs[2] = {1.0f, 1.0f};
-  const std::uint8_t masks[6] = {1, 1, 1, 1, 1, 1};
-  JointBatch batch;
-  for (int e = 0; e < 800; ++e) {
-    int a[2];
-    for (int v = 0; v < 2; ++v) a[v] = erl.act(v, obs + v, masks + 3 * v, rng, true);
-    const float r = kPayoff[a[0]][a[1]];
-    const float rewards[2] = {r, r};
-    replay.add(obs, masks, a, rewards, r, obs, masks, true, nullptr, nullptr);
-    if (replay.size() >= 32) {
-      replay.sample(32, rng, batch);
-      erl.learn(batch);
-    }
-  }
+  const std::uint8_t masks[3] = {1, 1, 1};
   Learnt l;
   Rng none(0, "unused");
   float q_tot = 0;

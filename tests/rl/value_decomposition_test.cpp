@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "learning_tasks.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/nn/softmax.hpp"
 #include "semra/rl/discrete_sac.hpp"
@@ -17,38 +18,12 @@
 
 using namespace semra;
 using namespace semra::rl;
+using namespace semra::rl::test;
 
 namespace {
 
 bool sanitized() {
   return std::getenv("SEMRA_SANITIZED") != nullptr;
-}
-
-// Team payoff of the cooperative game; the joint optimum is (2, 2) = 5. Under uniformly exploring
-// partners the additive fit ranks action 2 first for both agents (row/column means 1/3, 4/3, 2), so
-// a sum of per-agent values can represent the greedy optimum and every learner here must find it.
-constexpr float kPayoff[3][3] = {{0, 1, 0}, {1, 2, 1}, {0, 1, 5}};
-
-// One-step episodes: obs = constant 1 per agent; all 3 actions valid; done = 1.
-template <class Learner, class Act>
-void play_matrix_game(Learner& learner, JointReplayBuffer& replay, Act act, int episodes,
-                      int state_dim, Rng& rng) {
-  const float obs[2] = {1.0f, 1.0f};
-  const std::uint8_t masks[6] = {1, 1, 1, 1, 1, 1};
-  std::vector<float> state(static_cast<std::size_t>(state_dim), 1.0f);
-  JointBatch batch;
-  for (int e = 0; e < episodes; ++e) {
-    int a[2];
-    for (int v = 0; v < 2; ++v) a[v] = act(v, obs + v, masks + 3 * v, rng, true);
-    const float r = kPayoff[a[0]][a[1]];
-    const float rewards[2] = {r, r};
-    replay.add(obs, masks, a, rewards, r, obs, masks, true, state_dim ? state.data() : nullptr,
-               state_dim ? state.data() : nullptr);
-    if (replay.size() >= 32) {
-      replay.sample(32, rng, batch);
-      learner.learn(batch);
-    }
-  }
 }
 
 }  // namespace
