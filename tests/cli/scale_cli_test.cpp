@@ -14,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "../support/cli_process.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
+#include "semra/experiments/tensorboard.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -307,5 +309,59 @@ TEST(Mpi, TwoRanksMatchOneProcessAndResume) {
   EXPECT_EQ(r.out.find("semra: error"), r.out.rfind("semra: error")) << r.out;
   for (const auto& p : {one, two, part, ref}) fs::remove_all(p);
   fs::remove(part.string() + ".log");
+#endif
+}
+
+// Under mpirun the experiments of other ranks reach rank 0's live files while they train (rank 1
+// sends its new rows with its progress), not only when they finish.
+TEST(Mpi, LiveFilesOfEveryRankGrowWhileTheyTrain) {
+#ifndef SEMRA_HAVE_MPI
+  GTEST_SKIP() << "built without MPI (CMake SEMRA_MPI=OFF or OpenMPI not found)";
+#else
+  if (!have_mpirun()) GTEST_SKIP() << "mpirun not found (install openmpi-bin)";
+  const auto d = fresh("mpi-live");
+  const std::string cmd = mpirun(2) +
+                          " run toy --scheme good --seeds 2 --steps 3000 --set toy.work=1000000"
+                          " --set toy.record_every=10 --threads 1 --quiet --tensorboard"
+                          " --out " +
+                          d.string() + " > " + d.string() + ".log 2>&1";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto lines = [&](const std::string& name) {
+    std::error_code ec;
+    const auto p = d / "live" / name;
+    if (!fs::exists(p, ec)) return std::size_t{0};
+    const auto text = semra::read_file(p);
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  };
+  std::map<std::string, std::set<std::size_t> > seen;
+  semra_test::wait_until(
+      [&] {
+        const bool done = fs::exists(d / "summary.json");
+        if (!done)
+          for (const char* n : {"good-seed1.csv", "good-seed2.csv"}) seen[n].insert(lines(n));
+        return done;
+      },
+      std::chrono::milliseconds(50));
+  ASSERT_EQ(wait_exit(pid), 0) << semra::read_file(d.string() + ".log");
+  for (auto& [name, counts] : seen) {
+    counts.erase(0);
+    counts.erase(1);  // the header alone
+    EXPECT_GE(counts.size(), 2u) << name << " did not grow while the run trained";
+  }
+  semra_test::expect_live_matches_metrics(d);
+  for (const char* e : {"good-seed1", "good-seed2"}) {
+    std::size_t files = 0;
+    for (const auto& f : fs::directory_iterator(d / "tensorboard" / e)) {
+      ++files;
+      EXPECT_EQ(semra::tensorboard::read_events(semra::read_file(f.path()), e).size(), 301u) << e;
+    }
+    EXPECT_EQ(files, 1u) << e;
+  }
+  fs::remove_all(d);
+  fs::remove(d.string() + ".log");
 #endif
 }

@@ -6,11 +6,13 @@
 #include <exception>
 #include <functional>
 #include <list>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "semra/core/error.hpp"
 #include "semra/core/serialize.hpp"
+#include "semra/experiments/live.hpp"
 #include "semra/experiments/mpi.hpp"
 
 #ifdef SEMRA_HAVE_MPI
@@ -163,11 +165,12 @@ std::exception_ptr to_exception(const Failure& f, const std::string& where) {
   return std::make_exception_ptr(std::runtime_error(msg));
 }
 
-// `observer` (rank 0 only) sees the experiment start, its rows and its end.
-// `threads`: the experiment's own threads (RunContext::threads()).
+// `observer` sees the experiment start, its rows and its end (rank 0: live files and progress;
+// other ranks: rows forwarded to rank 0). `threads`: the experiment's own threads
+// (RunContext::threads()).
 ExperimentResult run_job(const RunPlan& plan, const Job& job, RunContext& shared, Task& task,
-                         std::function<void(std::int64_t, std::string)> store,
-                         ResultSink* observer, int threads = 1) {
+                         std::function<void(std::int64_t, std::string)> store, ResultSink* observer,
+                         int threads = 1) {
   CheckpointHooks hooks;
   hooks.every = plan.checkpoint_every;
   if (task.resume) {
@@ -178,7 +181,7 @@ ExperimentResult run_job(const RunPlan& plan, const Job& job, RunContext& shared
   }
   hooks.store = std::move(store);
   if (observer != nullptr)
-    hooks.row = [observer, &job](const ExperimentResult& r) { observer->rows(job, r); };
+    hooks.row = [observer, &job](const ExperimentResult& r) { observer->rows(job, r, 0); };
   RunContext ectx(shared, std::move(hooks));
   ectx.set_threads(threads);
   struct Watch {
@@ -229,6 +232,65 @@ enum Tag : int {
   kCheckpoint,
   kProgress,
   kFailed,
+  kRows,
+};
+
+// A worker rank's experiments' new metrics rows, batched per experiment for rank 0's live files
+// (rank 0 alone writes files). Thread-safe.
+class RowForwarder : public ResultSink {
+ public:
+  void finished(const Job&, ExperimentResult, const std::string&) override {}
+  void checkpoint(const Job&, std::int64_t, const std::string&) override {}
+  void started(const Job& job, const RunContext& ectx) override {
+    std::lock_guard<std::mutex> lock(m_);
+    pending_[job.index] = Pending{ectx.resume_step(), kUnset, 0, {}};
+  }
+  void rows(const Job& job, const ExperimentResult& r, std::size_t) override {
+    std::lock_guard<std::mutex> lock(m_);
+    auto& p = pending_[job.index];
+    // Rows a resumed experiment restored are rank 0's already.
+    if (p.next == kUnset) p.next = first_row_at(r, p.resume_step);
+    if (p.part.steps.empty()) {
+      p.first_row = p.next;
+      p.part.columns = r.columns;
+      p.part.values.assign(r.columns.size(), {});
+    }
+    for (; p.next < r.steps.size(); ++p.next) {
+      p.part.steps.push_back(r.steps[p.next]);
+      for (std::size_t c = 0; c < r.columns.size(); ++c)
+        p.part.values[c].push_back(r.values[c][p.next]);
+    }
+  }
+  // kRows messages (job, first row, columns, steps, values) of the pending rows of `job`, or of
+  // every experiment; the rows are then no longer pending.
+  std::vector<std::string> take(std::optional<std::size_t> job = std::nullopt) {
+    std::lock_guard<std::mutex> lock(m_);
+    std::vector<std::string> out;
+    for (auto& [index, p] : pending_) {
+      if ((job && index != *job) || p.part.steps.empty()) continue;
+      StateWriter w;
+      w.u64(index);
+      w.u64(p.first_row);
+      w.u64(p.part.columns.size());
+      for (const auto& c : p.part.columns) w.str(c);
+      w.vec(p.part.steps);
+      for (const auto& v : p.part.values) w.vec(v);
+      out.push_back(w.take());
+      p.part.steps.clear();
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kUnset = static_cast<std::size_t>(-1);
+  struct Pending {
+    std::int64_t resume_step = 0;
+    std::size_t next = kUnset;  // first result row not taken yet
+    std::size_t first_row = 0;  // result row of part's first row
+    ExperimentResult part;
+  };
+  std::mutex m_;
+  std::map<std::size_t, Pending> pending_;
 };
 
 // Non-blocking sends whose buffers live until MPI is done with them.
@@ -369,6 +431,21 @@ class Remote {
         sink_.checkpoint(job, step, rd.str());
         break;
       }
+      case kRows: {
+        const Job& job = jobs_.at(rd.u64());
+        const auto first_row = static_cast<std::size_t>(rd.u64());
+        ExperimentResult part;
+        part.columns.resize(static_cast<std::size_t>(rd.u64()));
+        for (auto& c : part.columns) c = rd.str();
+        rd.vec_into(part.steps);
+        part.values.resize(part.columns.size());
+        for (auto& v : part.values) rd.vec_into(v);
+        for (const auto& v : part.values)
+          if (v.size() != part.steps.size())
+            throw std::runtime_error("bad rows message from " + where);
+        sink_.rows(job, part, first_row);
+        break;
+      }
       case kProgress:
         ctx_.add_steps(rd.i64());
         ctx_.report_metric(rd.f64());
@@ -495,6 +572,13 @@ void dispatch_worker(const RunPlan& plan, const std::vector<Job>& jobs) {
     outbox.emplace_back(tag, std::move(bytes));
   };
 
+  RowForwarder forwarder;
+  // An experiment's rows go out before its checkpoints and its result (the outbox keeps order), so
+  // rank 0 has every row of steps < t on disk when it stores a checkpoint at step t.
+  auto post_rows = [&](std::optional<std::size_t> job) {
+    for (auto& m : forwarder.take(job)) post(kRows, std::move(m));
+  };
+
   const int threads = std::max(1, plan.threads);
   Pool pool(threads, queue, [&](Task t) {
     const Job& job = jobs[t.job];
@@ -502,13 +586,15 @@ void dispatch_worker(const RunPlan& plan, const std::vector<Job>& jobs) {
       ExperimentResult r = run_job(
           plan, job, ctx, t,
           [&](std::int64_t step, std::string state) {
+            post_rows(job.index);
             StateWriter w;
             w.u64(job.index);
             w.i64(step);
             w.str(state);
             post(kCheckpoint, w.take());
           },
-          nullptr);
+          &forwarder);
+      post_rows(job.index);
       StateWriter w;
       w.u64(job.index);
       w.str(RunStore::encode_record(job, r));
@@ -560,6 +646,7 @@ void dispatch_worker(const RunPlan& plan, const std::vector<Job>& jobs) {
         queue.drain_and_close();
       }
     }
+    if (Clock::now() - last_progress > std::chrono::milliseconds(250)) post_rows(std::nullopt);
     {
       std::lock_guard<std::mutex> lock(out_m);
       while (!outbox.empty()) {

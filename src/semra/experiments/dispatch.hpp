@@ -25,11 +25,13 @@ class ResultSink {
   // `record` is RunStore::encode_record(job, result).
   virtual void finished(const Job& job, ExperimentResult result, const std::string& record) = 0;
   virtual void checkpoint(const Job& job, std::int64_t step, const std::string& state) = 0;
-  // Around each experiment run by rank 0's threads: `ectx` (its context) lives until stopped().
+  // Around each experiment run by this process's threads: `ectx` lives until stopped().
   virtual void started(const Job& /*job*/, const RunContext& /*ectx*/) {}
   virtual void stopped(const Job& /*job*/) {}
-  // Rank 0's experiment's result gained metrics rows (RunContext::row_recorded).
-  virtual void rows(const Job& /*job*/, const ExperimentResult& /*partial*/) {}
+  // The experiment's result gained metrics rows (RunContext::row_recorded): `partial` holds them
+  // from row `first_row` on (0 for experiments of this process; other ranks send their new rows).
+  virtual void rows(const Job& /*job*/, const ExperimentResult& /*partial*/,
+                    std::size_t /*first_row*/) {}
 };
 
 struct Task {

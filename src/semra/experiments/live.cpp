@@ -51,6 +51,11 @@ void append_metrics_rows(std::string& out, const std::string& prefix, const Expe
   }
 }
 
+std::size_t first_row_at(const ExperimentResult& r, std::int64_t step) {
+  return static_cast<std::size_t>(std::lower_bound(r.steps.begin(), r.steps.end(), step) -
+                                  r.steps.begin());
+}
+
 namespace {
 
 // Appends to a file, creating it and its directory. False (with errno set) on failure.
@@ -67,12 +72,6 @@ bool append_file(const fs::path& path, const std::string& bytes) {
     done += static_cast<std::size_t>(n);
   }
   return ::close(fd) == 0 && done == bytes.size();
-}
-
-// The first row index whose step is >= `step` (steps increase).
-std::size_t first_row_at(const ExperimentResult& r, std::int64_t step) {
-  return static_cast<std::size_t>(std::lower_bound(r.steps.begin(), r.steps.end(), step) -
-                                  r.steps.begin());
 }
 
 // The live CSV cut to its header and the rows of steps < `step` (every row starts with `prefix`,
@@ -219,14 +218,15 @@ LiveOutputs::~LiveOutputs() {
   }
 }
 
-void LiveOutputs::rows(const Job& job, const ExperimentResult& r) {
+void LiveOutputs::rows(const Job& job, const ExperimentResult& r, std::size_t first_row) {
   Slot& s = *slots_[job.index];
   std::lock_guard<std::mutex> lock(s.m);
   if (s.first) {
     // Rows a resumed experiment restored from its checkpoint are in the files already (they were
     // cut to them), unless a file is missing: then it gets them all.
-    s.csv_next = s.csv_exists ? first_row_at(r, s.resume_step) : 0;
-    s.tb_next = s.tb_exists ? first_row_at(r, s.resume_step) : 0;
+    const std::size_t resumed_at = first_row + first_row_at(r, s.resume_step);
+    s.csv_next = s.csv_exists ? resumed_at : 0;
+    s.tb_next = s.tb_exists ? resumed_at : 0;
     if (!s.csv_exists) s.csv_pending = metrics_header(plan_, r.columns);
     s.csv_exists = true;
     if (tensorboard_ && !s.tb_exists) {
@@ -237,11 +237,15 @@ void LiveOutputs::rows(const Job& job, const ExperimentResult& r) {
     }
     s.first = false;
   }
-  append_metrics_rows(s.csv_pending, s.prefix, r, s.csv_next, r.steps.size());
-  s.csv_next = std::max(s.csv_next, r.steps.size());
-  if (tensorboard_) {
+  const std::size_t end = first_row + r.steps.size();
+  // (next < first_row: rows missing here; the complete result brings them when it finishes.)
+  if (s.csv_next >= first_row && s.csv_next < end) {
+    append_metrics_rows(s.csv_pending, s.prefix, r, s.csv_next - first_row, r.steps.size());
+    s.csv_next = end;
+  }
+  if (tensorboard_ && s.tb_next >= first_row) {
     const double now = tensorboard::wall_time_now();
-    for (; s.tb_next < r.steps.size(); ++s.tb_next) s.tb_pending += row_event(r, s.tb_next, now);
+    for (; s.tb_next < end; ++s.tb_next) s.tb_pending += row_event(r, s.tb_next - first_row, now);
   }
 }
 

@@ -29,6 +29,9 @@ std::string metrics_prefix(const RunPlan& plan, const Job& job);
 void append_metrics_rows(std::string& out, const std::string& prefix, const ExperimentResult& r,
                          std::size_t from_row, std::size_t to_row);
 
+// The first row index whose step is >= `step` (steps increase).
+std::size_t first_row_at(const ExperimentResult& r, std::int64_t step);
+
 class LiveOutputs {
  public:
   // Where each experiment starts: finished (its whole result is known: files written in full),
@@ -44,8 +47,10 @@ class LiveOutputs {
   LiveOutputs(const LiveOutputs&) = delete;
   LiveOutputs& operator=(const LiveOutputs&) = delete;
 
-  // The experiment's result gained rows: buffers those not written yet. Thread-safe.
-  void rows(const Job& job, const ExperimentResult& partial);
+  // The experiment's result gained rows: buffers those not written yet. Thread-safe. `r` holds the
+  // result's rows from row `first_row` on (another MPI rank sends only its new rows); rows before
+  // it that the files still lack wait for the complete result (first_row 0) when it finishes.
+  void rows(const Job& job, const ExperimentResult& r, std::size_t first_row = 0);
   // Writes the job's pending rows now. Thread-safe.
   void flush(const Job& job);
 

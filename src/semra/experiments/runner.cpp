@@ -585,7 +585,9 @@ class StoreSink : public detail::ResultSink {
   void stopped(const Job& job) override {
     if (progress_ != nullptr) progress_->stopped(job.id);
   }
-  void rows(const Job& job, const ExperimentResult& partial) override { live_.rows(job, partial); }
+  void rows(const Job& job, const ExperimentResult& partial, std::size_t first_row) override {
+    live_.rows(job, partial, first_row);
+  }
   std::size_t checkpoints() {
     std::lock_guard<std::mutex> lock(m_);
     return checkpointed_.size();
