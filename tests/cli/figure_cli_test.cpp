@@ -183,6 +183,8 @@ TEST(PlotCli, OverlaysRunsLabelledByTheirDifferingConfigKeys) {
 
 TEST(PlotCli, BadInputsExitTwoWithOneLine) {
   ASSERT_TRUE(kFixtures);
+  EXPECT_EQ(cli("plot --help").code, 0);
+  EXPECT_EQ(cli("plot").code, 2) << "DIR and --out are required";
   const auto a = fresh("semra-plot-", "ea"), out = fresh("semra-plot-", "eout");
   ASSERT_EQ(cli("run toy --steps 50 --quiet --out " + a.string()).code, 0);
   const auto other = fresh("semra-plot-", "dh");

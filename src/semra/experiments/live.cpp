@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "semra/core/io.hpp"
 #include "semra/experiments/tensorboard.hpp"
@@ -99,6 +100,20 @@ std::string row_event(const ExperimentResult& r, std::size_t row, double wall_ti
   return tensorboard::record(tensorboard::scalars_event(wall_time_s, r.steps[row], r.columns, v));
 }
 
+// Appends r's rows from `from` on to `into` (which takes r's columns).
+void copy_rows(ExperimentResult& into, const ExperimentResult& r, std::size_t from) {
+  if (into.columns.size() != r.columns.size()) {
+    into.columns = r.columns;
+    into.values.assign(r.columns.size(), {});
+  }
+  into.steps.insert(into.steps.end(), r.steps.begin() + static_cast<std::ptrdiff_t>(from),
+                    r.steps.end());
+  for (std::size_t c = 0; c < r.columns.size(); ++c)
+    into.values[c].insert(into.values[c].end(),
+                          r.values[c].begin() + static_cast<std::ptrdiff_t>(from),
+                          r.values[c].end());
+}
+
 fs::path find_event_file(const fs::path& dir) {
   fs::path found;
   std::error_code ec;
@@ -119,8 +134,13 @@ struct LiveOutputs::Slot {
   bool first = true;                           // the next rows() call places the cursors
   bool csv_exists = false, tb_exists = false;  // files holding at least their header
   std::size_t csv_next = 0, tb_next = 0;       // first result row not written yet
-  std::string csv_pending, tb_pending;
-  bool warned = false;
+  // Rows waiting for the writer thread, as numbers: the text and the events are made there, off
+  // the experiments' threads.
+  ExperimentResult csv_rows, tb_rows;
+  std::vector<double> tb_wall_times;
+  std::string csv_pending, tb_pending;  // bytes to append (headers, then the rows above)
+  std::mutex write_m;                   // held while a batch is formatted and written
+  bool warned = false;                  // (guarded by write_m)
 };
 
 LiveOutputs::LiveOutputs(const RunPlan& plan, const std::vector<Job>& jobs,
@@ -168,7 +188,7 @@ LiveOutputs::LiveOutputs(const RunPlan& plan, const std::vector<Job>& jobs,
       }
       // Keep the records before the experiment's resume point (all of them when it finished).
       const std::int64_t limit =
-          start.finished != nullptr ? INT64_MAX : std::max<std::int64_t>(1, start.resume_step);
+          start.finished != nullptr ? std::numeric_limits<std::int64_t>::max() : start.resume_step;
       std::size_t keep = 0;
       std::int64_t last_step = -1;
       for (const auto& e : events) {
@@ -212,10 +232,7 @@ LiveOutputs::~LiveOutputs() {
   }
   cv_.notify_all();
   thread_.join();
-  for (auto& s : slots_) {
-    std::lock_guard<std::mutex> lock(s->m);
-    flush_slot(*s);
-  }
+  for (auto& s : slots_) flush_slot(*s);
 }
 
 void LiveOutputs::rows(const Job& job, const ExperimentResult& r, std::size_t first_row) {
@@ -240,33 +257,50 @@ void LiveOutputs::rows(const Job& job, const ExperimentResult& r, std::size_t fi
   const std::size_t end = first_row + r.steps.size();
   // (next < first_row: rows missing here; the complete result brings them when it finishes.)
   if (s.csv_next >= first_row && s.csv_next < end) {
-    append_metrics_rows(s.csv_pending, s.prefix, r, s.csv_next - first_row, r.steps.size());
+    copy_rows(s.csv_rows, r, s.csv_next - first_row);
     s.csv_next = end;
   }
-  if (tensorboard_ && s.tb_next >= first_row) {
-    const double now = tensorboard::wall_time_now();
-    for (; s.tb_next < end; ++s.tb_next) s.tb_pending += row_event(r, s.tb_next - first_row, now);
+  if (tensorboard_ && s.tb_next >= first_row && s.tb_next < end) {
+    s.tb_wall_times.resize(s.tb_wall_times.size() + (end - s.tb_next),
+                           tensorboard::wall_time_now());
+    copy_rows(s.tb_rows, r, s.tb_next - first_row);
+    s.tb_next = end;
   }
 }
 
 void LiveOutputs::flush(const Job& job) {
-  Slot& s = *slots_[job.index];
-  std::lock_guard<std::mutex> lock(s.m);
-  flush_slot(s);
+  flush_slot(*slots_[job.index]);
 }
 
 void LiveOutputs::flush_slot(Slot& s) {
-  auto write = [&](const fs::path& path, std::string& pending) {
-    if (pending.empty()) return;
-    if (!append_file(path, pending) && !s.warned) {
+  // Takes the pending rows, then formats and writes them holding only the write lock, so the
+  // experiment is not held up; taking the write lock before letting go of the slot keeps batches
+  // in order, and a flush returns only once its rows are on disk.
+  std::unique_lock<std::mutex> lock(s.m);
+  ExperimentResult csv_rows, tb_rows;
+  std::vector<double> wall_times;
+  std::string csv_bytes, tb_bytes;
+  std::swap(csv_rows, s.csv_rows);
+  std::swap(tb_rows, s.tb_rows);
+  std::swap(wall_times, s.tb_wall_times);
+  std::swap(csv_bytes, s.csv_pending);
+  std::swap(tb_bytes, s.tb_pending);
+  const fs::path csv = s.csv, tb_file = s.tb_file;
+  std::lock_guard<std::mutex> write_lock(s.write_m);
+  lock.unlock();
+  append_metrics_rows(csv_bytes, s.prefix, csv_rows, 0, csv_rows.steps.size());
+  for (std::size_t i = 0; i < tb_rows.steps.size(); ++i)
+    tb_bytes += row_event(tb_rows, i, wall_times[i]);
+  auto write = [&](const fs::path& path, const std::string& bytes) {
+    if (bytes.empty()) return;
+    if (!append_file(path, bytes) && !s.warned) {
       s.warned = true;
       std::fprintf(stderr, "warning: cannot write %s (%s); its live rows are dropped\n",
                    path.c_str(), std::strerror(errno));
     }
-    pending.clear();
   };
-  write(s.csv, s.csv_pending);
-  write(s.tb_file, s.tb_pending);
+  write(csv, csv_bytes);
+  write(tb_file, tb_bytes);
 }
 
 void LiveOutputs::loop() {
@@ -275,10 +309,7 @@ void LiveOutputs::loop() {
     cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
     if (stop_) break;
     lock.unlock();
-    for (auto& s : slots_) {
-      std::lock_guard<std::mutex> slot_lock(s->m);
-      flush_slot(*s);
-    }
+    for (auto& s : slots_) flush_slot(*s);
     lock.lock();
   }
 }
