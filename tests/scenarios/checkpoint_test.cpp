@@ -230,6 +230,41 @@ std::vector<std::string> vderl_cli_run(const std::string& checkpoint_every) {
 
 }  // namespace
 
+// One experiment on several threads (RunContext::threads(): its links' agents act and learn in
+// parallel) gives the one-thread result bit for bit, for every scheme, and so does resuming it on
+// another number of threads.
+TEST(DhdrlThreads, EverySchemeGivesTheSameResultOnAnyNumberOfThreads) {
+  const semra::dhdrl::Config c = small_dhdrl();
+  for (const auto& scheme : semra::dhdrl::scheme_names()) {
+    SCOPED_TRACE("scheme " + scheme);
+    auto run_on = [&](int threads, semra::CheckpointHooks hooks) {
+      return run_with(
+          [&](semra::RunContext& ctx) {
+            ctx.set_threads(threads);
+            return semra::dhdrl::run_experiment(c, scheme, 3, ctx);
+          },
+          std::move(hooks));
+    };
+    const auto one = run_on(1, {});
+    EXPECT_TRUE(run_on(2, {}) == one) << "2 threads";
+    EXPECT_TRUE(run_on(3, {}) == one) << "3 threads";
+    // Checkpoint on 3 threads at slot 100, resume on 2.
+    std::string state;
+    semra::CheckpointHooks save;
+    save.every = 100;
+    save.store = [&](std::int64_t step, std::string bytes) {
+      if (step == 100) state = std::move(bytes);
+    };
+    run_on(3, std::move(save));
+    ASSERT_FALSE(state.empty());
+    semra::CheckpointHooks resume;
+    resume.has_resume_state = true;
+    resume.resume_step = 100;
+    resume.resume_state = state;
+    EXPECT_TRUE(run_on(2, std::move(resume)) == one) << "resumed on 2 threads";
+  }
+}
+
 TEST(DhdrlCheckpoint, EverySchemeResumesBitIdenticallyFromEveryCheckpoint) {
   const semra::dhdrl::Config c = small_dhdrl();
   for (const auto& scheme : semra::dhdrl::scheme_names()) {
