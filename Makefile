@@ -2,12 +2,14 @@
 JOBS ?= 2
 BUILD ?= build
 BUILD_CHECK ?= build-check
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 ifeq ($(CI),true)
   CMAKE_FLAGS += -DSEMRA_WERROR=ON
 endif
 
-.PHONY: all deps build demo test check bench format docs clean
+.PHONY: all deps build demo test check fuzz bench format docs clean
 
 all: build
 
@@ -34,6 +36,16 @@ check: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 SEMRA_SANITIZED=1 \
 	  ctest --test-dir $(BUILD_CHECK) --output-on-failure -j$(JOBS)
 
+# Every parser fuzzed with libFuzzer (clang, ASan + UBSan) for FUZZ_SECONDS each, two at a time;
+# findings land in $(BUILD_FUZZ)/fuzz-findings/. What is fuzzed: docs/fuzzing.md.
+fuzz: deps
+	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSEMRA_FUZZ=ON -DSEMRA_MPI=OFF -DSEMRA_BUILD_TESTS=OFF -DSEMRA_BUILD_BENCH=OFF \
+	  $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j$(JOBS) --target semra_fuzzers || \
+	  { echo "fuzz: FAILED to build the fuzz targets (clang, $(BUILD_FUZZ))" >&2; exit 1; }
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) fuzz/run.sh $(BUILD_FUZZ)
+
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b --benchmark_repetitions=5 \
 	  --benchmark_report_aggregates_only=true || exit 1; done
@@ -47,4 +59,4 @@ format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_CHECK)
+	rm -rf $(BUILD) $(BUILD_CHECK) $(BUILD_FUZZ)

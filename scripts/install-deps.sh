@@ -9,6 +9,7 @@ packages=(
   libgtest-dev googletest libbenchmark-dev
   libmatio-dev gnuplot-nox
   libopenmpi-dev openmpi-bin
+  clang libclang-rt-14-dev  # `make fuzz`: libFuzzer + sanitizer runtimes (only a Recommends of clang)
 )
 
 missing=()

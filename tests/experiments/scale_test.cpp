@@ -8,10 +8,12 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "semra/core/checksum.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/serialize.hpp"
@@ -395,13 +397,22 @@ TEST(Records, MessagePackRoundTripIsExact) {
     }
   }
   // nlohmann's MessagePack of the same content (other integer and float widths, an extra field
-  // from a later version) reads back the same.
-  auto j = json::from_msgpack(bytes);
+  // from a later version) reads back the same once it ends with a valid checksum entry, and is
+  // refused without one (the checksum is what tells a record from a corrupted one).
+  auto j = nlohmann::ordered_json::from_msgpack(bytes);
+  j.erase("checksum");
   j["written_by_a_later_version"] = {{"x", {1, 2.5, "y", nullptr, true}}};
-  const auto other = json::to_msgpack(j);
-  EXPECT_EQ(semra::detail::RunStore::decode_record(std::string(other.begin(), other.end()), jobs[0],
-                                                   "nlohmann"),
-            r);
+  auto v = nlohmann::ordered_json::to_msgpack(j);
+  std::string other(v.begin(), v.end());
+  EXPECT_THROW(semra::detail::RunStore::decode_record(other, jobs[0], "nlohmann"),
+               semra::InputError);
+  j["checksum"] = std::numeric_limits<std::uint64_t>::max();  // written as a 9-byte uint64
+  v = nlohmann::ordered_json::to_msgpack(j);
+  other.assign(v.begin(), v.end());
+  std::uint64_t h = semra::fnv1a64(std::string_view(other).substr(0, other.size() - 8));
+  for (std::size_t i = other.size(); i-- > other.size() - 8; h >>= 8)
+    other[i] = static_cast<char>(h & 0xff);
+  EXPECT_EQ(semra::detail::RunStore::decode_record(other, jobs[0], "nlohmann"), r);
 }
 
 TEST(Grid, TwoKeysGiveAPointsListPanelsAndKeyColumns) {

@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -23,7 +25,8 @@ std::string format_real(double v) {
     std::ostringstream t;
     t.precision(p);
     t << v;
-    if (std::stod(t.str()) == v) {
+    // strtod, not stod: stod throws for a subnormal (ERANGE), which a TOML file can give.
+    if (std::strtod(t.str().c_str(), nullptr) == v) {
       s = t.str();
       break;
     }
@@ -32,13 +35,49 @@ std::string format_real(double v) {
   return s;
 }
 
+// A TOML basic string. Control characters are escaped (TOML forbids them raw), so a value with a
+// newline or a tab still makes a config.toml that reads back.
 std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", u);
+      out += esc;
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
+}
+
+// TOML text is UTF-8: a string value that is not (possible through --set) could not be written to
+// config.toml and read back.
+bool valid_utf8(const std::string& s) {
+  static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};  // shortest form per length
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int n = c < 0x80           ? 0
+                  : (c >> 5) == 0x6  ? 1
+                  : (c >> 4) == 0xe  ? 2
+                  : (c >> 3) == 0x1e ? 3
+                                     : -1;
+    if (n < 0 || s.size() - i <= static_cast<std::size_t>(n)) return false;
+    std::uint32_t cp = n == 0 ? c : c & (0x3fu >> n);
+    for (int k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d >> 6) != 0x2) return false;
+      cp = (cp << 6) | (d & 0x3fu);
+    }
+    // Overlong forms, surrogates and code points beyond U+10FFFF are not UTF-8.
+    if (cp < kMin[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
+    i += static_cast<std::size_t>(n) + 1;
+  }
+  return true;
 }
 
 std::string int_range_text(const IntRange& r) {
@@ -125,6 +164,8 @@ void assign_real(const ConfigSchema::Field& f, double v, const std::string& text
 }
 
 void assign_string(const ConfigSchema::Field& f, const std::string& v) {
+  if (!valid_utf8(v))
+    throw InputError("config key '" + f.key + "': the value is not valid UTF-8 text");
   if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end())
     bad_value(f, v);
   **std::get_if<std::string*>(&f.ref) = v;

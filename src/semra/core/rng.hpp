@@ -11,16 +11,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace semra {
+#include "semra/core/checksum.hpp"
 
-constexpr std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
+namespace semra {
 
 constexpr std::uint64_t splitmix64(std::uint64_t& x) {
   std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);

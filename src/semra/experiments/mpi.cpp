@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 #ifdef SEMRA_HAVE_MPI
 #include <mpi.h>
@@ -15,7 +16,7 @@ int g_rank = 0, g_size = 1, g_local_size = 1;
 
 // mpirun (OpenMPI) and PMIx/PMI launchers (srun --mpi=pmix) set these. SEMRA_MPI=0 turns MPI off
 // even then (e.g. a serial semra inside an MPI job step).
-bool launched_under_mpi() {
+[[maybe_unused]] bool launched_under_mpi() {  // (unused without MPI)
   const char* off = std::getenv("SEMRA_MPI");
   if (off != nullptr && std::strcmp(off, "0") == 0) return false;
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})

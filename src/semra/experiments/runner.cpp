@@ -234,8 +234,8 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
         sj[name] = {{"mean", means}, {"ci95", cis}, {"per_seed", per}};
       }
     }
-    for (const auto& [name, unused] : first.samples) {
-      (void)unused;
+    for (const auto& sample : first.samples) {
+      const std::string& name = sample.first;  // (clang 14 cannot capture a structured binding)
       sj[name] = per_point(g, grid, [&](std::size_t p) {
         const auto q = percentiles(pooled_samples(g, p, s, name), {10, 50, 90});
         return ojson{{"p10", num(q[0])}, {"p50", num(q[1])}, {"p90", num(q[2])}};

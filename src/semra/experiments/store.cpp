@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "semra/core/checksum.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
@@ -23,7 +24,7 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int kRecordFormat = 1;
+constexpr int kRecordFormat = 2;  // 2: ends with a checksum
 constexpr std::uint32_t kCheckpointFormat = 2;  // 2: the kernel variant after the version
 constexpr char kCheckpointMagic[9] = "SEMRACK1";
 
@@ -43,11 +44,13 @@ std::vector<std::pair<std::string, std::string>> config_from_json(const ojson& j
   return v;
 }
 
-std::uint64_t fnv1a(const std::string& s, std::size_t n) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001b3ULL;
-  return h;
-}
+// A record ends with the map entry "checksum": FNV-1a 64 of every byte before its value, as a
+// MessagePack uint64 (so the file stays plain MessagePack). Checked before anything is decoded.
+constexpr std::string_view kRecordChecksumKey =
+    "\xa8"
+    "checksum"
+    "\xcf";  // fixstr 8, uint64
+constexpr std::size_t kRecordTrailer = kRecordChecksumKey.size() + 8;
 
 std::string short_json(const ojson& j) {
   std::string s = j.dump();
@@ -118,6 +121,12 @@ class MsgPack {
   }
   void f64(double v) { byte(0xcb), be(std::bit_cast<std::uint64_t>(v)); }
   void f32(float v) { byte(0xca), be(std::bit_cast<std::uint32_t>(v)); }
+  // FNV-1a 64 of every byte before its value, as a uint64 always in its 9-byte form (so the
+  // value sits at a fixed offset from the end of the record).
+  void checksum() {
+    byte(0xcf);
+    be(fnv1a64(out_));
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -336,27 +345,30 @@ RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::
       throw InputError("cannot resume " + d +
                        ": it is not a semra run directory (no manifest.json); nothing was changed");
     ojson stored;
+    std::string diff;
     try {
       stored = ojson::parse(read_file(manifest_path));
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError("cannot resume " + d + ": manifest.json is corrupt (" + e.what() + ")");
+      if (!stored.is_object())
+        throw InputError("cannot resume " + d + ": manifest.json is corrupt (not a JSON object)");
+      const std::string sv = stored.value("semra_version", std::string("?"));
+      if (stored.value("format", std::string()) != "semra-run" || sv != kVersion)
+        throw InputError("cannot resume " + d + ": it was written by semra " + sv +
+                         " and this is semra " + kVersion +
+                         " (resume with the same version, or choose another --out); nothing was "
+                         "changed");
+      auto add = [&](const std::string& s) { diff += (diff.empty() ? "" : "; ") + s; };
+      for (const char* k : {"command", "scenario", "figure", "sweep", "schemes", "seeds", "axes"})
+        if (stored.value(k, ojson()) != manifest.at(k))
+          add(std::string(k) + " (stored " + short_json(stored.value(k, ojson())) + ", requested " +
+              short_json(manifest.at(k)) + ")");
+      const std::string cd =
+          config_difference(config_from_json(stored.value("config", ojson::object())),
+                            config_from_json(manifest.at("config")));
+      if (!cd.empty()) add("config " + cd);
+    } catch (const nlohmann::json::exception& e) {  // not JSON, or a field of the wrong type
+      throw InputError("cannot resume " + d + ": manifest.json is corrupt (" + e.what() +
+                       "); nothing was changed");
     }
-    const std::string sv = stored.value("semra_version", std::string("?"));
-    if (stored.value("format", std::string()) != "semra-run" || sv != kVersion)
-      throw InputError("cannot resume " + d + ": it was written by semra " + sv +
-                       " and this is semra " + kVersion +
-                       " (resume with the same version, or choose another --out); nothing was "
-                       "changed");
-    std::string diff;
-    auto add = [&](const std::string& s) { diff += (diff.empty() ? "" : "; ") + s; };
-    for (const char* k : {"command", "scenario", "figure", "sweep", "schemes", "seeds", "axes"})
-      if (stored.value(k, ojson()) != manifest.at(k))
-        add(std::string(k) + " (stored " + short_json(stored.value(k, ojson())) + ", requested " +
-            short_json(manifest.at(k)) + ")");
-    const std::string cd =
-        config_difference(config_from_json(stored.value("config", ojson::object())),
-                          config_from_json(manifest.at("config")));
-    if (!cd.empty()) add("config " + cd);
     if (!diff.empty())
       throw InputError("cannot resume " + d +
                        ": the requested run differs from the stored one in " + diff +
@@ -406,7 +418,7 @@ std::string RunStore::encode_record(const Job& job, const ExperimentResult& r) {
   // samples, and building the tree took most of the per-experiment bookkeeping time. Readable by
   // any MessagePack library (nlohmann's from_msgpack below).
   MsgPack m;
-  m.map(8);
+  m.map(9);
   m.str("format"), m.str("semra-experiment");
   m.str("format_version"), m.uint(kRecordFormat);
   m.str("semra_version"), m.str(kVersion);
@@ -432,6 +444,8 @@ std::string RunStore::encode_record(const Job& job, const ExperimentResult& r) {
     m.str(k), m.array(v.size());
     for (float x : v) m.f32(x);
   }
+  m.str("checksum");  // last: covers every byte before its value
+  m.checksum();
   return m.take();
 }
 
@@ -439,7 +453,19 @@ ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& jo
                                          const std::string& where) {
   // Read directly (not through a JSON tree), for the same reason as encode_record: rank 0 decodes
   // every other rank's results on the thread that coordinates them.
-  MsgPackReader in(bytes, "experiment record '" + where + "'");
+  const std::string what = "experiment record '" + where + "'";
+  const std::string redo = " (delete it and rerun with --resume to redo that experiment)";
+  if (bytes.size() < kRecordTrailer ||
+      std::string_view(bytes).substr(bytes.size() - kRecordTrailer, kRecordChecksumKey.size()) !=
+          kRecordChecksumKey)
+    throw InputError(what + " is corrupt (truncated, or not a format-" +
+                     std::to_string(kRecordFormat) + " record: no checksum at its end)" + redo);
+  std::uint64_t stored_sum = 0;
+  for (std::size_t i = bytes.size() - 8; i < bytes.size(); ++i)
+    stored_sum = (stored_sum << 8) | static_cast<unsigned char>(bytes[i]);
+  if (stored_sum != fnv1a64(std::string_view(bytes).substr(0, bytes.size() - 8)))
+    throw InputError(what + " is corrupt (checksum mismatch)" + redo);
+  MsgPackReader in(bytes, what);
   std::string format, version, id, scheme;
   std::uint64_t format_version = 0, seed = 0;
   bool have_result = false, have_config = false;
@@ -465,6 +491,8 @@ ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& jo
         std::string k = in.str();
         config.emplace_back(std::move(k), in.str());
       }
+    } else if (key == "checksum") {
+      (void)in.uinteger();  // verified above
     } else if (key == "result") {
       have_result = true;
       for (std::size_t m = in.map(); m-- > 0;) {
@@ -541,7 +569,7 @@ std::string RunStore::encode_checkpoint(const Job& job, std::int64_t step,
   w.i64(step);
   w.str(state);
   std::string bytes = w.take();
-  const std::uint64_t h = fnv1a(bytes, bytes.size());
+  const std::uint64_t h = fnv1a64(bytes);
   bytes.append(reinterpret_cast<const char*>(&h), 8);
   return bytes;
 }
@@ -552,7 +580,7 @@ StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job
     throw InputError("'" + where + "' is not a semra checkpoint");
   std::uint64_t h = 0;
   std::memcpy(&h, bytes.data() + bytes.size() - 8, 8);
-  if (h != fnv1a(bytes, bytes.size() - 8))
+  if (h != fnv1a64(std::string_view(bytes).substr(0, bytes.size() - 8)))
     throw InputError("checkpoint '" + where + "' is corrupt (checksum mismatch)");
   StateReader r(std::string_view(bytes).substr(8, bytes.size() - 16), "checkpoint '" + where + "'");
   if (r.u32() != kCheckpointFormat)

@@ -297,7 +297,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
     flatten(*names, "", nl);
     for (const auto& [key, node] : nl) {
       auto it = std::find_if(plan.axes.begin(), plan.axes.end(),
-                             [&](const SweepAxis& a) { return a.key == key; });
+                             [&k = key](const SweepAxis& a) { return a.key == k; });
       if (it == plan.axes.end())
         throw InputError(src + " [names]: '" + key + "' is not a [grid] key");
       it->name = string_or_throw(*node, src + " [names] " + key);

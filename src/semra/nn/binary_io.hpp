@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "semra/core/checksum.hpp"
 #include "semra/core/error.hpp"
 
 namespace semra::nn {
@@ -24,8 +25,7 @@ class BinaryWriter {
  public:
   explicit BinaryWriter(std::ostream& os) : os_(os) {}
   void bytes(const void* p, std::size_t n) {
-    const auto* c = static_cast<const unsigned char*>(p);
-    for (std::size_t i = 0; i < n; ++i) hash_ = (hash_ ^ c[i]) * 0x100000001b3ULL;
+    hash_.add(p, n);
     os_.write(static_cast<const char*>(p), static_cast<std::streamsize>(n));
   }
   void u8(std::uint8_t v) { bytes(&v, 1); }
@@ -36,13 +36,13 @@ class BinaryWriter {
   void floats(const float* p, std::size_t n) { bytes(p, n * sizeof(float)); }
   // Writes the checksum of everything written so far (not itself hashed).
   void checksum() {
-    const std::uint64_t h = hash_;
+    const std::uint64_t h = hash_.value();
     os_.write(reinterpret_cast<const char*>(&h), 8);
   }
 
  private:
   std::ostream& os_;
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  Fnv1a64 hash_;
 };
 
 class BinaryReader {
@@ -53,8 +53,7 @@ class BinaryReader {
     is_.read(static_cast<char*>(p), static_cast<std::streamsize>(n));
     if (static_cast<std::size_t>(is_.gcount()) != n)
       fail("truncated file (unexpected end of data)");
-    const auto* c = static_cast<const unsigned char*>(p);
-    for (std::size_t i = 0; i < n; ++i) hash_ = (hash_ ^ c[i]) * 0x100000001b3ULL;
+    hash_.add(p, n);
   }
   std::uint8_t u8() { return get<std::uint8_t>(); }
   std::uint32_t u32() { return get<std::uint32_t>(); }
@@ -88,7 +87,7 @@ class BinaryReader {
   }
   // Reads the stored checksum and compares it with the hash of everything read before it.
   void checksum() {
-    const std::uint64_t expected = hash_;
+    const std::uint64_t expected = hash_.value();
     std::uint64_t stored = 0;
     is_.read(reinterpret_cast<char*>(&stored), 8);
     if (is_.gcount() != 8) fail("truncated file (checksum missing)");
@@ -105,7 +104,7 @@ class BinaryReader {
   }
   std::istream& is_;
   std::string name_;
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  Fnv1a64 hash_;
 };
 
 }  // namespace semra::nn

@@ -66,8 +66,15 @@ AccuracyModel AccuracyModel::from_table(const std::vector<double>& t) {
 }
 
 AccuracyModel AccuracyModel::from_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot open accuracy table '" + path + "'");
+  std::ifstream file(path);
+  if (!file) throw InputError("cannot open accuracy table '" + path + "'");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return parse_csv(text.str(), path);
+}
+
+AccuracyModel AccuracyModel::parse_csv(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   std::vector<double> values;
   values.reserve(kRows * kCols);
   std::string line;

@@ -26,6 +26,8 @@ class AccuracyModel {
   // A table of 20 rows x 31 comma-separated numbers in [0, 1], no header. Throws InputError naming
   // the file, row and column of the first problem.
   static AccuracyModel from_csv(const std::string& path);
+  // The same from the file's text; `source` names it in messages.
+  static AccuracyModel parse_csv(const std::string& text, const std::string& source);
   static AccuracyModel from_table(const std::vector<double>& row_major_20x31);
 
   // The built-in logistic evaluated directly (not tabulated), for tests and documentation.

@@ -83,6 +83,8 @@ Embeddings parse_embeddings(const std::string& json_text, const std::string& sou
     doc = json::parse(json_text);
   } catch (const json::parse_error& e) {
     fail(source, std::string("not valid JSON (") + e.what() + ")");
+  } catch (const json::exception& e) {  // out_of_range: a number beyond a double (1e999)
+    fail(source, std::string("unreadable JSON (") + e.what() + ")");
   }
   if (!doc.is_object())
     fail(source, "top level must be a JSON object {\"dim\", \"images\", \"triples\"}");

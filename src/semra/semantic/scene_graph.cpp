@@ -188,6 +188,8 @@ std::vector<SceneGraph> parse_scene_graphs(const std::string& json_text,
     doc = json::parse(json_text);
   } catch (const json::parse_error& e) {
     throw InputError("scene graphs '" + source + "': not valid JSON (" + e.what() + ")");
+  } catch (const json::exception& e) {  // out_of_range: a number beyond a double (1e999)
+    throw InputError("scene graphs '" + source + "': unreadable JSON (" + e.what() + ")");
   }
   if (!doc.is_array()) p.fail("top level", "must be a JSON array of images (Visual Genome layout)");
   if (doc.empty()) p.fail("top level", "no images");
