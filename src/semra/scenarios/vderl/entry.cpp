@@ -1,6 +1,7 @@
 #include "semra/scenarios/vderl/entry.hpp"
 
 #include "semra/scenarios/vderl/config.hpp"
+#include "semra/scenarios/vderl/multi_agent_env.hpp"
 #include "semra/scenarios/vderl/schemes.hpp"
 
 namespace semra {
@@ -23,6 +24,9 @@ ScenarioEntry vderl_scenario_entry() {
   e.run = [](const ConfigBase& cfg, const std::string& scheme, std::uint64_t seed,
              RunContext& ctx) {
     return vderl::run_experiment(dynamic_cast<const vderl::Config&>(cfg), scheme, seed, ctx);
+  };
+  e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
+    return std::make_unique<vderl::FrameEnv>(dynamic_cast<const vderl::Config&>(cfg));
   };
   return e;
 }

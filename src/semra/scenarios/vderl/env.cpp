@@ -271,24 +271,33 @@ double Env::partial_reward(int v) const {
 
 void Env::step(const int* actions) {
   if (q_ >= rbs_) throw std::logic_error("vderl::Env::step: frame is over (call reset)");
-  int* aq = &alloc_[static_cast<std::size_t>(q_ * servers_)];
+  // Every action is checked before any is applied: a rejected step leaves the frame unchanged.
   for (int v = 0; v < servers_; ++v) {
     const int a = actions[v];
     const auto& area = world_->topology.in_area[static_cast<std::size_t>(v)];
-    if (a < 0 || a > slots_ || (a > 0 && a > static_cast<int>(area.size())))
-      throw std::invalid_argument("vderl::Env::step: action out of range for server " +
-                                  std::to_string(v));
+    if (a < 0 || a > slots_)
+      throw std::invalid_argument("server_" + std::to_string(v) + ": action " + std::to_string(a) +
+                                  " out of range [0, " + std::to_string(slots_) + "]");
+    if (a > static_cast<int>(area.size()))
+      throw std::invalid_argument("server_" + std::to_string(v) + ": action " + std::to_string(a) +
+                                  " is masked (a padding slot: " + std::to_string(area.size()) +
+                                  " users in its area)");
+    if (a > 0 &&
+        served_by_[static_cast<std::size_t>(v) * users_ + area[static_cast<std::size_t>(a - 1)]])
+      throw std::invalid_argument("server_" + std::to_string(v) + ": action " + std::to_string(a) +
+                                  " is masked (it already serves that user this frame)");
+  }
+  int* aq = &alloc_[static_cast<std::size_t>(q_ * servers_)];
+  for (int v = 0; v < servers_; ++v) {
+    const int a = actions[v];
     if (a == 0) {
       aq[v] = radio::kNoUser;
       continue;
     }
-    const int k = area[static_cast<std::size_t>(a - 1)];
-    const std::size_t vk = static_cast<std::size_t>(v) * users_ + k;
-    if (served_by_[vk])
-      throw std::invalid_argument("vderl::Env::step: server " + std::to_string(v) +
-                                  " already serves that user (masked action)");
+    const int k =
+        world_->topology.in_area[static_cast<std::size_t>(v)][static_cast<std::size_t>(a - 1)];
     aq[v] = k;
-    served_by_[vk] = 1;
+    served_by_[static_cast<std::size_t>(v) * users_ + k] = 1;
     ++count_[static_cast<std::size_t>(k)];
   }
   // Rates on RB q: interference from every server transmitting on it (eq. 4).

@@ -299,18 +299,21 @@ class IdqnAgents final : public Agents {
   std::vector<rl::DqnAgent> agents_;
 };
 
-// Joint observation buffers of one environment.
+// Joint observation buffers of one environment, filled through the MultiAgentEnv interface.
 struct JointView {
+  int obs_dim, num_actions;
   std::vector<float> obs, state;
   std::vector<std::uint8_t> masks;
-  JointView(const Env& env, bool with_state)
-      : obs(static_cast<std::size_t>(env.agents()) * env.obs_dim()),
+  JointView(const MultiAgentEnv& env, bool with_state)
+      : obs_dim(env.agents().front().obs_dim),
+        num_actions(env.agents().front().num_actions),
+        obs(env.agents().size() * static_cast<std::size_t>(obs_dim)),
         state(with_state ? static_cast<std::size_t>(env.state_dim()) : 0),
-        masks(static_cast<std::size_t>(env.agents()) * env.num_actions()) {}
-  void gather(const Env& env) {
-    for (int v = 0; v < env.agents(); ++v) {
-      env.observe(v, obs.data() + static_cast<std::ptrdiff_t>(v) * env.obs_dim());
-      env.action_mask(v, masks.data() + static_cast<std::ptrdiff_t>(v) * env.num_actions());
+        masks(env.agents().size() * static_cast<std::size_t>(num_actions)) {}
+  void gather(const MultiAgentEnv& env) {
+    for (int v = 0; v < static_cast<int>(env.agents().size()); ++v) {
+      env.observe(v, obs.data() + static_cast<std::ptrdiff_t>(v) * obs_dim);
+      env.action_mask(v, masks.data() + static_cast<std::ptrdiff_t>(v) * num_actions);
     }
     if (!state.empty()) env.state(state.data());
   }
@@ -357,24 +360,29 @@ std::unique_ptr<Agents> make_agents(const std::string& scheme, const Config& cfg
   throw InputError("unknown vderl scheme '" + scheme + "' (valid: " + valid + ")");
 }
 
-EvalMetrics evaluate(Env& env, Agents& agents, int frames, Rng& frame_rng, Rng& action_rng,
+EvalMetrics evaluate(FrameEnv& env, Agents& agents, int frames, Rng& frame_rng, Rng& action_rng,
                      std::vector<float>* latencies) {
   JointView view(env, false);
-  std::vector<int> actions(static_cast<std::size_t>(env.agents()));
+  const std::size_t servers = env.agents().size();
+  std::vector<int> actions(servers);
+  std::vector<float> rewards(servers);
   EvalAccumulator acc;
+  env.frame_stream() = frame_rng;
   for (int f = 0; f < frames; ++f) {
-    env.reset(frame_rng);
-    while (!env.done()) {
+    env.reset();
+    while (!env.terminated()) {
       view.gather(env);
       agents.act(view.obs.data(), view.masks.data(), actions.data(), action_rng, false);
-      env.step(actions.data());
+      env.step(actions.data(), rewards.data());
     }
-    acc.add(env.metrics());
+    const Env& frame = env.frame_env();
+    acc.add(frame.metrics());
     if (latencies != nullptr)
-      for (int k = 0; k < env.users(); ++k)
-        if (env.user_latency_ms(k) >= 0.0)
-          latencies->push_back(static_cast<float>(env.user_latency_ms(k)));
+      for (int k = 0; k < frame.users(); ++k)
+        if (frame.user_latency_ms(k) >= 0.0)
+          latencies->push_back(static_cast<float>(frame.user_latency_ms(k)));
   }
+  frame_rng = env.frame_stream();
   return acc.result();
 }
 
@@ -383,12 +391,13 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
   cfg.validate();
   const auto t0 = std::chrono::steady_clock::now();
   const auto world = make_world(cfg, seed);
-  Env train_env(cfg, world), eval_env(cfg, world);
-  auto agents = make_agents(scheme, cfg, train_env, seed);
-
-  // Streams: every random component draws from its own (seed, name) stream.
-  Rng train_frames(seed, "train-frames"), explore(seed, "exploration"),
-      replay(seed, "replay-sampling");
+  // Streams: every random component draws from its own (seed, name) stream. The training frames
+  // are those of FrameEnv::reset(seed) (the Python environment's episodes for that seed).
+  FrameEnv train_env(cfg, world, Rng(seed, FrameEnv::kFrameStream));
+  FrameEnv eval_env(cfg, world, Rng(seed, "eval-frames"));
+  auto agents = make_agents(scheme, cfg, train_env.frame_env(), seed);
+  Rng& train_frames = train_env.frame_stream();
+  Rng explore(seed, "exploration"), replay(seed, "replay-sampling");
   Rng eval_actions(seed, "eval-actions");
   const Rng eval_frames_start(seed, "eval-frames");  // the same evaluation frames every iteration
 
@@ -399,7 +408,8 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
 
   const bool with_state = agents->needs_state();
   JointView now(train_env, with_state), next(train_env, with_state);
-  std::vector<int> actions(static_cast<std::size_t>(train_env.agents()));
+  std::vector<int> actions(train_env.agents().size());
+  std::vector<float> rewards(train_env.agents().size());
   std::vector<double> reward_curve;
   std::int64_t frames_stored = 0;
 
@@ -432,15 +442,17 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
     agents->begin_iteration(it, cfg.iterations);
     if (agents->learns()) {
       for (int f = 0; f < cfg.frames_per_iteration; ++f) {
-        train_env.reset(train_frames);
+        train_env.reset();
         now.gather(train_env);
-        while (!train_env.done()) {
+        while (!train_env.terminated()) {
           agents->act(now.obs.data(), now.masks.data(), actions.data(), explore, true);
-          train_env.step(actions.data());
+          train_env.step(actions.data(), rewards.data());
           next.gather(train_env);
-          agents->observe(now.obs.data(), now.masks.data(), actions.data(), train_env.rewards(),
-                          train_env.team_reward(), next.obs.data(), next.masks.data(),
-                          train_env.done(), with_state ? now.state.data() : nullptr,
+          float team_reward = 0.0f;  // the sum over servers, in server order (as Env sums it)
+          for (const float r : rewards) team_reward += r;
+          agents->observe(now.obs.data(), now.masks.data(), actions.data(), rewards.data(),
+                          team_reward, next.obs.data(), next.masks.data(), train_env.terminated(),
+                          with_state ? now.state.data() : nullptr,
                           with_state ? next.state.data() : nullptr);
           std::swap(now, next);
         }

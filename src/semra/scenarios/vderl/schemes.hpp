@@ -21,6 +21,7 @@
 #include "semra/core/experiment.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
+#include "semra/scenarios/vderl/multi_agent_env.hpp"
 
 namespace semra::vderl {
 
@@ -77,10 +78,10 @@ class Agents {
 std::unique_ptr<Agents> make_agents(const std::string& scheme, const Config& cfg, const Env& env,
                                     std::uint64_t seed);
 
-// Runs `frames` frames on `env` with the agents acting greedily (explore = false; random draws
-// from `action_rng`), frames drawn from `frame_rng`. `latencies` (if given) receives every served
-// user's T in ms.
-EvalMetrics evaluate(Env& env, Agents& agents, int frames, Rng& frame_rng, Rng& action_rng,
+// Runs `frames` frames (episodes) on `env` with the agents acting greedily (explore = false; random
+// draws from `action_rng`), frames drawn from `frame_rng` (advanced as if drawn from it directly).
+// `latencies` (if given) receives every served user's T in ms.
+EvalMetrics evaluate(FrameEnv& env, Agents& agents, int frames, Rng& frame_rng, Rng& action_rng,
                      std::vector<float>* latencies = nullptr);
 
 }  // namespace semra::vderl

@@ -1,0 +1,67 @@
+#pragma once
+// vderl as a semra::MultiAgentEnv (core/multi_agent_env.hpp): the frame environment of env.hpp
+// with the streams that feed it, so the C++ schemes and the Python face drive one model.
+//
+// Episode: one frame, Q steps (one per RB, all servers at once). It terminates after step Q (the
+// last RB); nothing truncates it. Agents "server_0" .. "server_{V-1}", all acting at every step;
+// action 0 (leave the RB unused) is the do-nothing action. Rewards: env.hpp (per RB, summing to
+// eq. (12) over the frame). info(): the frame's FrameMetrics, zero until the step that ends the
+// frame.
+//
+// reset(seed): the world (topology, image pool: make_world(cfg, seed)) and the frame stream
+// (seed, "train-frames") from `seed`, then the first frame; the same frames a training run of that
+// seed collects. reset(): the next frame of the same world, drawn from the continuing stream.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "semra/core/multi_agent_env.hpp"
+#include "semra/core/rng.hpp"
+#include "semra/scenarios/vderl/config.hpp"
+#include "semra/scenarios/vderl/env.hpp"
+
+namespace semra::vderl {
+
+class FrameEnv final : public MultiAgentEnv {
+ public:
+  static constexpr const char* kFrameStream = "train-frames";
+
+  // No world yet: the first reset(seed) (or reset(), as seed 0) makes it.
+  explicit FrameEnv(const Config& cfg);
+  // A given world and frame stream (the schemes: train and evaluation share one world).
+  FrameEnv(const Config& cfg, std::shared_ptr<const World> world, Rng frames);
+
+  const std::vector<AgentSpec>& agents() const override { return agents_; }
+  int state_dim() const override;
+  const std::vector<std::string>& info_names() const override;
+
+  void reset(std::uint64_t seed) override;
+  void reset() override;
+
+  void observe(int agent, float* out) const override { env_->observe(agent, out); }
+  void action_mask(int agent, std::uint8_t* out) const override { env_->action_mask(agent, out); }
+  void state(float* out) const override { env_->state(out); }
+  bool acts(int /*agent*/) const override { return true; }
+
+  void step(const int* actions, float* rewards) override;
+  bool terminated() const override { return env_->done(); }
+  bool truncated() const override { return false; }
+  void info(double* out) const override;
+
+  // The frame stream reset() draws from (the schemes swap in their evaluation streams).
+  Rng& frame_stream() { return frames_; }
+  const Env& frame_env() const { return *env_; }
+
+ private:
+  Config cfg_;
+  std::vector<AgentSpec> agents_;
+  std::shared_ptr<const World> world_;
+  std::optional<std::uint64_t>
+      world_seed_;  // the seed world_ was made from, if reset(seed) made it
+  std::optional<Env> env_;
+  Rng frames_;
+};
+
+}  // namespace semra::vderl
