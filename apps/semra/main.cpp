@@ -11,10 +11,12 @@
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
 #include "semra/core/thread_pool.hpp"
+#include "semra/experiments/docs.hpp"
 #include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/mpi.hpp"
 #include "semra/experiments/plot.hpp"
 #include "semra/experiments/registry.hpp"
+#include "semra/experiments/resolve.hpp"
 #include "semra/experiments/runner.hpp"
 #include "semra/experiments/sweep_file.hpp"
 #include "semra/version.hpp"
@@ -76,13 +78,6 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-const semra::ScenarioEntry& scenario_or_throw(const std::string& name) {
-  if (const auto* s = semra::find_scenario_or_fixture(name)) return *s;
-  std::vector<std::string> names;
-  for (const auto& s : semra::scenarios()) names.push_back(s.name);
-  throw semra::InputError("unknown scenario '" + name + "' (valid: " + join(names) + ")");
-}
-
 struct CommonOptions {
   std::string config_file;
   std::vector<std::string> sets;
@@ -139,12 +134,6 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
 int threads_for(const CommonOptions& o) {
   if (o.threads > 0) return o.threads;
   return std::max(1, semra::default_threads() / std::max(1, semra::mpi::local_size()));
-}
-
-void apply_overrides(semra::ConfigBase& cfg, const CommonOptions& o) {
-  auto schema = cfg.schema();
-  if (!o.config_file.empty()) schema.apply_toml_file(o.config_file);
-  for (const auto& s : o.sets) schema.set(s);
 }
 
 int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string& name) {
@@ -323,44 +312,23 @@ int main(int argc, char** argv) {
 
     if (app.got_subcommand("config")) {
       if (cfg_markdown) {
-        for (const auto& s : semra::scenarios()) {
-          if (!cfg_scenario.empty() && s.name != cfg_scenario) continue;
-          auto c = s.make_config();
-          std::cout << "## Scenario `" << s.name << "`\n\n" << c->schema().to_markdown() << "\n";
-        }
-        if (!cfg_scenario.empty()) scenario_or_throw(cfg_scenario);
+        if (!cfg_scenario.empty()) semra::scenario_or_throw(cfg_scenario);
+        std::cout << semra::config_reference_markdown(cfg_scenario);
         return 0;
       }
       if (cfg_scenario.empty())
         throw semra::InputError("config: name a scenario or use --markdown");
-      std::cout << scenario_or_throw(cfg_scenario).make_config()->schema().to_toml();
+      std::cout << semra::resolve_config(semra::scenario_or_throw(cfg_scenario), "", {})
+                       ->schema()
+                       .to_toml();
       return 0;
     }
 
     if (app.got_subcommand("run")) {
-      const auto& sc = scenario_or_throw(run_scenario);
-      semra::RunPlan plan;
-      plan.scenario = &sc;
-      plan.config = sc.make_config();
-      apply_overrides(*plan.config, run_o);
-      if (run_steps != -1) {
-        if (run_steps < 1)
-          throw semra::InputError("--steps " + std::to_string(run_steps) + ": expected >= 1");
-        plan.config->schema().set(sc.steps_key, std::to_string(run_steps));
-      }
-      plan.schemes = run_schemes.empty() ? sc.default_schemes : split_commas(run_schemes);
-      const int n = run_o.seeds == 0 ? 1 : run_o.seeds;
-      for (int i = 0; i < n; ++i) plan.seeds.push_back(run_o.seed + static_cast<std::uint64_t>(i));
-      plan.figure = "";
-      plan.plot = plan.schemes.size() > 1 || n > 1;
-      plan.y_metric = sc.primary_metric == "final_qoe" ? "qoe" : "";
-      // A run plots the scenario's headline per-step metric when it has one.
-      for (const auto& f : semra::figures())
-        if (f.scenario == sc.name && f.x_key.empty()) {
-          plan.y_metric = f.y_metric, plan.x_label = f.x_label, plan.y_label = f.y_label;
-          plan.smooth = f.smooth, plan.log_y = f.log_y;
-          break;
-        }
+      const auto& sc = semra::scenario_or_throw(run_scenario);
+      semra::RunPlan plan =
+          semra::make_run_plan(sc, {run_o.config_file, run_o.sets, split_commas(run_schemes),
+                                    run_steps, run_o.seed, run_o.seeds == 0 ? 1 : run_o.seeds});
       return finish_plan(plan, run_o, sc.name);
     }
 
@@ -371,18 +339,13 @@ int main(int argc, char** argv) {
         for (const auto& x : semra::figures()) names.push_back(x.name);
         throw semra::InputError("unknown figure '" + fig_name + "' (valid: " + join(names) + ")");
       }
-      const auto& sc = scenario_or_throw(f->scenario);
+      const auto& sc = semra::scenario_or_throw(f->scenario);
       semra::RunPlan plan;
       plan.scenario = &sc;
       plan.figure = f->name;
-      plan.config = sc.make_config();
-      {
-        auto schema = plan.config->schema();
-        for (const auto& s : f->sets) schema.set(s);
-        if (fig_quick)
-          for (const auto& s : f->quick_sets) schema.set(s);
-      }
-      apply_overrides(*plan.config, fig_o);
+      std::vector<std::string> preset = f->sets;
+      if (fig_quick) preset.insert(preset.end(), f->quick_sets.begin(), f->quick_sets.end());
+      plan.config = semra::resolve_config(sc, fig_o.config_file, fig_o.sets, preset);
       plan.schemes = f->schemes;
       const int n = fig_o.seeds == 0 ? (fig_quick ? std::min(f->seeds, 2) : f->seeds) : fig_o.seeds;
       for (int i = 0; i < n; ++i) plan.seeds.push_back(fig_o.seed + static_cast<std::uint64_t>(i));

@@ -1,0 +1,49 @@
+// resolve_config: defaults <- preset (a figure's sets) <- TOML file <- --set, one function for the
+// CLI, `make docs` and Python; make_run_plan: what `semra run` asks for.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "semra/core/error.hpp"
+#include "semra/experiments/resolve.hpp"
+
+TEST(ResolveConfig, LayersInOrderAndRejectsBadKeys) {
+  const auto& sc = semra::scenario_or_throw("vderl");
+  const auto path = std::filesystem::temp_directory_path() / "semra-resolve-test.toml";
+  {
+    std::ofstream f(path);
+    f << "[network]\nusers = 20\nservers = 4\n";
+  }
+  const auto defaults = semra::resolve_config(sc, "", {});
+  EXPECT_EQ(defaults->schema().value_text("network.users"),
+            sc.make_config()->schema().value_text("network.users"));
+  const auto c = semra::resolve_config(sc, path.string(), {"network.servers=3"},
+                                       {"network.users=10", "network.rbs=7"});
+  EXPECT_EQ(c->schema().value_text("network.users"), "20");   // file over preset
+  EXPECT_EQ(c->schema().value_text("network.servers"), "3");  // --set over file
+  EXPECT_EQ(c->schema().value_text("network.rbs"), "7");      // preset over defaults
+  EXPECT_THROW(semra::resolve_config(sc, "", {"network.userz=3"}), semra::InputError);
+  EXPECT_THROW(semra::resolve_config(sc, (path.string() + ".missing"), {}), semra::InputError);
+  EXPECT_THROW(semra::scenario_or_throw("nope"), semra::InputError);
+  std::filesystem::remove(path);
+}
+
+TEST(ResolveConfig, RunPlanAsTheCliBuildsIt) {
+  const auto& sc = semra::scenario_or_throw("vderl");
+  semra::RunRequest r;
+  r.sets = {"network.users=10"};
+  r.steps = 3;
+  r.seed = 4;
+  r.seeds = 2;
+  const auto plan = semra::make_run_plan(sc, r);
+  EXPECT_EQ(plan.schemes, sc.default_schemes);
+  EXPECT_EQ(plan.seeds, (std::vector<std::uint64_t>{4, 5}));
+  EXPECT_EQ(plan.config->schema().value_text(sc.steps_key), "3");
+  EXPECT_EQ(plan.config->schema().value_text("network.users"), "10");
+  r.steps = 0;
+  EXPECT_THROW(semra::make_run_plan(sc, r), semra::InputError);
+  r.steps = 3;
+  r.seeds = 0;
+  EXPECT_THROW(semra::make_run_plan(sc, r), semra::InputError);
+}
