@@ -10,6 +10,7 @@ packages=(
   libmatio-dev gnuplot-nox
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev  # `make fuzz`: libFuzzer + sanitizer runtimes (only a Recommends of clang)
+  pybind11-dev python3-dev python3-numpy python3-pytest
 )
 
 missing=()

@@ -1,0 +1,197 @@
+"""semra.parallel_env against PettingZoo's ParallelEnv rules, seeding, masks and bad input."""
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+
+import semra
+from conftest import ENV_SCENARIOS, SMALL
+
+
+def test_version_and_scenarios(cli):
+    assert semra.scenarios() == ["dhdrl", "vderl"]
+    out = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"semra {semra.__version__}"
+
+
+def test_vderl_has_an_environment():
+    assert "vderl" in ENV_SCENARIOS
+
+
+def masked_random(env, obs, rng):
+    return {
+        a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"])))
+        for a in env.agents
+    }
+
+
+@pytest.mark.parametrize("scenario", ENV_SCENARIOS)
+def test_parallel_api_rules(scenario):
+    env = semra.parallel_env(scenario, set=SMALL[scenario])
+    assert env.unwrapped is env
+    assert env.agents == []
+    obs, infos = env.reset(seed=1)
+    assert env.agents == env.possible_agents and len(env.agents) > 0
+    assert set(obs) == set(infos) == set(env.agents)
+    rng = np.random.default_rng(0)
+    steps = 0
+    while env.agents:
+        for a in env.agents:
+            space = env.observation_space(a)
+            assert space is env.observation_space(a)
+            assert env.action_space(a) is env.action_space(a)
+            o = obs[a]
+            assert set(o) == {"observation", "action_mask"}
+            assert o["observation"].dtype == np.float32
+            assert o["observation"].shape == space["observation"].shape
+            assert o["action_mask"].dtype == np.int8
+            assert o["action_mask"].shape == space["action_mask"].shape == (env.action_space(a).n,)
+            assert set(np.unique(o["action_mask"])) <= {0, 1}
+            assert o["action_mask"].any()
+            assert space.contains(o)
+            assert isinstance(infos[a]["acts"], bool)
+            sampled = env.action_space(a).sample(mask=o["action_mask"])
+            assert o["action_mask"][sampled] == 1
+        state = env.state()
+        assert state.dtype == np.float32 and state.shape == env.state_space.shape
+        actions = masked_random(env, obs, rng)
+        obs, rewards, terms, truncs, infos = env.step(actions)
+        steps += 1
+        for d in (obs, rewards, terms, truncs, infos):
+            assert set(d) == set(env.possible_agents)
+        assert all(isinstance(r, float) for r in rewards.values())
+        if any(terms.values()) or any(truncs.values()):
+            assert env.agents == []
+        else:
+            assert env.agents == env.possible_agents
+        assert steps < 100_000
+    with pytest.raises(RuntimeError):
+        env.step({})
+    obs, _ = env.reset()  # the next episode: every agent back
+    assert env.agents == env.possible_agents
+    env.close()
+    assert env.agents == []
+
+
+def test_vderl_episode_is_one_frame():
+    env = semra.parallel_env("vderl", set=SMALL["vderl"])
+    obs, _ = env.reset(seed=3)
+    assert env.possible_agents == ["server_0", "server_1", "server_2"]
+    rng = np.random.default_rng(1)
+    total = 0.0
+    for q in range(4):
+        assert env.agents
+        obs, rewards, terms, truncs, infos = env.step(masked_random(env, obs, rng))
+        total += sum(rewards.values())
+        assert all(t == (q == 3) for t in terms.values())
+        assert not any(truncs.values())
+    assert env.agents == []
+    info = infos["server_0"]
+    assert info["users"] == 12 and info["served"] > 0
+    assert info["total_reward"] == pytest.approx(total, rel=1e-4, abs=1e-6)
+
+
+def rollout(env, seed, steps, policy_seed=0, reset_seed=True):
+    obs, _ = env.reset(seed=seed) if reset_seed else env.reset()
+    rng = np.random.default_rng(policy_seed)
+    trace = []
+    for _ in range(steps):
+        if not env.agents:
+            obs, _ = env.reset()
+        acts = masked_random(env, obs, rng)
+        obs, rewards, *_ = env.step(acts)
+        trace.append((acts, {a: obs[a]["observation"].copy() for a in obs}, rewards))
+    return trace
+
+
+def same(t1, t2):
+    return len(t1) == len(t2) and all(
+        a1 == a2 and r1 == r2 and all(np.array_equal(o1[k], o2[k]) for k in o1)
+        for (a1, o1, r1), (a2, o2, r2) in zip(t1, t2)
+    )
+
+
+@pytest.mark.parametrize("scenario", ENV_SCENARIOS)
+def test_seeding_and_determinism(scenario):
+    e1 = semra.parallel_env(scenario, set=SMALL[scenario])
+    e2 = semra.parallel_env(scenario, set=SMALL[scenario])
+    assert same(rollout(e1, 5, 20), rollout(e2, 5, 20))
+    assert same(rollout(e1, 5, 20), rollout(e1, 5, 20))  # reset(seed) restarts every stream
+    assert not same(rollout(e1, 5, 20), rollout(e1, 6, 20))
+    # reset() without a seed continues the streams: a new episode, not a repeat
+    e1.reset(seed=5)
+    first = e1.reset(seed=5)[0]
+    rng = np.random.default_rng(0)
+    obs = first
+    while e1.agents:
+        obs = e1.step(masked_random(e1, obs, rng))[0]
+    nxt = e1.reset()[0]
+    assert any(not np.array_equal(first[a]["observation"], nxt[a]["observation"]) for a in first)
+
+
+def cli_error(cli, *args):
+    p = subprocess.run([str(cli), *args], capture_output=True, text=True)
+    assert p.returncode == 2
+    line = p.stderr.strip()
+    assert line.startswith("semra: error: ")
+    return line[len("semra: error: "):]
+
+
+def test_bad_keys_and_values_raise_the_cli_message(cli):
+    for key, value in [("network.userz", 3), ("network.users", -4), ("network.users", "many")]:
+        with pytest.raises(ValueError) as e:
+            semra.parallel_env("vderl", set={key: value})
+        assert str(e.value) == cli_error(cli, "run", "vderl", "--set", f"{key}={value}")
+        with pytest.raises(ValueError) as e:
+            semra.vector_env("vderl", num_envs=2, set={key: value})
+        assert str(e.value) == cli_error(cli, "run", "vderl", "--set", f"{key}={value}")
+    with pytest.raises(ValueError) as e:
+        semra.parallel_env("nope")
+    assert str(e.value) == cli_error(cli, "run", "nope")
+    with pytest.raises(ValueError, match="invalid_action"):
+        semra.parallel_env("vderl", invalid_action="skip")
+    with pytest.raises(ValueError, match="seed"):
+        semra.parallel_env("vderl", set=SMALL["vderl"]).reset(seed=-1)
+
+
+def test_config_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[network]\nservers = 2\nusers = 8\nrbs = 3\n[semantic]\nimages = 8\n")
+    env = semra.parallel_env("vderl", config=path, set={"network.servers": 4})
+    assert len(env.possible_agents) == 4  # --set over the file
+    with pytest.raises(ValueError, match="missing.toml"):
+        semra.parallel_env("vderl", config=tmp_path / "missing.toml")
+
+
+def a_masked_action(obs, agent):
+    return int(np.flatnonzero(obs[agent]["action_mask"] == 0)[0])
+
+
+def test_masked_action_raises_or_is_ignored():
+    env = semra.parallel_env("vderl", set=SMALL["vderl"])
+    obs, _ = env.reset(seed=2)
+    acts = {a: 0 for a in env.agents}
+    acts["server_1"] = a_masked_action(obs, "server_1")
+    with pytest.raises(ValueError, match=rf"server_1: action {acts['server_1']} is masked"):
+        env.step(acts)
+    with pytest.raises(ValueError, match="unknown agent"):
+        env.step({"server_9": 0})
+    with pytest.raises(ValueError, match="no action"):
+        env.step({"server_0": 0})
+    # Nothing moved: a valid step still works and the episode still has its 4 steps.
+    env.step({a: 0 for a in env.agents})
+
+    ign = semra.parallel_env("vderl", set=SMALL["vderl"], invalid_action="ignore")
+    ref = semra.parallel_env("vderl", set=SMALL["vderl"])
+    obs, _ = ign.reset(seed=2)
+    ref.reset(seed=2)
+    acts = {a: 0 for a in ign.agents}
+    acts["server_1"] = a_masked_action(obs, "server_1")
+    o1, r1, _, _, i1 = ign.step(acts)
+    o2, r2, _, _, i2 = ref.step({a: 0 for a in ign.agents})  # the do-nothing action instead
+    assert i1["server_1"]["invalid_action"] and not i1["server_0"]["invalid_action"]
+    assert not i2["server_1"]["invalid_action"]
+    assert r1 == r2
+    assert all(np.array_equal(o1[a]["observation"], o2[a]["observation"]) for a in o1)
