@@ -15,6 +15,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/multi_agent_env.hpp"
+#include "semra/core/rng.hpp"
 #include "semra/core/thread_pool.hpp"
 #include "semra/core/vector_env.hpp"
 #include "semra/experiments/registry.hpp"
@@ -318,6 +319,28 @@ PYBIND11_MODULE(_core, m) {
   m.def("run", &run, py::arg("scenario"), py::arg("schemes"), py::arg("seed"), py::arg("seeds"),
         py::arg("steps"), py::arg("sets"), py::arg("config_path"), py::arg("threads"),
         py::arg("out"), py::arg("quiet"), py::arg("save_models"));
+  // Benchmarks (bench/vector_env.py): bench/vector_env.cpp's action arrays and its loop, run in C++
+  // on this module's VectorEnv, so Python and C++ step the same environments in one process.
+  m.def("bench_actions", [](VectorEnv& v, int k) {
+    auto& core = v.core();
+    const py::ssize_t E = core.num_envs(), A = core.num_agents();
+    py::array_t<int> out({static_cast<py::ssize_t>(k), E, A});
+    semra::Rng rng(1, "bench-actions");
+    int* p = out.mutable_data();
+    for (py::ssize_t i = 0; i < k * E * A; ++i)
+      p[i] = rng.uniform_int(core.agents()[static_cast<std::size_t>(i % A)].num_actions);
+    return out;
+  });
+  m.def("bench_cpp_loop", [](VectorEnv& v, const I32& actions, std::int64_t steps) {
+    auto& core = v.core();
+    const std::size_t per = static_cast<std::size_t>(core.num_envs()) * core.num_agents();
+    if (actions.ndim() != 3 || static_cast<std::size_t>(actions.shape(1) * actions.shape(2)) != per)
+      throw std::invalid_argument("bench_cpp_loop: actions must be (K, E, A)");
+    const auto K = static_cast<std::size_t>(actions.shape(0));
+    const int* p = actions.data();
+    py::gil_scoped_release release;
+    for (std::int64_t t = 0; t < steps; ++t) core.step(p + (static_cast<std::size_t>(t) % K) * per);
+  });
   m.def("load_network", &load_network);
   m.def("network_info", &network_info);
   m.def("greedy_actions", &greedy_actions);

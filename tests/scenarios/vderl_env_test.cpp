@@ -9,21 +9,15 @@
 #include "../nn/count_malloc.hpp"
 #include "semra/core/error.hpp"
 #include "semra/rl/dqn.hpp"
-#include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
+
+#include "vderl_test_helpers.hpp"
 
 namespace vd = semra::vderl;
 
 namespace {
 
-vd::Config small_config() {
-  vd::Config c;
-  c.servers = 3;
-  c.users = 12;
-  c.rbs = 4;
-  c.images = 16;
-  return c;
-}
+using vderl_test::small_config;
 
 // Eq. (12) computed from scratch from the final allocation, independently of Env's incremental
 // bookkeeping: SINR per (q, v) from the channel, T = bits / rate, penalty rho per server for every

@@ -13,18 +13,13 @@
 #include "semra/rl/dqn.hpp"
 #include "semra/scenarios/vderl/multi_agent_env.hpp"
 
+#include "vderl_test_helpers.hpp"
+
 namespace vd = semra::vderl;
 
 namespace {
 
-vd::Config small_config() {
-  vd::Config c;
-  c.servers = 3;
-  c.users = 12;
-  c.rbs = 4;
-  c.images = 16;
-  return c;
-}
+using vderl_test::small_config;
 
 struct Snapshot {
   std::vector<float> obs, state;

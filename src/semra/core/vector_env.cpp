@@ -104,20 +104,19 @@ void VectorEnv::gather(int e) {
 }
 
 void VectorEnv::reset(std::uint64_t seed) {
-  run_all([&](int e) {
-    envs_[static_cast<std::size_t>(e)]->reset(seed + static_cast<std::uint64_t>(e));
-    needs_reset_[static_cast<std::size_t>(e)] = 0;
-    gather(e);
-  });
-  std::fill(rewards_.begin(), rewards_.end(), 0.0f);
-  std::fill(term_.begin(), term_.end(), std::uint8_t{0});
-  std::fill(trunc_.begin(), trunc_.end(), std::uint8_t{0});
-  std::fill(invalid_.begin(), invalid_.end(), std::uint8_t{0});
+  reset_all(seed);
+}
+void VectorEnv::reset() {
+  reset_all(std::nullopt);
 }
 
-void VectorEnv::reset() {
+void VectorEnv::reset_all(std::optional<std::uint64_t> seed) {
   run_all([&](int e) {
-    envs_[static_cast<std::size_t>(e)]->reset();
+    auto& env = *envs_[static_cast<std::size_t>(e)];
+    if (seed)
+      env.reset(*seed + static_cast<std::uint64_t>(e));
+    else
+      env.reset();
     needs_reset_[static_cast<std::size_t>(e)] = 0;
     gather(e);
   });

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,6 +62,7 @@ class VectorEnv {
   const double* infos() const { return infos_.data(); }              // [E, num_infos]
 
  private:
+  void reset_all(std::optional<std::uint64_t> seed);
   void gather(int e);
   void step_one(int e);
   void run_all(const std::function<void(int)>& f);  // f(e) for every e, on the threads
