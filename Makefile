@@ -51,7 +51,7 @@ check: deps
 fuzz: deps
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_LINKER=ld.bfd -DSEMRA_CXX_HAS_X86_64_V3=OFF -DSEMRA_CXX_HAS_X86_64_V4=OFF \
-	  -DSEMRA_FUZZ=ON -DSEMRA_MPI=OFF -DSEMRA_BUILD_TESTS=OFF -DSEMRA_BUILD_BENCH=OFF \
+	  -DSEMRA_FUZZ=ON -DSEMRA_MPI=OFF -DSEMRA_BUILD_TESTS=OFF -DSEMRA_BUILD_BENCH=OFF -DSEMRA_PYTHON=OFF \
 	  $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j$(JOBS) --target semra_fuzzers || \
 	  { echo "fuzz: FAILED to build the fuzz targets (clang, $(BUILD_FUZZ))" >&2; exit 1; }
