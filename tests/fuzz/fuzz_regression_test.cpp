@@ -1,5 +1,6 @@
-// Inputs the fuzz targets (fuzz/, `make fuzz`) found to crash or escape as an internal error, each
-// kept as a test of the fixed behaviour: the parser's one-line InputError naming the file.
+// Inputs that escaped a parser as an internal error (or broke a property a fuzz target checks),
+// found while writing the fuzz targets (fuzz/, `make fuzz`), each kept as a test of the fixed
+// behaviour: the parser's one-line InputError naming the file or key.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -24,7 +24,7 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int kRecordFormat = 2;  // 2: ends with a checksum
+constexpr int kRecordFormat = 2;                // 2: ends with a checksum
 constexpr std::uint32_t kCheckpointFormat = 2;  // 2: the kernel variant after the version
 constexpr char kCheckpointMagic[9] = "SEMRACK1";
 
@@ -610,6 +610,10 @@ StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job
                      "' was written with a different config: " + diff + "; nothing was changed");
   StoredCheckpoint c;
   c.step = r.i64();
+  // A scenario resumes its loop at this step: outside 0..steps it would run steps it never had.
+  if (c.step < 0 || (job.steps > 0 && c.step > job.steps))
+    throw InputError("checkpoint '" + where + "' is corrupt (step " + std::to_string(c.step) +
+                     " outside 0.." + std::to_string(job.steps) + ")");
   c.state = r.str();
   r.expect_end();
   return c;
