@@ -1,6 +1,7 @@
 #include "semra/scenarios/dhdrl/entry.hpp"
 
 #include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/run.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
@@ -25,6 +26,11 @@ ScenarioEntry dhdrl_scenario_entry() {
   e.run = [](const ConfigBase& base, const std::string& scheme, std::uint64_t seed,
              RunContext& ctx) {
     return dhdrl::run_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seed, ctx);
+  };
+  // The dhdrl scheme's environment: hierarchical layout, QoE rewards, neighbour features.
+  e.make_env = [](const ConfigBase& base) -> std::unique_ptr<MultiAgentEnv> {
+    const auto& c = dynamic_cast<const dhdrl::Config&>(base);
+    return std::make_unique<dhdrl::MultiAgentEnvironment>(c, dhdrl::accuracy_model(c));
   };
   return e;
 }

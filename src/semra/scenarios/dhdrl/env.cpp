@@ -25,6 +25,12 @@ void resize(Measurements& m, int links, int cells) {
 
 }  // namespace
 
+std::shared_ptr<const semantic::AccuracyModel> accuracy_model(const Config& config) {
+  return config.accuracy_csv.empty() ? std::make_shared<const semantic::AccuracyModel>()
+                                     : std::make_shared<const semantic::AccuracyModel>(
+                                           semantic::AccuracyModel::from_csv(config.accuracy_csv));
+}
+
 Environment::Environment(const Config& config,
                          std::shared_ptr<const semantic::AccuracyModel> accuracy)
     : config_(config),
@@ -66,14 +72,22 @@ Environment::Environment(const Config& config,
 }
 
 void Environment::reset(std::uint64_t seed) {
-  Rng topology(seed, "topology");
-  Rng shadowing(seed, "shadowing");
-  Rng aod(seed, "aod");
+  topology_rng_ = Rng(seed, "topology");
+  shadowing_rng_ = Rng(seed, "shadowing");
+  aod_rng_ = Rng(seed, "aod");
   fading_rng_ = Rng(seed, "fading");
   requirements_rng_ = Rng(seed, "requirements");
+  draw_episode();
+}
+
+void Environment::reset_continue() {
+  draw_episode();
+}
+
+void Environment::draw_episode() {
   for (int i = 0; i < links_; ++i) {
-    ut_[i] =
-        radio::drop_user(topology, bs_[cell_of(i)], config_.min_distance_m, config_.cell_radius_m);
+    ut_[i] = radio::drop_user(topology_rng_, bs_[cell_of(i)], config_.min_distance_m,
+                              config_.cell_radius_m);
   }
   radio::MultipathParams mp;
   mp.paths = config_.paths;
@@ -86,7 +100,7 @@ void Environment::reset(std::uint64_t seed) {
   std::vector<radio::Point> rx(cells_);
   for (int j = 0; j < users_per_cell_; ++j) {
     for (int b = 0; b < cells_; ++b) rx[b] = ut_[link_of(b, j)];
-    channel_[j].reset(bs_, rx, codebook_, mp, shadowing, aod, fading_rng_);
+    channel_[j].reset(bs_, rx, codebook_, mp, shadowing_rng_, aod_rng_, fading_rng_);
   }
   for (int i = 0; i < links_; ++i) {
     codeword_[i] = 0;
@@ -241,20 +255,6 @@ void Environment::evaluate() {
   }
 }
 
-double Environment::network_qoe() const {
-  double s = 0.0;
-  for (const auto& p : parts_) s += p.qoe;
-  return s / links_;
-}
-
-double Environment::neighbourhood_qoe(int link) const {
-  int idx[64];
-  most_interfered(eval_, link, idx);
-  double s = parts_[link].qoe;
-  for (int n = 0; n < neighbours_; ++n) s += parts_[idx[n]].qoe;
-  return s / (1 + neighbours_);
-}
-
 void Environment::strongest_interferers(const Measurements& m, int link, int* out) const {
   const int cell = cell_of(link);
   const double* rx = m.rx_w.data() + static_cast<std::size_t>(link) * cells_;
@@ -284,8 +284,8 @@ void Environment::most_interfered(const Measurements& m, int link, int* out) con
   for (int n = 0; n < neighbours_; ++n) out[n] = scratch_[n].second;
 }
 
-void Environment::observe(int link, const Measurements& old, int slots_left, bool with_neighbours,
-                          float* out) const {
+float* Environment::observe_local(int link, const Measurements& old, int slots_left,
+                                  float* out) const {
   // Local part (spec 4): my power, codeword, k, last QoE, direct gain and interference-plus-noise
   // (current and one step old), the current SINR, my UT's requirements [, slots left in the epoch].
   const Measurements& m = now_;
@@ -323,6 +323,15 @@ void Environment::observe(int link, const Measurements& old, int slots_left, boo
       *o++ = db_feature(full_power * ch.gain(cell, cell, c) * inv_noise);
   }
   if (slots_left >= 0) *o++ = static_cast<float>(slots_left) / config_.epoch_slots;
+  return o;
+}
+
+void Environment::observe(int link, const Measurements& old, int slots_left, bool with_neighbours,
+                          float* out) const {
+  float* o = observe_local(link, old, slots_left, out);
+  const Measurements& m = now_;
+  const double inv_noise = 1.0 / noise_w_;
+  const double full_power = level_power_w_[power_levels_ - 1];
 
   // Neighbour part: U strongest interferers of my UT (rx power now/old, codeword, their UT's QoE
   // now/old) and the U UTs my BS interferes with most (my rx power there, their QoE, my share of
