@@ -21,6 +21,7 @@ void resize(Measurements& m, int links, int cells) {
   m.in_w.assign(links, 0.0);
   m.sinr.assign(links, 0.0);
   m.qoe.assign(links, 0.0);
+  m.codeword.assign(links, 0.0);
 }
 
 }  // namespace
@@ -117,12 +118,12 @@ void Environment::draw_episode() {
 
 void Measurements::save(StateWriter& w) const {
   w.tag("measurements");
-  for (const auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe}) w.vec(*v);
+  for (const auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe, &codeword}) w.vec(*v);
 }
 
 void Measurements::load(StateReader& r) {
   r.expect_tag("measurements");
-  for (auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe}) {
+  for (auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe, &codeword}) {
     const std::size_t n = v->size();
     r.vec_into(*v);
     if (v->size() != n) r.fail("measurements of another network size");
@@ -197,6 +198,7 @@ void Environment::compute_radio(Measurements& m) const {
     }
     m.in_w[i] = in;
     m.sinr[i] = rx[cell] / in;
+    m.codeword[i] = codeword_[i];
   }
 }
 
@@ -362,6 +364,53 @@ void Environment::observe(int link, const Measurements& old, int slots_left, boo
     const double my_gain = channel_[layer].gain(cell, cell_of(their), codeword_[link]);
     *o++ = db_feature(full_power * my_gain * inv_noise);
     *o++ = static_cast<float>(m.qoe[their]);
+    *o++ = static_cast<float>(my_rx / m.in_w[their]);
+  }
+}
+
+void Environment::observe_reference(int link, const Measurements& old, bool with_neighbours,
+                                    float* out) const {
+  // The reference's observe_high / observe_low (hierarchy.observation = "reference"), its fixed
+  // linear divisors kept on purpose: the same 8 + 11 U floats for both levels and ddrl.
+  constexpr double kGain = 1e-9, kRx = 1e-9, kIn = 1e-7, kQoe = 5.0;
+  const Measurements& m = now_;
+  float* o = out;
+  *o++ = static_cast<float>(power_w_[link] / (level_power_w_[power_levels_ - 1]));
+  *o++ = static_cast<float>(codeword_[link]);             // raw index
+  *o++ = static_cast<float>(std::round(k_[link]) - 1.0);  // raw k index 0..K-1
+  *o++ = static_cast<float>(m.qoe[link] / kQoe);
+  *o++ = static_cast<float>(m.gain[link] / kGain);
+  *o++ = static_cast<float>(old.gain[link] / kGain);
+  *o++ = static_cast<float>(m.in_w[link] / kIn);
+  *o++ = static_cast<float>(old.in_w[link] / kIn);
+  const int u = neighbours_;
+  if (!with_neighbours || u == 0) {
+    std::fill(o, o + u * kReferenceNeighbourFeatures, 0.0f);
+    return;
+  }
+  const float index_scale = cells_ > 1 ? 1.0f / static_cast<float>(cells_ - 1) : 0.0f;
+  const int layer = layer_of(link);
+  const std::size_t row = static_cast<std::size_t>(link) * cells_;
+  int idx[64];
+  // Strongest interferers now (their rx power, codeword, QoE now), then those one step old.
+  for (const Measurements* mm : {&m, &old}) {
+    strongest_interferers(*mm, link, idx);
+    for (int n = 0; n < u; ++n) {
+      const int b = idx[n];
+      const int their = link_of(b, layer);
+      *o++ = static_cast<float>(b) * index_scale;
+      *o++ = static_cast<float>(mm->rx_w[row + b] / kRx);
+      *o++ = static_cast<float>(mm->codeword[their]);
+      *o++ = static_cast<float>(mm->qoe[their] / kQoe);
+    }
+  }
+  most_interfered(m, link, idx);
+  const int cell = cell_of(link);
+  for (int n = 0; n < u; ++n) {
+    const int their = idx[n];
+    const double my_rx = m.rx_w[static_cast<std::size_t>(their) * cells_ + cell];
+    *o++ = static_cast<float>(channel_[layer].gain(cell, cell_of(their), codeword_[link]) / kGain);
+    *o++ = static_cast<float>(m.qoe[their] / kQoe);
     *o++ = static_cast<float>(my_rx / m.in_w[their]);
   }
 }

@@ -35,6 +35,7 @@ struct Measurements {
   std::vector<double> in_w;  // [link] interference plus noise
   std::vector<double> sinr;  // [link] linear
   std::vector<double> qoe;   // [link] QoE of the last evaluated slot
+  std::vector<double> codeword;  // [link] codeword in force (reference observation encoding)
 };
 
 // The DeepSC accuracy model of a config: semantic.accuracy_csv, or the built-in one when empty.
@@ -128,6 +129,13 @@ class Environment {
   float* observe_local(int link, const Measurements& old, int slots_left, float* out) const;
 
   static constexpr int kNeighbourFeatures = 8;  // 5 per interferer + 3 per interfered UT
+
+  // The reference code's encoding (hierarchy.observation = "reference", docs/reproduction.md):
+  // 8 local floats + per interferer 4 now and 4 one step old + per interfered UT 3, the same for
+  // both levels and ddrl (no slots-left feature), its fixed linear divisors kept on purpose.
+  int reference_obs_dim() const { return 8 + neighbours_ * kReferenceNeighbourFeatures; }
+  void observe_reference(int link, const Measurements& old, bool with_neighbours, float* out) const;
+  static constexpr int kReferenceNeighbourFeatures = 11;
 
  private:
   // Topology, channels, actions and requirements of a new episode from the member streams.

@@ -87,6 +87,35 @@ void GreedyScheme::step(MultiAgentEnvironment& env) {
   env.step(actions_.data(), rewards_.data());
 }
 
+// ---- greedy-local: fixed random codeword, full power, best k for the measured SINR
+GreedyLocalScheme::GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed) {
+  require_layout(env, Layout::SingleLayer, "greedy-local");
+  init_buffers(env, actions_, rewards_);
+  Rng rng(seed, "exploration");
+  for (int i = 0; i < env.links(); ++i)
+    codeword_.push_back(rng.uniform_int(env.model().codewords()));
+}
+
+void GreedyLocalScheme::step(MultiAgentEnvironment& env) {
+  const Environment& m = env.model();
+  if (env.next_step() == StepKind::Slot) {
+    const int full = m.power_levels() - 1;
+    const double p_full = m.level_power_w(full);
+    for (int i = 0; i < m.links(); ++i) {
+      // What the link measures: its serving gain with the codeword in force (its own one after the
+      // first slot) and the interference plus noise under the others' current actions.
+      const double gain =
+          m.codeword(i) == codeword_[i]
+              ? m.now().gain[i]
+              : m.channel(m.layer_of(i)).gain(m.cell_of(i), m.cell_of(i), codeword_[i]);
+      int k = 1;
+      m.best_k(i, p_full * gain / m.now().in_w[i], &k);
+      actions_[env.single_agent(i)] = single_action(m, codeword_[i], full, k);
+    }
+  }
+  env.step(actions_.data(), rewards_.data());
+}
+
 // ---- oracle: centralised, full CSI of the current slot. Iterated best response over every BS's
 // (codeword, power) maximising the sum over the RB layer of each UT's QoE with its best k,
 // `sweeps` passes per slot starting from the previous slot's actions; then each UT gets its best k.

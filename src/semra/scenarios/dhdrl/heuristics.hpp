@@ -33,6 +33,22 @@ class GreedyScheme : public Scheme {
   std::vector<float> rewards_;
 };
 
+// greedy-local: the greedy rule limited to what a distributed agent measures (issue 13): its own
+// current codeword's gain and the interference plus noise at its UT, not every codeword's gain.
+// It cannot compare codewords, so each link keeps one codeword, drawn uniformly once per run
+// (stream "exploration"; the reference's greedy never applied its codeword either, model-dhdrl
+// 4.6), transmits at full power and picks the best k for the SINR it measures.
+class GreedyLocalScheme : public Scheme {
+ public:
+  GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
+  void step(MultiAgentEnvironment& env) override;
+
+ private:
+  std::vector<int> codeword_;  // [link]
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
+};
+
 class OracleScheme : public Scheme {
  public:
   explicit OracleScheme(const MultiAgentEnvironment& env);

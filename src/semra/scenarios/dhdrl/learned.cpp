@@ -94,13 +94,16 @@ HierarchicalScheme::HierarchicalScheme(const MultiAgentEnvironment& env, std::ui
       continuous_low_(continuous_low),
       train_(env.config().train_enabled),
       links_(env.links()),
-      high_dim_(env.model().high_obs_dim()),
-      low_dim_(env.model().low_obs_dim()) {
+      high_dim_(env.agents()[env.high_agent(0)].obs_dim),
+      low_dim_(env.agents()[env.low_agent(0)].obs_dim) {
   if (!env.hierarchical())
     throw std::invalid_argument("HierarchicalScheme needs the hierarchical layout");
   const int high_actions = env.agents()[env.high_agent(0)].num_actions;
   const int low_actions = env.agents()[env.low_agent(0)].num_actions;
-  const rl::DqnConfig hc = dqn_config(config_, config_.gamma_high);
+  rl::DqnConfig hc = dqn_config(config_, config_.gamma_high);
+  // hierarchy.high_epsilon_decay = "epoch": one epsilon step per high-level decision (decide_high).
+  high_epsilon_per_epoch_ = config_.high_epsilon_decay == "epoch";
+  hc.epsilon_per_learn_step = !high_epsilon_per_epoch_;
   const rl::DqnConfig lc = dqn_config(config_, config_.gamma_low);
   Rng init(seed, "network_init");
   Rng explore(seed, "exploration");
@@ -182,6 +185,8 @@ void HierarchicalScheme::decide_high(MultiAgentEnvironment& env) {
                                high_explore_[i], train_);
     high_action_[i] = a;
     actions_[env.high_agent(i)] = a;
+    if (train_ && high_epsilon_per_epoch_ && env.slot() >= config_.learning_starts_slots)
+      high_[i].epsilon().step();
   }
   env.step(actions_.data(), rewards_.data());
   have_epoch_ = true;
@@ -226,7 +231,8 @@ void HierarchicalScheme::slot(MultiAgentEnvironment& env) {
       } else {
         low_[i].learn(low_replay_[i]);
       }
-      high_[i].learn(high_replay_[i]);
+      // hierarchy.high_learn_every_slots = N: the high level learns on one slot in N.
+      if (slot % config_.high_learn_every_slots == 0) high_[i].learn(high_replay_[i]);
     }
   }
 }
@@ -301,7 +307,7 @@ SingleLayerScheme::SingleLayerScheme(const MultiAgentEnvironment& env, std::uint
     : config_(env.config()),
       train_(env.config().train_enabled),
       links_(env.links()),
-      dim_(env.model().high_obs_dim()) {
+      dim_(env.agents()[0].obs_dim) {
   if (env.hierarchical())
     throw std::invalid_argument("SingleLayerScheme needs the single-layer layout");
   const int actions = env.agents()[0].num_actions;

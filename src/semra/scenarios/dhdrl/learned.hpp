@@ -35,6 +35,8 @@ class HierarchicalScheme : public Scheme {
   void load(const std::string& dir) override;
   void save_state(StateWriter& w) const override;
   void load_state(StateReader& r) override;
+  // The link's high-level agent (tests: its epsilon and learning-step count).
+  const rl::DqnAgent& high_agent(int link) const { return high_[static_cast<std::size_t>(link)]; }
 
  private:
   void decide_high(MultiAgentEnvironment& env);
@@ -52,7 +54,8 @@ class HierarchicalScheme : public Scheme {
   std::vector<int> high_action_, low_action_;
   std::vector<float> high_reward_;  // [link] the reward of the epoch that closed last
   bool have_epoch_ = false;
-  std::vector<int> actions_;  // [agent], the step's actions
+  bool high_epsilon_per_epoch_ = false;  // hierarchy.high_epsilon_decay = "epoch"
+  std::vector<int> actions_;             // [agent], the step's actions
   std::vector<float> rewards_;
 };
 

@@ -20,7 +20,9 @@ MultiAgentEnvironment::MultiAgentEnvironment(
       options_(options),
       model_(config_, std::move(accuracy)),
       scope_(parse_scope(config.high_reward)),
-      paper_split_(config.split == "paper") {
+      paper_split_(config.split == "paper"),
+      reference_obs_(config.observation == "reference"),
+      reference_rewards_(config.rewards == "reference") {
   const int nc = model_.codewords(), np = model_.power_levels(), nk = model_.max_k();
   const int k_half = std::max(1, nk / 2) - 1;  // index of the reset-time k = K/2
   const int upc = config_.users_per_cell;
@@ -29,17 +31,21 @@ MultiAgentEnvironment::MultiAgentEnvironment(
     if (upc > 1) base += "_ut" + std::to_string(model_.layer_of(i));
     // noop_action: the reset-time action (codeword 0, full power, k = K/2). Nothing is ever
     // masked, so it never replaces an action; it is what a caller sends when it has no opinion.
+    // The reference encoding has one size for every agent (no slots-left feature).
+    const int high_dim = reference_obs_ ? model_.reference_obs_dim() : model_.high_obs_dim();
+    const int low_dim = reference_obs_ ? model_.reference_obs_dim() : model_.low_obs_dim();
     if (hierarchical()) {
-      agents_.push_back({base + "_high", model_.high_obs_dim(), paper_split_ ? nc * np : nc,
-                         paper_split_ ? np - 1 : 0});
-      agents_.push_back({base + "_low", model_.low_obs_dim(), paper_split_ ? nk : np * nk,
+      agents_.push_back(
+          {base + "_high", high_dim, paper_split_ ? nc * np : nc, paper_split_ ? np - 1 : 0});
+      agents_.push_back({base + "_low", low_dim, paper_split_ ? nk : np * nk,
                          paper_split_ ? k_half : (np - 1) * nk + k_half});
     } else {
-      agents_.push_back({base, model_.high_obs_dim(), nc * np * nk, (np - 1) * nk + k_half});
+      agents_.push_back({base, high_dim, nc * np * nk, (np - 1) * nk + k_half});
     }
   }
   info_names_ = {"slot_step", "slot", "qoe", "sinr_db", "k", "power", "g_r", "g_a"};
   high_return_.assign(model_.links(), 0.0);
+  qoe_after_fading_.assign(model_.links(), 0.0);
 }
 
 int MultiAgentEnvironment::state_dim() const {
@@ -68,6 +74,7 @@ void MultiAgentEnvironment::start_episode() {
   last_slot_index_ = -1;
   totals_ = {};
   std::fill(high_return_.begin(), high_return_.end(), 0.0);
+  std::fill(qoe_after_fading_.begin(), qoe_after_fading_.end(), 0.0);
   epoch_len_ = 0;
   epoch_old_ = model_.now();
 }
@@ -79,7 +86,10 @@ int MultiAgentEnvironment::slots_left() const {
 void MultiAgentEnvironment::observe(int agent, float* out) const {
   const int link = link_of_agent(agent);
   const bool nb = options_.observe_neighbours;
-  if (!hierarchical()) {
+  if (reference_obs_) {
+    const bool high = hierarchical() && agent == high_agent(link);
+    model_.observe_reference(link, high ? epoch_old_ : model_.prev(), nb, out);
+  } else if (!hierarchical()) {
     model_.observe(link, model_.prev(), -1, nb, out);
   } else if (agent == high_agent(link)) {
     model_.observe(link, epoch_old_, -1, nb, out);
@@ -158,6 +168,7 @@ void MultiAgentEnvironment::step(const int* actions, const double* low_k, float*
       evaluate_slot(rewards);
       model_.advance();
       model_.begin_slot();
+      if (reference_rewards_) reference_rewards(rewards);
       ++slot_;
       schedule_next_step();
       return;
@@ -195,6 +206,42 @@ void MultiAgentEnvironment::apply_slot_actions(const int* actions, const double*
       model_.set_beam(i, model_.codeword(i), a / nk);
       model_.set_k(i, 1 + a % nk);
     }
+  }
+}
+
+double MultiAgentEnvironment::reward_part(const semantic::QoeParts& p) const {
+  switch (options_.reward_part) {
+    case RewardPart::AccuracyOnly:
+      return p.g_a;
+    case RewardPart::RateOnly:
+      return p.g_r;
+    case RewardPart::Qoe:
+      break;
+  }
+  return p.qoe;
+}
+
+void MultiAgentEnvironment::reference_rewards(float* rewards) {
+  // The reference loop's rewards (hierarchy.rewards = "reference"): each link's own QoE measured
+  // after the fading update (this slot's actions, the next slot's channel); the low level gets its
+  // change from the previous slot, ddrl the value itself, the high level the epoch's sum times
+  // 0.99^T_H (hier_main.py's r_accumulate * reward_decay ** step_per_beamforming).
+  const Measurements& now = model_.now();
+  for (int i = 0; i < model_.links(); ++i) {
+    const double q = reward_part(model_.qoe_at(i, model_.k(i), now.sinr[i]));
+    if (!hierarchical()) {
+      rewards[single_agent(i)] = static_cast<float>(q);
+      continue;
+    }
+    rewards[low_agent(i)] = static_cast<float>(q - qoe_after_fading_[i]);
+    qoe_after_fading_[i] = q;
+    high_return_[i] += q;
+  }
+  if (!hierarchical() || !epoch_closed_) return;
+  const double discount = std::pow(0.99, config_.epoch_slots);
+  for (int i = 0; i < model_.links(); ++i) {
+    rewards[high_agent(i)] = static_cast<float>(high_return_[i] * discount);
+    high_return_[i] = 0.0;
   }
 }
 
@@ -240,6 +287,10 @@ void MultiAgentEnvironment::evaluate_slot(float* rewards) {
   }
   last_was_slot_ = true;
   last_slot_index_ = slot_;
+  if (reference_rewards_) {  // delivered after the fading update (reference_rewards)
+    epoch_closed_ = hierarchical() && (slot_ + 1) % config_.epoch_slots == 0;
+    return;
+  }
   if (!hierarchical()) {
     for (int i = 0; i < model_.links(); ++i)
       rewards[single_agent(i)] = static_cast<float>(slot_reward(i, scope_));
@@ -292,6 +343,7 @@ void MultiAgentEnvironment::save_state(StateWriter& w) const {
     w.f64(v);
   w.i64(totals_.served);
   w.vec(high_return_);
+  w.vec(qoe_after_fading_);
   w.i64(epoch_len_);
   epoch_old_.save(w);
 }
@@ -313,6 +365,8 @@ void MultiAgentEnvironment::load_state(StateReader& r) {
   const std::size_t n = high_return_.size();
   r.vec_into(high_return_);
   if (high_return_.size() != n) r.fail("dhdrl environment state of another network size");
+  r.vec_into(qoe_after_fading_);
+  if (qoe_after_fading_.size() != n) r.fail("dhdrl environment state of another network size");
   epoch_len_ = static_cast<int>(r.i64());
   epoch_old_.load(r);
 }

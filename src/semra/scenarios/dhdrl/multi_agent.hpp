@@ -135,6 +135,8 @@ class MultiAgentEnvironment final : public MultiAgentEnv {
   void evaluate_slot(float* rewards);
   void schedule_next_step();
   double slot_reward(int link, RewardScope scope) const;
+  double reward_part(const semantic::QoeParts& p) const;
+  void reference_rewards(float* rewards);
   bool redraw_due(std::int64_t slot) const;
   int slots_left() const;
 
@@ -143,6 +145,7 @@ class MultiAgentEnvironment final : public MultiAgentEnv {
   Environment model_;
   RewardScope scope_;
   bool paper_split_;
+  bool reference_obs_, reference_rewards_;  // hierarchy.observation / hierarchy.rewards
   std::vector<AgentSpec> agents_;
   std::vector<std::string> info_names_;
   bool seeded_ = false;
@@ -152,6 +155,7 @@ class MultiAgentEnvironment final : public MultiAgentEnv {
   std::int64_t last_slot_index_ = -1;
   SlotTotals totals_;
   std::vector<double> high_return_;  // [link] sum of the high-level reward over the epoch so far
+  std::vector<double> qoe_after_fading_;  // [link] reference rewards: the last slot's value
   int epoch_len_ = 0;
   Measurements epoch_old_;  // measurements at the last epoch start ("one epoch old")
 };

@@ -35,6 +35,7 @@ const std::vector<SchemeEntry>& table() {
       {"greedy",
        {L::SingleLayer, P::Qoe, true},
        [](const Env& env, std::uint64_t) { return std::make_unique<GreedyScheme>(env); }},
+      {"greedy-local", {L::SingleLayer, P::Qoe, true}, seeded<GreedyLocalScheme>},
       {"random", {L::Hierarchical, P::Qoe, true}, seeded<RandomScheme>},
       {"oracle",
        {L::SingleLayer, P::Qoe, true},
