@@ -74,6 +74,15 @@ std::string join(const std::vector<std::string>& v, const std::string& sep = ", 
   return s;
 }
 
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 const semra::ScenarioEntry& scenario_or_throw(const std::string& name) {
   if (const auto* s = semra::find_scenario_or_fixture(name)) return *s;
   std::vector<std::string> names;

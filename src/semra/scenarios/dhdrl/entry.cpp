@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/run.hpp"
@@ -9,12 +10,6 @@
 
 namespace semra {
 namespace {
-
-double mlp_params(double in, const std::vector<double>& hidden, double out) {
-  double p = 0;
-  for (const double h : hidden) p += (in + 1) * h, in = h;
-  return p + (in + 1) * out;
-}
 
 // docs/limits.md: per link, the learning schemes hold up to two DQN agents (high and low level;
 // ddrl one with every joint action), each with its replay buffer (capacity x two observations,
@@ -36,11 +31,14 @@ MemoryEstimate estimate_dhdrl(const ConfigBase& base, const std::string& scheme)
                                   : std::max<double>(c.codewords * c.power_levels,
                                                      static_cast<double>(c.power_levels) * c.max_k);
     const double agents = single ? 1 : 2;
+    std::vector<double> sizes{obs};
+    sizes.insert(sizes.end(), c.hidden.begin(), c.hidden.end());
+    sizes.push_back(actions);
     const double networks_per_agent = scheme == "dhdrl-continuous" ? 3 : 1;
     const double replay =
         links * agents * static_cast<double>(c.replay_capacity) * (2 * obs * 4 + 13 + actions);
     const double networks =
-        links * agents * networks_per_agent * mlp_params(obs, c.hidden, actions) * 4 * 5;
+        links * agents * networks_per_agent * nn::parameter_count(sizes) * 4 * 5;
     e.working_bytes = replay + networks;
     e.key = replay >= networks ? "learning.replay_capacity" : "learning.hidden";
   }

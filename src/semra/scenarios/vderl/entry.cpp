@@ -1,18 +1,12 @@
 #include "semra/scenarios/vderl/entry.hpp"
 
+#include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
 #include "semra/scenarios/vderl/schemes.hpp"
 
 namespace semra {
 namespace {
-
-// Parameters of an MLP in -> hidden... -> out.
-double mlp_params(double in, const std::vector<int>& hidden, double out) {
-  double p = 0;
-  for (const int h : hidden) p += (in + 1) * h, in = h;
-  return p + (in + 1) * out;
-}
 
 // docs/limits.md: the joint replay (capacity x agents' observations, masks, and the global state
 // for the centralised critics), two networks per agent (critic and policy, or Q) each held as
@@ -27,9 +21,13 @@ MemoryEstimate estimate_vderl(const ConfigBase& base, const std::string& scheme)
   if (scheme != "random") {
     const double transition = agents * (2 * obs * 4 + 4 + 2 * actions) + 2 * state * 4 + 16;
     const double replay = static_cast<double>(c.replay_capacity) * transition;
-    double params = agents * 2 * mlp_params(obs, c.hidden_sizes(), actions);
+    std::vector<double> sizes{obs};
+    sizes.insert(sizes.end(), c.hidden.begin(), c.hidden.end());
+    sizes.push_back(actions);
+    double params = agents * 2 * nn::parameter_count(sizes);
     if (scheme == "qmix")
-      params += 4 * mlp_params(state, {c.hypernet_hidden}, agents * c.mixing_embed);
+      params += 4 * nn::parameter_count(
+                        {state, static_cast<double>(c.hypernet_hidden), agents * c.mixing_embed});
     const double networks = params * 4 * 5;
     e.working_bytes = replay + networks;
     e.key = replay >= networks ? "training.replay_capacity" : "training.hidden";
