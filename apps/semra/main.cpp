@@ -1,10 +1,16 @@
 // semra: the command line. Thin: parses flags, builds a RunPlan, hands it to experiments/.
-// Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure, 130 interrupted.
+// Exit codes (docs/limits.md): 0 success, 2 bad usage, bad input or a resource the user controls
+// (unwritable --out, memory, threads), 1 internal failure (a bug), 130 interrupted.
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <limits>
+#include <map>
+#include <new>
 #include <sstream>
 
 #include "semra/core/error.hpp"
@@ -12,6 +18,7 @@
 #include "semra/core/isa.hpp"
 #include "semra/core/thread_pool.hpp"
 #include "semra/experiments/fixtures.hpp"
+#include "semra/experiments/limits.hpp"
 #include "semra/experiments/mpi.hpp"
 #include "semra/experiments/plot.hpp"
 #include "semra/experiments/registry.hpp"
@@ -80,15 +87,17 @@ const semra::ScenarioEntry& scenario_or_throw(const std::string& name) {
   if (const auto* s = semra::find_scenario_or_fixture(name)) return *s;
   std::vector<std::string> names;
   for (const auto& s : semra::scenarios()) names.push_back(s.name);
-  throw semra::InputError("unknown scenario '" + name + "' (valid: " + join(names) + ")");
+  throw semra::InputError("unknown scenario '" + name + "'" + semra::did_you_mean(name, names) +
+                          " (valid: " + join(names) + ")");
 }
 
 struct CommonOptions {
+  CLI::App* cmd = nullptr;  // the subcommand, to ask which options were given
   std::string config_file;
   std::vector<std::string> sets;
-  std::uint64_t seed = 1;
-  int seeds = 0;  // 0: the command's default
-  int threads = 0;
+  std::int64_t seed = 1;
+  std::int64_t seeds = 0;  // when not given: the command's default
+  std::int64_t threads = 0;
   std::string out;
   bool quiet = false;
   bool save_models = false;
@@ -99,6 +108,22 @@ struct CommonOptions {
   std::string size = "default";
 };
 
+// CLI11 clamps an out-of-range integer to the type's limit without a word (--seed
+// 18446744073709551615 ran with seed 9223372036854775807): every integer flag is checked as text
+// first, whole and in range.
+CLI::Validator integer_in(std::int64_t min, std::int64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        std::int64_t v = 0;
+        const char* end = text.data() + text.size();
+        const auto [p, ec] = std::from_chars(text.data(), end, v);
+        if (ec == std::errc() && p == end && v >= min && v <= max) return "";
+        return "'" + text + "': expected an integer from " + std::to_string(min) + " to " +
+               std::to_string(max);
+      },
+      "INT");
+}
+
 void add_scale_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_flag("--resume", o.resume,
                 "continue the run stored in --out DIR: finished experiments are kept (after "
@@ -106,7 +131,20 @@ void add_scale_options(CLI::App* cmd, CommonOptions& o) {
                 "checkpoint");
   cmd->add_option("--checkpoint-every", o.checkpoint_every,
                   "steps between mid-experiment checkpoints (scenarios that support them); 0: "
-                  "only when interrupted");
+                  "only when interrupted")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max()));
+}
+
+// --threads, --out, --quiet, --resume and --checkpoint-every: every command that runs experiments.
+void add_run_options(CLI::App* cmd, CommonOptions& o) {
+  o.cmd = cmd;
+  cmd->add_option("--threads", o.threads,
+                  "experiments run in parallel, 1 to " +
+                      std::to_string(semra::limits::kMaxThreads) + " (0, the default: all cores)")
+      ->check(integer_in(0, semra::limits::kMaxThreads));
+  cmd->add_option("--out", o.out, "output directory (default results/<name>-<timestamp>)");
+  cmd->add_flag("--quiet", o.quiet, "no progress output");
+  add_scale_options(cmd, o);
 }
 
 void add_output_options(CLI::App* cmd, CommonOptions& o) {
@@ -120,38 +158,97 @@ void add_output_options(CLI::App* cmd, CommonOptions& o) {
 }
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
+  o.cmd = cmd;
   cmd->add_option("--config", o.config_file, "TOML file overriding the scenario defaults");
   cmd->add_option("--set", o.sets, "override one key: --set dotted.key=value (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--seed", o.seed, "first seed (default 1)");
-  cmd->add_option("--seeds", o.seeds, "number of seeds: seed .. seed+COUNT-1");
-  cmd->add_option("--threads", o.threads,
-                  "experiments run in parallel (0, the default: all cores)");
-  cmd->add_option("--out", o.out, "output directory (default results/<name>-<timestamp>)");
-  cmd->add_flag("--quiet", o.quiet, "no progress output");
+  cmd->add_option("--seed", o.seed, "first seed (default 1)")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("--seeds", o.seeds, "number of seeds: seed .. seed+COUNT-1")
+      ->check(integer_in(1, static_cast<std::int64_t>(semra::limits::kMaxExperiments)));
+  add_run_options(cmd, o);
   cmd->add_flag("--save-models", o.save_models, "write trained networks under OUT/models/");
-  add_scale_options(cmd, o);
   add_output_options(cmd, o);
+}
+
+bool given(const CommonOptions& o, const std::string& flag) {
+  return o.cmd != nullptr && o.cmd->get_option_no_throw(flag) != nullptr && o.cmd->count(flag) > 0;
 }
 
 // Default: every core, shared among the ranks on this machine under mpirun.
 int threads_for(const CommonOptions& o) {
-  if (o.threads > 0) return o.threads;
+  if (o.threads > 0) return static_cast<int>(o.threads);
   return std::max(1, semra::default_threads() / std::max(1, semra::mpi::local_size()));
 }
 
-void apply_overrides(semra::ConfigBase& cfg, const CommonOptions& o) {
+// The key of a --set assignment, as ConfigSchema::set reads it.
+std::string set_key(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  std::string k = assignment.substr(0, eq);
+  const auto b = k.find_first_not_of(" \t"), e = k.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : k.substr(b, e - b + 1);
+}
+
+// --config, then every --set. A key given twice on the command line (two --set, or --set and a
+// flag that sets the same key, `reserved`: key -> the flag) is refused: one of the values would be
+// silently lost. (--set over a --config file is the documented way to vary one key of a file.)
+void apply_overrides(semra::ConfigBase& cfg, const CommonOptions& o,
+                     const std::map<std::string, std::string>& reserved = {}) {
   auto schema = cfg.schema();
+  if (given(o, "--config") && o.config_file.empty())
+    throw semra::InputError("--config '': expected a TOML file");
   if (!o.config_file.empty()) schema.apply_toml_file(o.config_file);
-  for (const auto& s : o.sets) schema.set(s);
+  std::map<std::string, std::string> seen;
+  for (const auto& s : o.sets) {
+    const std::string key = set_key(s);
+    if (const auto r = reserved.find(key); r != reserved.end())
+      throw semra::InputError("--set " + s + ": " + key + " is already given by " + r->second +
+                              "; give it once");
+    if (const auto it = seen.find(key); it != seen.end())
+      throw semra::InputError("--set " + key + " is given twice (--set " + it->second +
+                              " and --set " + s + "); give it once");
+    seen.emplace(key, s);
+    schema.set(s);
+  }
+}
+
+// --scheme a,b: names in order; an empty list or an empty name is an error, not "all schemes".
+std::vector<std::string> parse_schemes(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  if (!s.empty() && s.back() == ',') out.emplace_back();
+  if (out.empty() || std::find(out.begin(), out.end(), "") != out.end())
+    throw semra::InputError("--scheme '" + s +
+                            "': expected scheme names separated by commas (omit --scheme for the "
+                            "default schemes)");
+  return out;
+}
+
+// The seeds seed .. seed+count-1, checked (a negative seed would wrap around to a huge one).
+std::vector<std::uint64_t> seed_list(const CommonOptions& o, std::int64_t default_count) {
+  if (o.seed < 0)
+    throw semra::InputError("--seed " + std::to_string(o.seed) + ": expected an integer >= 0");
+  const std::int64_t n = given(o, "--seeds") ? o.seeds : default_count;
+  if (n < 1) throw semra::InputError("--seeds " + std::to_string(n) + ": expected >= 1");
+  if (n > static_cast<std::int64_t>(semra::limits::kMaxExperiments))
+    throw semra::InputError("--seeds " + std::to_string(n) + ": expected at most " +
+                            std::to_string(semra::limits::kMaxExperiments) + " (docs/limits.md)");
+  if (o.seed > std::numeric_limits<std::int64_t>::max() - (n - 1))
+    throw semra::InputError("--seed " + std::to_string(o.seed) + " with --seeds " +
+                            std::to_string(n) + ": the last seed would overflow");
+  std::vector<std::uint64_t> seeds;
+  for (std::int64_t i = 0; i < n; ++i) seeds.push_back(static_cast<std::uint64_t>(o.seed + i));
+  return seeds;
 }
 
 int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string& name) {
-  if (o.seeds < 0)
-    throw semra::InputError("--seeds " + std::to_string(o.seeds) + ": expected >= 1");
-  if (o.threads < 0)
-    throw semra::InputError("--threads " + std::to_string(o.threads) + ": expected >= 1");
+  if (given(o, "--threads") && o.threads != 0) semra::limits::check_threads(o.threads);
+  if (given(o, "--out") && o.out.empty())
+    throw semra::InputError("--out '': expected a directory (omit --out for results/" + name +
+                            "-<timestamp>)");
   if (o.resume && o.out.empty())
     throw semra::InputError("--resume needs --out DIR (the directory of the run to continue)");
   if (o.checkpoint_every < 0)
@@ -188,6 +285,43 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
     return 130;
   }
   return 0;
+}
+
+// A clearer message than CLI11's "The following argument was not expected" when the cause is a
+// mistyped command or option: names it and suggests the nearest valid one. Empty otherwise.
+std::string parse_error_hint(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> commands;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    commands.push_back(sub->get_name());
+  const CLI::App* cmd = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.empty() || a[0] == '-') continue;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->get_name() == a) cmd = sub;
+    if (cmd == nullptr)
+      return "unknown command '" + a + "'" + semra::did_you_mean(a, commands) +
+             " (commands: " + join(commands) + ")";
+    break;
+  }
+  const CLI::App& where = cmd != nullptr ? *cmd : app;
+  std::vector<std::string> flags;
+  for (const auto* opt : where.get_options())
+    for (const auto& n : opt->get_lnames()) flags.push_back("--" + n);
+  if (cmd != nullptr)
+    for (const auto* opt : app.get_options())
+      for (const auto& n : opt->get_lnames()) flags.push_back("--" + n);
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") break;
+    if (a.rfind("--", 0) != 0) continue;
+    a = a.substr(0, a.find('='));
+    if (std::find(flags.begin(), flags.end(), a) != flags.end()) continue;
+    const std::string in = cmd != nullptr ? " for 'semra " + cmd->get_name() + "'" : "";
+    return "unknown option '" + a + "'" + in + semra::did_you_mean(a, flags) + " (see semra" +
+           (cmd != nullptr ? " " + cmd->get_name() : std::string()) + " --help)";
+  }
+  return "";
 }
 
 int cmd_list() {
@@ -237,7 +371,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "train and evaluate schemes of one scenario");
   run->add_option("SCENARIO", run_scenario, "scenario name (see `semra list`)")->required();
   run->add_option("--scheme", run_schemes, "scheme(s), comma-separated (default: all)");
-  run->add_option("--steps", run_steps, "training length (slots for dhdrl, iterations for vderl)");
+  run->add_option("--steps", run_steps, "training length (slots for dhdrl, iterations for vderl)")
+      ->check(integer_in(1, std::numeric_limits<std::int64_t>::max()));
   add_common(run, run_o);
 
   CommonOptions fig_o;
@@ -256,11 +391,7 @@ int main(int argc, char** argv) {
   sw->add_option("FILE", sw_file, "sweep file (TOML; see configs/sweeps/ and docs/scaling.md)")
       ->required();
   sw->add_flag("--quick", sw_quick, "apply the file's [quick] overrides and quick_seeds");
-  sw->add_option("--threads", sw_o.threads,
-                 "experiments run in parallel (0, the default: all cores)");
-  sw->add_option("--out", sw_o.out, "output directory (default results/<name>-<timestamp>)");
-  sw->add_flag("--quiet", sw_o.quiet, "no progress output");
-  add_scale_options(sw, sw_o);
+  add_run_options(sw, sw_o);
   add_output_options(sw, sw_o);
 
   std::string sem_graphs, sem_embeddings;
@@ -298,8 +429,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (semra::mpi::is_root()) {
+      const std::string hint = parse_error_hint(app, argc, argv);
+      std::fprintf(stderr, "semra: error: %s\nRun with --help for more information.\n",
+                   hint.empty() ? e.what() : hint.c_str());
+    }
+    return 2;
   }
 
   std::signal(SIGINT, on_signal);
@@ -342,15 +478,18 @@ int main(int argc, char** argv) {
       semra::RunPlan plan;
       plan.scenario = &sc;
       plan.config = sc.make_config();
-      apply_overrides(*plan.config, run_o);
-      if (run_steps != -1) {
+      const bool steps_given = run->count("--steps") > 0;
+      apply_overrides(*plan.config, run_o,
+                      steps_given ? std::map<std::string, std::string>{{sc.steps_key, "--steps"}}
+                                  : std::map<std::string, std::string>{});
+      if (steps_given) {
         if (run_steps < 1)
           throw semra::InputError("--steps " + std::to_string(run_steps) + ": expected >= 1");
         plan.config->schema().set(sc.steps_key, std::to_string(run_steps));
       }
-      plan.schemes = run_schemes.empty() ? sc.default_schemes : split_commas(run_schemes);
-      const int n = run_o.seeds == 0 ? 1 : run_o.seeds;
-      for (int i = 0; i < n; ++i) plan.seeds.push_back(run_o.seed + static_cast<std::uint64_t>(i));
+      plan.schemes = run->count("--scheme") > 0 ? parse_schemes(run_schemes) : sc.default_schemes;
+      plan.seeds = seed_list(run_o, 1);
+      const auto n = plan.seeds.size();
       plan.figure = "";
       plan.plot = plan.schemes.size() > 1 || n > 1;
       plan.y_metric = sc.primary_metric == "final_qoe" ? "qoe" : "";
@@ -369,7 +508,9 @@ int main(int argc, char** argv) {
       if (f == nullptr) {
         std::vector<std::string> names;
         for (const auto& x : semra::figures()) names.push_back(x.name);
-        throw semra::InputError("unknown figure '" + fig_name + "' (valid: " + join(names) + ")");
+        throw semra::InputError("unknown figure '" + fig_name + "'" +
+                                semra::did_you_mean(fig_name, names) + " (valid: " + join(names) +
+                                ")");
       }
       const auto& sc = scenario_or_throw(f->scenario);
       semra::RunPlan plan;
@@ -382,10 +523,11 @@ int main(int argc, char** argv) {
         if (fig_quick)
           for (const auto& s : f->quick_sets) schema.set(s);
       }
-      apply_overrides(*plan.config, fig_o);
+      std::map<std::string, std::string> swept;
+      if (!f->x_key.empty()) swept[f->x_key] = "the figure (its x axis)";
+      apply_overrides(*plan.config, fig_o, swept);
       plan.schemes = f->schemes;
-      const int n = fig_o.seeds == 0 ? (fig_quick ? std::min(f->seeds, 2) : f->seeds) : fig_o.seeds;
-      for (int i = 0; i < n; ++i) plan.seeds.push_back(fig_o.seed + static_cast<std::uint64_t>(i));
+      plan.seeds = seed_list(fig_o, fig_quick ? std::min(f->seeds, 2) : f->seeds);
       plan.command = "figure";
       if (!f->x_key.empty()) plan.add_axis(f->x_key, f->x_name, f->x_values);
       plan.y_metric = f->y_metric;
@@ -422,6 +564,16 @@ int main(int argc, char** argv) {
   } catch (const semra::InputError& e) {
     // Every MPI rank meets the same bad input; rank 0 speaks for all.
     if (semra::mpi::is_root()) std::fprintf(stderr, "semra: error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    // A resource the user controls (sizes, --threads), not a bug: exit 2 like bad input.
+    std::fprintf(stderr,
+                 "semra: error: out of memory: lower --threads or the sizes listed in "
+                 "docs/limits.md\n");
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Every filesystem call is on a path the user gave (or one under --out).
+    std::fprintf(stderr, "semra: error: %s (check the path and its permissions)\n", e.what());
     return 2;
   } catch (const semra::Interrupted&) {
     if (semra::mpi::is_root()) std::fprintf(stderr, "semra: interrupted\n");

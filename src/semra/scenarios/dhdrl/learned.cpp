@@ -1,6 +1,7 @@
 #include "semra/scenarios/dhdrl/learned.hpp"
 
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 #include "semra/core/error.hpp"
@@ -42,11 +43,34 @@ void save_agents(const std::vector<rl::DqnAgent>& agents, const std::string& dir
   }
 }
 
+// How many networks `dir` holds under `prefix`_0.semrann, _1, ...: they must be numbered without
+// a gap, else a missing cell's network would silently be replaced by another's.
+std::size_t saved_networks(const std::string& dir, const std::string& prefix) {
+  namespace fs = std::filesystem;
+  std::set<std::size_t> found;
+  std::error_code ec;
+  const std::string head = prefix + "_", tail = ".semrann";
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.size() <= head.size() + tail.size() || n.compare(0, head.size(), head) != 0 ||
+        n.compare(n.size() - tail.size(), tail.size(), tail) != 0)
+      continue;
+    const std::string digits = n.substr(head.size(), n.size() - head.size() - tail.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 6) continue;
+    found.insert(static_cast<std::size_t>(std::stoul(digits)));
+  }
+  for (std::size_t i = 0; i < found.size(); ++i)
+    if (!found.count(i))
+      throw InputError("eval.load: '" + dir + "' has " + std::to_string(found.size()) + " " +
+                       prefix + " networks but no " + prefix + "_" + std::to_string(i) +
+                       ".semrann (networks are numbered 0, 1, ... without gaps; save them "
+                       "again with --save-models)");
+  return found.size();
+}
+
 void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
                  const std::string& prefix) {
-  namespace fs = std::filesystem;
-  std::size_t saved = 0;
-  while (fs::exists(dir + "/" + prefix + "_" + std::to_string(saved) + ".semrann")) ++saved;
+  const std::size_t saved = saved_networks(dir, prefix);
   if (saved == 0) {
     throw InputError("eval.load: no " + prefix + "_0.semrann in '" + dir +
                      "' (a directory written by --save-models for this scheme)");
@@ -252,14 +276,24 @@ void HierarchicalScheme::save(const std::string& dir) const {
 }
 
 void HierarchicalScheme::load(const std::string& dir) {
+  // One high and one low network per saved link: unequal counts mean a network is missing.
+  const char* low = continuous_low_ ? "low_actor" : "low";
+  const std::size_t highs = saved_networks(dir, "high"), lows = saved_networks(dir, low);
+  if (highs != lows && highs > 0 && lows > 0)
+    throw InputError("eval.load: '" + dir + "' has " + std::to_string(highs) +
+                     " high networks and " + std::to_string(lows) + " " + low +
+                     " networks; a directory written by --save-models has one of each per link");
   load_agents(high_, dir, "high");
   if (!continuous_low_) {
     load_agents(low_, dir, "low");
     return;
   }
-  std::size_t saved = 0;
-  while (std::filesystem::exists(dir + "/low_actor_" + std::to_string(saved) + ".semrann")) ++saved;
+  const std::size_t saved = saved_networks(dir, "low_actor");
   if (saved == 0) throw InputError("eval.load: no low_actor_0.semrann in '" + dir + "'");
+  for (const char* part : {"low_critic1", "low_critic2"})
+    if (saved_networks(dir, part) != saved)
+      throw InputError("eval.load: '" + dir + "' has " + std::to_string(saved) +
+                       " low_actor networks but not as many " + part + " networks");
   for (std::size_t i = 0; i < low_td3_.size(); ++i) {
     const std::string n = std::to_string(i % saved) + ".semrann";
     low_td3_[i].actor().load(dir + "/low_actor_" + n);

@@ -6,16 +6,14 @@
 #include <memory>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
 namespace semra::dhdrl {
 
-ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,
-                                std::uint64_t seed, RunContext& ctx) {
-  config.validate();
-  MultiAgentEnvironment env(config, accuracy_model(config), scheme_env_options(scheme_name));
-  env.reset(seed);
+std::unique_ptr<Scheme> make_loaded_scheme(const Config& config, const std::string& scheme_name,
+                                           const MultiAgentEnvironment& env, std::uint64_t seed) {
   std::unique_ptr<Scheme> scheme = make_scheme(scheme_name, env, seed);
   if (!config.eval_load.empty()) {
     if (!scheme->learns())
@@ -27,6 +25,25 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
     throw InputError("train.enabled = false with scheme '" + scheme_name +
                      "' needs eval.load (a directory of saved models)");
   }
+  return scheme;
+}
+
+void check_experiment(const Config& config, const std::string& scheme_name) {
+  // Replay buffers of one transition: the check must not allocate what the run will.
+  Config small = config;
+  small.replay_capacity = 1;
+  MultiAgentEnvironment env(small, std::make_shared<const semantic::AccuracyModel>(),
+                            scheme_env_options(scheme_name));
+  env.reset(1);
+  (void)make_loaded_scheme(small, scheme_name, env, 1);
+}
+
+ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,
+                                std::uint64_t seed, RunContext& ctx) {
+  config.validate();
+  MultiAgentEnvironment env(config, accuracy_model(config), scheme_env_options(scheme_name));
+  env.reset(seed);
+  std::unique_ptr<Scheme> scheme = make_loaded_scheme(config, scheme_name, env, seed);
 
   ExperimentResult result;
   result.scheme = scheme_name;
@@ -114,7 +131,7 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
 
   if (!ctx.models_root.empty() && scheme->learns()) {
     const std::string dir = ctx.model_dir_for(scheme_name, seed);
-    std::filesystem::create_directories(dir);
+    create_directories_or_throw(dir);
     scheme->save(dir);
   }
   return result;
