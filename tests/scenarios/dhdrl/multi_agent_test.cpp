@@ -13,6 +13,7 @@
 #define SEMRA_COUNT_MALLOC_COUNTER_ONLY
 #include "../../nn/count_malloc.hpp"
 #include "../dhdrl_test_helpers.hpp"
+#include "multi_agent_helpers.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/core/serialize.hpp"
 #include "semra/experiments/registry.hpp"
@@ -22,26 +23,9 @@ namespace {
 using namespace semra::dhdrl;
 using dhdrl_test::model;
 
-Config small(int rings = 1) {
-  Config c;
-  c.rings = rings;
-  c.epoch_slots = 4;
-  c.train_slots = 1000;
-  return c;
-}
-
-// Random valid actions for every agent (also for those that do not act).
-std::vector<int> random_actions(const MultiAgentEnvironment& env, semra::Rng& rng) {
-  std::vector<int> a(env.agents().size());
-  for (std::size_t i = 0; i < a.size(); ++i) a[i] = rng.uniform_int(env.agents()[i].num_actions);
-  return a;
-}
-
-std::vector<float> observe(const MultiAgentEnvironment& env, int agent) {
-  std::vector<float> o(static_cast<std::size_t>(env.agents()[agent].obs_dim));
-  env.observe(agent, o.data());
-  return o;
-}
+using dhdrl_test::observe;
+using dhdrl_test::random_actions;
+using dhdrl_test::small;
 
 // Every agent's observation, the state and the infos, concatenated.
 std::vector<double> snapshot(const MultiAgentEnvironment& env) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../dhdrl_test_helpers.hpp"
+#include "multi_agent_helpers.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/scenarios/dhdrl/learned.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
@@ -19,24 +20,9 @@ namespace {
 using namespace semra::dhdrl;
 using dhdrl_test::model;
 
-Config small() {
-  Config c;
-  c.epoch_slots = 4;
-  c.train_slots = 1000;
-  return c;
-}
-
-std::vector<int> random_actions(const MultiAgentEnvironment& env, semra::Rng& rng) {
-  std::vector<int> a(env.agents().size());
-  for (std::size_t i = 0; i < a.size(); ++i) a[i] = rng.uniform_int(env.agents()[i].num_actions);
-  return a;
-}
-
-std::vector<float> observe(const MultiAgentEnvironment& env, int agent) {
-  std::vector<float> o(static_cast<std::size_t>(env.agents()[agent].obs_dim));
-  env.observe(agent, o.data());
-  return o;
-}
+using dhdrl_test::observe;
+using dhdrl_test::random_actions;
+using dhdrl_test::small;
 
 }  // namespace
 
