@@ -1,13 +1,18 @@
 // dhdrl hot paths, one thread. Items/s = slots/s.
 //   BM_EnvRandomSlot/rings:   environment only, random actions (issue target: >= 100,000 slots/s at
-//                             rings = 1, 7 cells)
+//                             rings = 1, 7 cells): the physics of a slot (Environment)
+//   BM_MultiAgentRandomSlot/rings: the same through the multi-agent environment (random actions,
+//                             every agent observed, rewards and metrics: what Python's step costs)
 //   BM_TrainSlot/scheme/rings: full training slot of a scheme (dhdrl target >= 2,000 slots/s at 7
 //                             cells: both levels learning every slot, batch 8)
 #include <benchmark/benchmark.h>
 
 #include <memory>
 
+#include <vector>
+
 #include "semra/scenarios/dhdrl/env.hpp"
+#include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
 using namespace semra::dhdrl;
@@ -33,33 +38,50 @@ static void BM_EnvRandomSlot(benchmark::State& state) {
 }
 BENCHMARK(BM_EnvRandomSlot)->Arg(0)->Arg(1)->Arg(2)->Arg(3);
 
-// The run loop of run.cpp without the metric bookkeeping, after a warm-up past learning_starts.
+static void BM_MultiAgentRandomSlot(benchmark::State& state) {
+  Config c;
+  c.rings = static_cast<int>(state.range(0));
+  c.train_slots = 1000000000;  // no truncation inside the benchmark
+  MultiAgentEnvironment env(c, std::make_shared<const semra::semantic::AccuracyModel>());
+  env.reset(1);
+  semra::Rng rng(1, "actions");
+  const auto& agents = env.agents();
+  std::vector<float> obs(static_cast<std::size_t>(env.model().low_obs_dim()));
+  std::vector<int> actions(agents.size());
+  std::vector<float> rewards(agents.size());
+  std::int64_t steps = 0;
+  for (auto _ : state) {
+    do {
+      for (std::size_t a = 0; a < agents.size(); ++a) {
+        env.observe(static_cast<int>(a), obs.data());
+        actions[a] = rng.uniform_int(agents[a].num_actions);
+      }
+      env.step(actions.data(), rewards.data());
+      ++steps;
+    } while (!env.slot_stepped());
+    benchmark::DoNotOptimize(rewards[0]);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["cells"] = env.model().cells();
+  state.counters["steps_per_slot"] =
+      static_cast<double>(steps) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_MultiAgentRandomSlot)->Arg(1);
+
+// The run loop of run.cpp (run_slot) without the metric bookkeeping, after a warm-up past
+// learning_starts.
 static void train_slot(benchmark::State& state, const char* scheme_name) {
   Config c;
   c.rings = static_cast<int>(state.range(0));
-  Environment env(c, std::make_shared<const semra::semantic::AccuracyModel>());
+  c.train_slots = 1000000000;  // no truncation inside the benchmark
+  MultiAgentEnvironment env(c, std::make_shared<const semra::semantic::AccuracyModel>(),
+                            scheme_env_options(scheme_name));
   env.reset(1);
   auto scheme = make_scheme(scheme_name, env, 1);
-  std::int64_t t = 0;
-  auto slot = [&] {
-    const int tau = static_cast<int>(t % c.epoch_slots);
-    if (tau == 0) {
-      env.redraw_requirements();
-      scheme->epoch_start(env, t);
-      env.remeasure();
-    }
-    scheme->act(env, t, c.epoch_slots - tau);
-    env.evaluate();
-    env.advance();
-    env.begin_slot();
-    const bool end = tau + 1 == c.epoch_slots;
-    scheme->after_slot(env, t, end ? 0 : c.epoch_slots - tau - 1, end);
-    ++t;
-  };
-  while (t < c.learning_starts_slots + 200) slot();
-  for (auto _ : state) slot();
+  while (env.slot() < c.learning_starts_slots + 200) run_slot(*scheme, env);
+  for (auto _ : state) run_slot(*scheme, env);
   state.SetItemsProcessed(state.iterations());
-  state.counters["cells"] = env.cells();
+  state.counters["cells"] = env.model().cells();
 }
 static void BM_TrainSlotDhdrl(benchmark::State& s) {
   train_slot(s, "dhdrl");

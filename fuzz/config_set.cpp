@@ -17,18 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::string line;
       while (std::getline(lines, line)) schema.set(line);
       config->validate();
-      auto again = sc.make_config();
-      auto schema2 = again->schema();
-      const std::string written = schema.to_toml();
-      try {
-        schema2.apply_toml_text(written, "config.toml");
-      } catch (const semra::InputError& e) {
-        semra::fuzz::require(false,
-                             std::string("written config.toml does not read back: ") + e.what());
-      }
-      for (const auto& f : schema.fields())
-        semra::fuzz::require(schema.value_text(f.key) == schema2.value_text(f.key),
-                             "config.toml round trip changed " + f.key);
+      semra::fuzz::require_config_round_trip(schema, sc.make_config);
     });
   }
   return 0;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <string>
 
+#include "semra/core/config.hpp"
 #include "semra/core/error.hpp"
 
 namespace semra::fuzz {
@@ -38,6 +39,25 @@ inline void require(bool ok, const std::string& what) {
     std::fprintf(stderr, "FINDING: %s\n", what.c_str());
     std::abort();
   }
+}
+
+// The resolved config.toml semra writes for `schema` (ConfigSchema::to_toml) must read back into a
+// fresh config (`fresh`, from the scenario's make_config) with every value the same: it is what a
+// user reruns with.
+template <class MakeConfig>
+void require_config_round_trip(const ConfigSchema& schema, const MakeConfig& make_config) {
+  const std::string written = schema.to_toml();
+  auto again = make_config();
+  auto schema2 = again->schema();
+  try {
+    schema2.apply_toml_text(written, "config.toml");
+  } catch (const InputError& e) {
+    require(false,
+            std::string("written config.toml does not read back: ") + e.what() + "\n" + written);
+  }
+  for (const auto& f : schema.fields())
+    require(schema.value_text(f.key) == schema2.value_text(f.key),
+            "config.toml round trip changed " + f.key);
 }
 
 }  // namespace semra::fuzz

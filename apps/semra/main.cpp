@@ -1,10 +1,16 @@
 // semra: the command line. Thin: parses flags, builds a RunPlan, hands it to experiments/.
-// Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure, 130 interrupted.
+// Exit codes (docs/limits.md): 0 success, 2 bad usage, bad input or a resource the user controls
+// (unwritable --out, memory, threads), 1 internal failure (a bug), 130 interrupted.
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <limits>
+#include <map>
+#include <new>
 #include <sstream>
 
 #include "semra/core/error.hpp"
@@ -13,6 +19,7 @@
 #include "semra/core/thread_pool.hpp"
 #include "semra/experiments/docs.hpp"
 #include "semra/experiments/fixtures.hpp"
+#include "semra/experiments/limits.hpp"
 #include "semra/experiments/mpi.hpp"
 #include "semra/experiments/plot.hpp"
 #include "semra/experiments/registry.hpp"
@@ -79,11 +86,12 @@ std::vector<std::string> split_commas(const std::string& s) {
 }
 
 struct CommonOptions {
+  CLI::App* cmd = nullptr;  // the subcommand, to ask which options were given
   std::string config_file;
   std::vector<std::string> sets;
-  std::uint64_t seed = 1;
-  int seeds = 0;  // 0: the command's default
-  int threads = 0;
+  std::int64_t seed = 1;
+  std::int64_t seeds = 0;  // when not given: the command's default
+  std::int64_t threads = 0;
   std::string out;
   bool quiet = false;
   bool save_models = false;
@@ -94,6 +102,22 @@ struct CommonOptions {
   std::string size = "default";
 };
 
+// CLI11 clamps an out-of-range integer to the type's limit without a word (--seed
+// 18446744073709551615 ran with seed 9223372036854775807): every integer flag is checked as text
+// first, whole and in range.
+CLI::Validator integer_in(std::int64_t min, std::int64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        std::int64_t v = 0;
+        const char* end = text.data() + text.size();
+        const auto [p, ec] = std::from_chars(text.data(), end, v);
+        if (ec == std::errc() && p == end && v >= min && v <= max) return "";
+        return "'" + text + "': expected an integer from " + std::to_string(min) + " to " +
+               std::to_string(max);
+      },
+      "INT");
+}
+
 void add_scale_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_flag("--resume", o.resume,
                 "continue the run stored in --out DIR: finished experiments are kept (after "
@@ -101,7 +125,20 @@ void add_scale_options(CLI::App* cmd, CommonOptions& o) {
                 "checkpoint");
   cmd->add_option("--checkpoint-every", o.checkpoint_every,
                   "steps between mid-experiment checkpoints (scenarios that support them); 0: "
-                  "only when interrupted");
+                  "only when interrupted")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max()));
+}
+
+// --threads, --out, --quiet, --resume and --checkpoint-every: every command that runs experiments.
+void add_run_options(CLI::App* cmd, CommonOptions& o) {
+  o.cmd = cmd;
+  cmd->add_option("--threads", o.threads,
+                  "experiments run in parallel, 1 to " +
+                      std::to_string(semra::limits::kMaxThreads) + " (0, the default: all cores)")
+      ->check(integer_in(0, semra::limits::kMaxThreads));
+  cmd->add_option("--out", o.out, "output directory (default results/<name>-<timestamp>)");
+  cmd->add_flag("--quiet", o.quiet, "no progress output");
+  add_scale_options(cmd, o);
 }
 
 void add_output_options(CLI::App* cmd, CommonOptions& o) {
@@ -115,32 +152,60 @@ void add_output_options(CLI::App* cmd, CommonOptions& o) {
 }
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
+  o.cmd = cmd;
   cmd->add_option("--config", o.config_file, "TOML file overriding the scenario defaults");
   cmd->add_option("--set", o.sets, "override one key: --set dotted.key=value (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--seed", o.seed, "first seed (default 1)");
-  cmd->add_option("--seeds", o.seeds, "number of seeds: seed .. seed+COUNT-1");
-  cmd->add_option("--threads", o.threads,
-                  "experiments run in parallel (0, the default: all cores)");
-  cmd->add_option("--out", o.out, "output directory (default results/<name>-<timestamp>)");
-  cmd->add_flag("--quiet", o.quiet, "no progress output");
+  cmd->add_option("--seed", o.seed, "first seed (default 1)")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("--seeds", o.seeds, "number of seeds: seed .. seed+COUNT-1")
+      ->check(integer_in(1, static_cast<std::int64_t>(semra::limits::kMaxExperiments)));
+  add_run_options(cmd, o);
   cmd->add_flag("--save-models", o.save_models, "write trained networks under OUT/models/");
-  add_scale_options(cmd, o);
   add_output_options(cmd, o);
+}
+
+bool given(const CommonOptions& o, const std::string& flag) {
+  return o.cmd != nullptr && o.cmd->get_option_no_throw(flag) != nullptr && o.cmd->count(flag) > 0;
 }
 
 // Default: every core, shared among the ranks on this machine under mpirun.
 int threads_for(const CommonOptions& o) {
-  if (o.threads > 0) return o.threads;
+  if (o.threads > 0) return static_cast<int>(o.threads);
   return std::max(1, semra::default_threads() / std::max(1, semra::mpi::local_size()));
 }
 
+// --config and --set through the one resolution shared with Python and `make docs`
+// (experiments/resolve.hpp); `reserved`: keys another option of this command already sets.
+std::unique_ptr<semra::ConfigBase> config_for(
+    const semra::ScenarioEntry& sc, const CommonOptions& o,
+    const std::vector<std::string>& preset = {},
+    const std::map<std::string, std::string>& reserved = {}) {
+  if (given(o, "--config") && o.config_file.empty())
+    throw semra::InputError("--config '': expected a TOML file");
+  return semra::resolve_config(sc, o.config_file, o.sets, preset, reserved);
+}
+
+// --scheme a,b: the names in order, empty ones kept (make_run_plan refuses them).
+std::vector<std::string> parse_schemes(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  if (!s.empty() && s.back() == ',') out.emplace_back();
+  return out;
+}
+
+std::vector<std::uint64_t> seed_list(const CommonOptions& o, std::int64_t default_count) {
+  return semra::seed_list(o.seed, given(o, "--seeds") ? o.seeds : default_count);
+}
+
 int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string& name) {
-  if (o.seeds < 0)
-    throw semra::InputError("--seeds " + std::to_string(o.seeds) + ": expected >= 1");
-  if (o.threads < 0)
-    throw semra::InputError("--threads " + std::to_string(o.threads) + ": expected >= 1");
+  if (given(o, "--threads") && o.threads != 0) semra::limits::check_threads(o.threads);
+  if (given(o, "--out") && o.out.empty())
+    throw semra::InputError("--out '': expected a directory (omit --out for results/" + name +
+                            "-<timestamp>)");
   if (o.resume && o.out.empty())
     throw semra::InputError("--resume needs --out DIR (the directory of the run to continue)");
   if (o.checkpoint_every < 0)
@@ -177,6 +242,43 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
     return 130;
   }
   return 0;
+}
+
+// A clearer message than CLI11's "The following argument was not expected" when the cause is a
+// mistyped command or option: names it and suggests the nearest valid one. Empty otherwise.
+std::string parse_error_hint(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> commands;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    commands.push_back(sub->get_name());
+  const CLI::App* cmd = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.empty() || a[0] == '-') continue;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->get_name() == a) cmd = sub;
+    if (cmd == nullptr)
+      return "unknown command '" + a + "'" + semra::did_you_mean(a, commands) +
+             " (commands: " + join(commands) + ")";
+    break;
+  }
+  const CLI::App& where = cmd != nullptr ? *cmd : app;
+  std::vector<std::string> flags;
+  for (const auto* opt : where.get_options())
+    for (const auto& n : opt->get_lnames()) flags.push_back("--" + n);
+  if (cmd != nullptr)
+    for (const auto* opt : app.get_options())
+      for (const auto& n : opt->get_lnames()) flags.push_back("--" + n);
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") break;
+    if (a.rfind("--", 0) != 0) continue;
+    a = a.substr(0, a.find('='));
+    if (std::find(flags.begin(), flags.end(), a) != flags.end()) continue;
+    const std::string in = cmd != nullptr ? " for 'semra " + cmd->get_name() + "'" : "";
+    return "unknown option '" + a + "'" + in + semra::did_you_mean(a, flags) + " (see semra" +
+           (cmd != nullptr ? " " + cmd->get_name() : std::string()) + " --help)";
+  }
+  return "";
 }
 
 int cmd_list() {
@@ -226,7 +328,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "train and evaluate schemes of one scenario");
   run->add_option("SCENARIO", run_scenario, "scenario name (see `semra list`)")->required();
   run->add_option("--scheme", run_schemes, "scheme(s), comma-separated (default: all)");
-  run->add_option("--steps", run_steps, "training length (slots for dhdrl, iterations for vderl)");
+  run->add_option("--steps", run_steps, "training length (slots for dhdrl, iterations for vderl)")
+      ->check(integer_in(1, std::numeric_limits<std::int64_t>::max()));
   add_common(run, run_o);
 
   CommonOptions fig_o;
@@ -245,11 +348,7 @@ int main(int argc, char** argv) {
   sw->add_option("FILE", sw_file, "sweep file (TOML; see configs/sweeps/ and docs/scaling.md)")
       ->required();
   sw->add_flag("--quick", sw_quick, "apply the file's [quick] overrides and quick_seeds");
-  sw->add_option("--threads", sw_o.threads,
-                 "experiments run in parallel (0, the default: all cores)");
-  sw->add_option("--out", sw_o.out, "output directory (default results/<name>-<timestamp>)");
-  sw->add_flag("--quiet", sw_o.quiet, "no progress output");
-  add_scale_options(sw, sw_o);
+  add_run_options(sw, sw_o);
   add_output_options(sw, sw_o);
 
   std::string sem_graphs, sem_embeddings;
@@ -287,8 +386,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (semra::mpi::is_root()) {
+      const std::string hint = parse_error_hint(app, argc, argv);
+      std::fprintf(stderr, "semra: error: %s\nRun with --help for more information.\n",
+                   hint.empty() ? e.what() : hint.c_str());
+    }
+    return 2;
   }
 
   std::signal(SIGINT, on_signal);
@@ -326,9 +430,16 @@ int main(int argc, char** argv) {
 
     if (app.got_subcommand("run")) {
       const auto& sc = semra::scenario_or_throw(run_scenario);
-      semra::RunPlan plan =
-          semra::make_run_plan(sc, {run_o.config_file, run_o.sets, split_commas(run_schemes),
-                                    run_steps, run_o.seed, run_o.seeds == 0 ? 1 : run_o.seeds});
+      if (given(run_o, "--config") && run_o.config_file.empty())
+        throw semra::InputError("--config '': expected a TOML file");
+      semra::RunRequest request;
+      request.config_path = run_o.config_file;
+      request.sets = run_o.sets;
+      if (run->count("--scheme") > 0) request.schemes = parse_schemes(run_schemes);
+      if (run->count("--steps") > 0) request.steps = run_steps;
+      request.seed = run_o.seed;
+      request.seeds = given(run_o, "--seeds") ? run_o.seeds : 1;
+      semra::RunPlan plan = semra::make_run_plan(sc, request);
       return finish_plan(plan, run_o, sc.name);
     }
 
@@ -337,7 +448,9 @@ int main(int argc, char** argv) {
       if (f == nullptr) {
         std::vector<std::string> names;
         for (const auto& x : semra::figures()) names.push_back(x.name);
-        throw semra::InputError("unknown figure '" + fig_name + "' (valid: " + join(names) + ")");
+        throw semra::InputError("unknown figure '" + fig_name + "'" +
+                                semra::did_you_mean(fig_name, names) + " (valid: " + join(names) +
+                                ")");
       }
       const auto& sc = semra::scenario_or_throw(f->scenario);
       semra::RunPlan plan;
@@ -345,10 +458,11 @@ int main(int argc, char** argv) {
       plan.figure = f->name;
       std::vector<std::string> preset = f->sets;
       if (fig_quick) preset.insert(preset.end(), f->quick_sets.begin(), f->quick_sets.end());
-      plan.config = semra::resolve_config(sc, fig_o.config_file, fig_o.sets, preset);
+      std::map<std::string, std::string> swept;
+      if (!f->x_key.empty()) swept[f->x_key] = "the figure (its x axis)";
+      plan.config = config_for(sc, fig_o, preset, swept);
       plan.schemes = f->schemes;
-      const int n = fig_o.seeds == 0 ? (fig_quick ? std::min(f->seeds, 2) : f->seeds) : fig_o.seeds;
-      for (int i = 0; i < n; ++i) plan.seeds.push_back(fig_o.seed + static_cast<std::uint64_t>(i));
+      plan.seeds = seed_list(fig_o, fig_quick ? std::min(f->seeds, 2) : f->seeds);
       plan.command = "figure";
       if (!f->x_key.empty()) plan.add_axis(f->x_key, f->x_name, f->x_values);
       plan.y_metric = f->y_metric;
@@ -385,6 +499,16 @@ int main(int argc, char** argv) {
   } catch (const semra::InputError& e) {
     // Every MPI rank meets the same bad input; rank 0 speaks for all.
     if (semra::mpi::is_root()) std::fprintf(stderr, "semra: error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    // A resource the user controls (sizes, --threads), not a bug: exit 2 like bad input.
+    std::fprintf(stderr,
+                 "semra: error: out of memory: lower --threads or the sizes listed in "
+                 "docs/limits.md\n");
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Every filesystem call is on a path the user gave (or one under --out).
+    std::fprintf(stderr, "semra: error: %s (check the path and its permissions)\n", e.what());
     return 2;
   } catch (const semra::Interrupted&) {
     if (semra::mpi::is_root()) std::fprintf(stderr, "semra: interrupted\n");

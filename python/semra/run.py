@@ -29,13 +29,15 @@ def run(
     directory written is then in semra.run.last_out_dir. threads=0: all cores. Bad input raises
     ValueError with the CLI's one-line message."""
     if isinstance(schemes, str):
-        schemes = [s for s in schemes.split(",") if s]
+        schemes = schemes.split(",")  # empty names are kept: the C++ plan refuses them
+    if out is not None and os.fspath(out) == "":
+        raise ValueError("out='': expected a directory (out=None for results/" + scenario + "-<timestamp>)")
     out_dir = _core.run(
         scenario,
-        list(schemes or []),
+        None if schemes is None else [str(s) for s in schemes],
         int(seed),
         int(seeds),
-        -1 if steps is None else int(steps),
+        None if steps is None else int(steps),
         set_list(set),
         config_path(config),
         int(threads),

@@ -18,6 +18,7 @@
 #include "semra/core/rng.hpp"
 #include "semra/core/thread_pool.hpp"
 #include "semra/core/vector_env.hpp"
+#include "semra/experiments/limits.hpp"
 #include "semra/experiments/registry.hpp"
 #include "semra/experiments/resolve.hpp"
 #include "semra/experiments/runner.hpp"
@@ -182,15 +183,14 @@ class VectorEnv {
 };
 
 // `semra run`, the same plan and runner as the CLI. Returns the run directory.
-std::string run(const std::string& scenario, const std::vector<std::string>& schemes,
-                std::uint64_t seed, int seeds, std::int64_t steps,
+std::string run(const std::string& scenario, const std::optional<std::vector<std::string>>& schemes,
+                std::int64_t seed, std::int64_t seeds, const std::optional<std::int64_t>& steps,
                 const std::vector<std::string>& sets, const std::string& config_path, int threads,
                 const std::string& out, bool quiet, bool save_models) {
   const auto& sc = semra::scenario_or_throw(scenario);
   semra::RunRequest request{config_path, sets, schemes, steps, seed, seeds};
   semra::RunPlan plan = semra::make_run_plan(sc, request);
-  if (threads < 0)
-    throw semra::InputError("--threads " + std::to_string(threads) + ": expected >= 1");
+  if (threads != 0) semra::limits::check_threads(threads);
   plan.threads = threads > 0 ? threads : semra::default_threads();
   plan.out_dir = out.empty() ? semra::default_out_dir(sc.name) : std::filesystem::path(out);
   plan.quiet = quiet;

@@ -11,7 +11,7 @@ import semra
 # Small configurations, so that the whole suite runs in well under a minute.
 SMALL = {
     "vderl": {"network.servers": 3, "network.users": 12, "network.rbs": 4, "semantic.images": 16},
-    "dhdrl": {},
+    "dhdrl": {"train.slots": 50},
 }
 
 

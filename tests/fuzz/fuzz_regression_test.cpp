@@ -1,5 +1,6 @@
-// Inputs the fuzz targets (fuzz/, `make fuzz`) found to crash or escape as an internal error, each
-// kept as a test of the fixed behaviour: the parser's one-line InputError naming the file.
+// Inputs that escaped a parser as an internal error (or broke a property a fuzz target checks),
+// found while writing the fuzz targets (fuzz/, `make fuzz`), each kept as a test of the fixed
+// behaviour: the parser's one-line InputError naming the file or key.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -97,4 +98,20 @@ TEST(FuzzRegression, SetRefusesAStringThatIsNotUtf8) {
     }
   }
   EXPECT_NO_THROW(s.set("eval.load", "r\xc3\xa9sultats/\xe2\x82\xac/\xf0\x9f\x98\x80"));
+}
+
+// Found while fuzzing manifest.json: `semra plot` read "axes" outside its JSON error handling, so a
+// manifest whose "axes" is not a list of objects escaped as nlohmann's type_error (exit 1).
+TEST(FuzzRegression, PlotWithAManifestOfTheWrongShapeIsExit2) {
+  for (const std::string axes : {"[1]", "\"x\"", "{\"a\": 1}"}) {
+    const auto d = semra_test::fresh("semra-fuzzreg-", "plot");
+    fs::create_directories(d);
+    semra::write_file_atomic(d / "manifest.json",
+                             R"({"scenario": "dhdrl", "config": {}, "axes": )" + axes + "}");
+    const auto r = run_cli("plot " + d.string() + " --out " + (d / "fig").string());
+    EXPECT_EQ(r.code, 2) << axes << "\n" << r.out;
+    EXPECT_NE(r.out.find("manifest.json"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
+    fs::remove_all(d);
+  }
 }

@@ -5,7 +5,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <climits>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -60,6 +62,7 @@ semra::detail::Job small_job() {
   job.seed = 3;
   job.id = "greedy-seed3";
   job.config_values = {{"train.slots", "40"}, {"network.rings", "1"}};
+  job.steps = 40;
   return job;
 }
 
@@ -75,29 +78,33 @@ semra::ExperimentResult small_result() {
   return r;
 }
 
-}  // namespace
-
-// Every single-bit flip anywhere in a record is refused with a message naming the file.
-TEST(RecordIntegrity, EveryFlippedBitIsAnErrorNamingTheFile) {
-  const auto job = small_job();
-  const std::string bytes = semra::detail::RunStore::encode_record(job, small_result());
-  ASSERT_EQ(semra::detail::RunStore::decode_record(bytes, job, "x.msgpack"), [] {
-    auto r = small_result();
-    return r;
-  }());
+// Every single-bit flip anywhere in `bytes` makes `read` throw an InputError naming `file`.
+void expect_every_flip_refused(const std::string& bytes, const std::string& file,
+                               const std::function<void(const std::string&)>& read) {
   for (std::size_t i = 0; i < bytes.size(); ++i)
     for (int bit = 0; bit < 8; ++bit) {
       std::string bad = bytes;
       bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
       try {
-        (void)semra::detail::RunStore::decode_record(bad, job, "OUT/experiments/x.msgpack");
+        read(bad);
         ADD_FAILURE() << "flipped bit " << bit << " of byte " << i << " was accepted";
         return;
       } catch (const semra::InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("'OUT/experiments/x.msgpack'"), std::string::npos)
-            << e.what();
+        EXPECT_NE(std::string(e.what()).find("'" + file + "'"), std::string::npos) << e.what();
       }
     }
+}
+
+}  // namespace
+
+TEST(RecordIntegrity, EveryFlippedBitIsAnErrorNamingTheFile) {
+  const auto job = small_job();
+  const std::string bytes = semra::detail::RunStore::encode_record(job, small_result());
+  ASSERT_EQ(semra::detail::RunStore::decode_record(bytes, job, "x.msgpack"), small_result());
+  const std::string file = "OUT/experiments/x.msgpack";
+  expect_every_flip_refused(bytes, file, [&](const std::string& bad) {
+    (void)semra::detail::RunStore::decode_record(bad, job, file);
+  });
   // Truncated anywhere: also refused.
   for (std::size_t n = 0; n < bytes.size(); ++n)
     EXPECT_THROW((void)semra::detail::RunStore::decode_record(bytes.substr(0, n), job, "x"),
@@ -109,19 +116,27 @@ TEST(CheckpointIntegrity, EveryFlippedBitIsAnErrorNamingTheFile) {
   const auto job = small_job();
   const std::string bytes = semra::detail::RunStore::encode_checkpoint(job, 20, "opaque state");
   ASSERT_EQ(semra::detail::RunStore::decode_checkpoint(bytes, job, "x.ckpt").state, "opaque state");
-  for (std::size_t i = 0; i < bytes.size(); ++i)
-    for (int bit = 0; bit < 8; ++bit) {
-      std::string bad = bytes;
-      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
-      try {
-        (void)semra::detail::RunStore::decode_checkpoint(bad, job, "OUT/experiments/x.ckpt");
-        ADD_FAILURE() << "flipped bit " << bit << " of byte " << i << " was accepted";
-        return;
-      } catch (const semra::InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("'OUT/experiments/x.ckpt'"), std::string::npos)
-            << e.what();
-      }
-    }
+  const std::string file = "OUT/experiments/x.ckpt";
+  expect_every_flip_refused(bytes, file, [&](const std::string& bad) {
+    (void)semra::detail::RunStore::decode_checkpoint(bad, job, file);
+  });
+}
+
+// A checkpoint that passes its checksum (written by a buggy build, or by hand) with a step outside
+// the experiment's 0..steps would make the scenario loop over steps it never had.
+TEST(CheckpointIntegrity, StepOutsideTheExperimentIsRefused) {
+  const auto job = small_job();
+  for (std::int64_t step : {std::int64_t{-1}, std::int64_t{41}, INT64_MIN}) {
+    const std::string bytes = semra::detail::RunStore::encode_checkpoint(job, step, "s");
+    EXPECT_THROW((void)semra::detail::RunStore::decode_checkpoint(bytes, job, "x.ckpt"),
+                 semra::InputError)
+        << step;
+  }
+  for (std::int64_t step : {0, 40})
+    EXPECT_EQ(semra::detail::RunStore::decode_checkpoint(
+                  semra::detail::RunStore::encode_checkpoint(job, step, "s"), job, "x.ckpt")
+                  .step,
+              step);
 }
 
 TEST(ModelIntegrity, EveryFlippedBitIsAnErrorNamingTheFile) {
@@ -129,20 +144,10 @@ TEST(ModelIntegrity, EveryFlippedBitIsAnErrorNamingTheFile) {
   semra::nn::Mlp net({3, 4, 2}, semra::nn::Activation::Relu, semra::nn::Activation::Identity, rng);
   std::ostringstream os(std::ios::binary);
   net.save(os);
-  const std::string bytes = os.str();
-  for (std::size_t i = 0; i < bytes.size(); ++i)
-    for (int bit = 0; bit < 8; ++bit) {
-      std::string bad = bytes;
-      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
-      std::istringstream is(bad, std::ios::binary);
-      try {
-        (void)semra::nn::Mlp::from_stream(is, "model file 'm/high_0.semrann'");
-        ADD_FAILURE() << "flipped bit " << bit << " of byte " << i << " was accepted";
-        return;
-      } catch (const semra::InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("'m/high_0.semrann'"), std::string::npos) << e.what();
-      }
-    }
+  expect_every_flip_refused(os.str(), "m/high_0.semrann", [](const std::string& bad) {
+    std::istringstream is(bad, std::ios::binary);
+    (void)semra::nn::Mlp::from_stream(is, "model file 'm/high_0.semrann'");
+  });
 }
 
 // As a user meets it: a stored record corrupted on disk, then --resume. Before records had a

@@ -7,7 +7,9 @@
 // entry points. Under AddressSanitizer, which must own malloc itself, counting is disabled and the
 // tests that need it skip.
 //
-// Include from exactly ONE .cpp file of a test program.
+// The malloc replacements must be defined once per test program: the first file of a program
+// includes this header as is; any further file of the same program defines
+// SEMRA_COUNT_MALLOC_COUNTER_ONLY before including it (it then sees only the counter).
 #include <cstddef>
 #include <cstdlib>
 
@@ -33,7 +35,7 @@ inline std::size_t allocations() {
 inline constexpr bool kCountingAllocations = SEMRA_COUNT_MALLOC;
 }  // namespace semra::test
 
-#if SEMRA_COUNT_MALLOC
+#if SEMRA_COUNT_MALLOC && !defined(SEMRA_COUNT_MALLOC_COUNTER_ONLY)
 // noexcept: glibc declares these __THROW, and a redefinition must match.
 extern "C" {
 void* __libc_malloc(std::size_t) noexcept;

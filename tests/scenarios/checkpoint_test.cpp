@@ -230,9 +230,9 @@ std::vector<std::string> vderl_cli_run(const std::string& checkpoint_every) {
 
 }  // namespace
 
-// One experiment on several threads (RunContext::threads(): its links' agents act and learn in
-// parallel) gives the one-thread result bit for bit, for every scheme, and so does resuming it on
-// another number of threads.
+// One experiment given several threads (RunContext::threads()) gives the one-thread result bit for
+// bit, for every scheme, and so does resuming it on another number of threads. (dhdrl does not use
+// the threads yet, decisions.md; this holds the rule for when it does.)
 TEST(DhdrlThreads, EverySchemeGivesTheSameResultOnAnyNumberOfThreads) {
   const semra::dhdrl::Config c = small_dhdrl();
   for (const auto& scheme : semra::dhdrl::scheme_names()) {

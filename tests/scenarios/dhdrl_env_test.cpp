@@ -12,6 +12,7 @@
 #include "semra/radio/units.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
 #include "semra/scenarios/dhdrl/env.hpp"
+#include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/run.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
@@ -148,10 +149,16 @@ TEST(DhdrlRun, DeterministicMetricsAndRecordingWindow) {
 
 TEST(DhdrlSchemes, EveryListedSchemeIsBuiltAndUnknownNamesAreRejected) {
   Config c;
-  Environment env(c, model());
+  EXPECT_EQ(scheme_names().size(), 10u);  // with greedy-local (issue 13)
+  for (const auto& name : scheme_names()) {
+    MultiAgentEnvironment env(c, model(), scheme_env_options(name));
+    env.reset(1);
+    EXPECT_NE(make_scheme(name, env, 1), nullptr) << name;
+  }
+  // A scheme refuses an environment built for another one (ddrl needs the single-layer layout).
+  MultiAgentEnvironment env(c, model());
   env.reset(1);
-  EXPECT_EQ(scheme_names().size(), 9u);
-  for (const auto& name : scheme_names()) EXPECT_NE(make_scheme(name, env, 1), nullptr) << name;
+  EXPECT_THROW(make_scheme("ddrl", env, 1), std::invalid_argument);
   try {
     make_scheme("dhdrl-xx", env, 1);
     FAIL();

@@ -7,9 +7,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 
 namespace semra {
 namespace {
@@ -239,6 +241,25 @@ int edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& valid) {
+  std::vector<std::string> best;  // every name at the smallest distance, in `valid` order
+  int best_d = 1 << 30;
+  for (const auto& v : valid) {
+    const int d = edit_distance(typed, v);
+    if (d < best_d) best_d = d, best.clear();
+    if (d == best_d && std::find(best.begin(), best.end(), v) == best.end()) best.push_back(v);
+  }
+  if (best.empty() || best_d == 0 || best_d > std::max<int>(2, static_cast<int>(typed.size()) / 3))
+    return "";
+  std::string names;
+  for (std::size_t i = 0; i < best.size() && i < 3; ++i)
+    names += (i == 0                                           ? "'"
+              : i + 1 == std::min<std::size_t>(best.size(), 3) ? "' or '"
+                                                               : "', '") +
+             best[i];
+  return " (did you mean " + names + "'?)";
+}
+
 void ConfigSchema::add(std::string key, int& ref, IntRange range, std::string unit,
                        std::string help) {
   Field f{std::move(key), &ref, range, {}, {}, std::move(unit), std::move(help), ""};
@@ -348,14 +369,20 @@ void ConfigSchema::set(const std::string& key, const std::string& value_in) {
 namespace {
 
 void apply_node(ConfigSchema& schema, const toml::node& node, const std::string& key,
-                const std::string& source) {
+                const std::string& source, std::set<std::string>& seen) {
   if (const auto* table = node.as_table()) {
     for (const auto& [k, v] : *table) {
       const std::string sub = key.empty() ? std::string(k.str()) : key + "." + std::string(k.str());
-      apply_node(schema, v, sub, source);
+      apply_node(schema, v, sub, source, seen);
     }
     return;
   }
+  // TOML itself refuses a key written twice, but not "a.b" = 1 next to [a] b = 2: the same
+  // config key, one value silently lost.
+  if (!seen.insert(key).second)
+    throw InputError(source + ": config key '" + key +
+                     "' is given twice (once as a quoted dotted key, once in a table); give it "
+                     "once");
   const ConfigSchema::Field* f = schema.find(key);
   if (f == nullptr) {
     try {
@@ -411,10 +438,12 @@ void ConfigSchema::apply_toml_text(const std::string& text, const std::string& s
     throw InputError(source + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
                      ": malformed TOML: " + std::string(e.description()));
   }
-  apply_node(*this, table, "", source);
+  std::set<std::string> seen;
+  apply_node(*this, table, "", source, seen);
 }
 
 void ConfigSchema::apply_toml_file(const std::string& path) {
+  refuse_directory(path, "config file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("config file '" + path + "': cannot be read (missing or unreadable)");
   std::ostringstream ss;

@@ -102,5 +102,8 @@ struct ConfigBase {
 
 // Levenshtein distance, for "did you mean" suggestions.
 int edit_distance(const std::string& a, const std::string& b);
+// " (did you mean 'x'?)" when the nearest of `valid` is close to `typed` (at most 2 edits, or a
+// third of its length), else "": appended to "unknown scheme 'dhdr'" and the like.
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& valid);
 
 }  // namespace semra

@@ -11,6 +11,13 @@ struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A resource the user controls ran out or refused us: an output path that cannot be created or
+// written (read-only, permission denied, not a directory, disk full), memory, threads. Exit 2 like
+// any bad input; the message names the path or resource and what to do.
+struct ResourceError : InputError {
+  using InputError::InputError;
+};
+
 // Thrown by long-running loops when the user asked us to stop (SIGINT/SIGTERM); exit 130.
 struct Interrupted : std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}

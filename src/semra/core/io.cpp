@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -28,26 +30,55 @@ fs::path temp_path_for(const fs::path& path) {
   name.append(std::to_string(counter.fetch_add(1)));
   return path.parent_path() / name;
 }
+std::string cannot_write(const fs::path& path, int err) {
+  std::string why = err != 0 ? std::string(std::strerror(err)) : "I/O error";
+  return "cannot write '" + path.string() + "': " + why +
+         (err == ENOSPC || err == EDQUOT ? " (free some space, then rerun with --resume)"
+                                         : " (choose a writable location, e.g. another --out)");
+}
 }  // namespace
 
 void write_file_atomic(const fs::path& path, const std::string& content) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  if (path.has_parent_path()) create_directories_or_throw(path.parent_path());
   const fs::path tmp = temp_path_for(path);
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+    if (!out) throw ResourceError(cannot_write(path, errno));
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
     if (!out) {
+      const int err = errno;
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw std::runtime_error("cannot write '" + tmp.string() + "' (disk full?)");
+      throw ResourceError(cannot_write(path, err));
     }
   }
-  fs::rename(tmp, path);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw ResourceError(cannot_write(path, ec.value()));
+  }
+}
+
+void create_directories_or_throw(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw ResourceError("cannot create directory '" + dir.string() + "': " + ec.message() +
+                        " (choose a writable location, e.g. another --out)");
+}
+
+void refuse_directory(const fs::path& path, const std::string& what) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    throw InputError(what + " '" + path.string() + "': is a directory, expected a file");
 }
 
 std::string read_file(const fs::path& path) {
+  refuse_directory(path, "file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("file '" + path.string() + "': cannot be read (missing or unreadable)");
   std::ostringstream ss;
@@ -76,10 +107,11 @@ void MatFile::add_strings(const std::string& name, const std::vector<std::string
 }
 
 void MatFile::write(const fs::path& path) const {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  if (path.has_parent_path()) create_directories_or_throw(path.parent_path());
   const fs::path tmp = temp_path_for(path);
+  errno = 0;
   mat_t* mat = Mat_CreateVer(tmp.c_str(), nullptr, MAT_FT_MAT5);
-  if (mat == nullptr) throw std::runtime_error("cannot create '" + tmp.string() + "'");
+  if (mat == nullptr) throw ResourceError(cannot_write(path, errno));
   bool ok = true;
   for (const auto& m : matrices_) {
     std::vector<size_t> dims(m.dims.begin(), m.dims.end());
@@ -107,9 +139,11 @@ void MatFile::write(const fs::path& path) const {
   if (!ok) {
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw std::runtime_error("cannot write MATLAB file '" + path.string() + "'");
+    throw ResourceError(cannot_write(path, errno));
   }
-  fs::rename(tmp, path);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw ResourceError(cannot_write(path, ec.value()));
 }
 
 }  // namespace semra

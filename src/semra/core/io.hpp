@@ -8,8 +8,14 @@
 
 namespace semra {
 
-// Writes `content` to `path` atomically, creating parent directories. Throws on I/O failure.
+// Writes `content` to `path` atomically, creating parent directories. Throws ResourceError naming
+// the path and the reason (read-only, permission denied, disk full, ...).
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+// std::filesystem::create_directories, throwing ResourceError naming the directory and the reason.
+void create_directories_or_throw(const std::filesystem::path& dir);
+// Throws InputError "<what> '<path>': is a directory, expected a file" (an ifstream opens a
+// directory without complaint and reads nothing from it).
+void refuse_directory(const std::filesystem::path& path, const std::string& what);
 // Reads a whole file; throws InputError naming the file when it is missing or unreadable.
 std::string read_file(const std::filesystem::path& path);
 

@@ -39,7 +39,8 @@ class MultiAgentEnv {
   virtual void observe(int agent, float* out) const = 0;             // obs_dim floats
   virtual void action_mask(int agent, std::uint8_t* out) const = 0;  // num_actions, 1 = allowed
   virtual void state(float* out) const = 0;                          // state_dim floats
-  // Whether the agent's action at the next step() is applied (dhdrl's high level: epoch starts).
+  // Whether the agent's action at the next step() is applied (dhdrl's high level: only at epoch
+  // starts, which are steps of their own where the low level does not act).
   virtual bool acts(int agent) const = 0;
 
   // One action per agent (agents() order); writes one reward per agent. Throws

@@ -7,6 +7,11 @@
 #define SEMRA_PAUSE() std::this_thread::yield()
 #endif
 
+#include <string>
+#include <system_error>
+
+#include "semra/core/error.hpp"
+
 namespace semra {
 
 namespace {
@@ -16,7 +21,22 @@ constexpr int kSpins = 4000;
 }  // namespace
 
 WorkTeam::WorkTeam(int threads) {
-  for (int t = 1; t < threads; ++t) helpers_.emplace_back([this] { helper_loop(); });
+  try {
+    for (int t = 1; t < threads; ++t) helpers_.emplace_back([this] { helper_loop(); });
+  } catch (const std::system_error& e) {
+    // The machine refused a thread: stop the ones started (a joinable std::thread destroyed by
+    // the unwinding would terminate the process) and say which limit to lower.
+    const std::size_t started = helpers_.size();
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    for (auto& h : helpers_) h.join();
+    throw ResourceError("the system refused to start thread " + std::to_string(started + 2) +
+                        " of an experiment's " + std::to_string(threads) + " (" + e.what() +
+                        "): lower --threads");
+  }
 }
 
 WorkTeam::~WorkTeam() {

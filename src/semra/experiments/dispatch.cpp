@@ -1,5 +1,6 @@
 #include "semra/experiments/dispatch.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -8,6 +9,8 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <new>
+#include <system_error>
 #include <thread>
 
 #include "semra/core/error.hpp"
@@ -77,20 +80,33 @@ class TaskQueue {
   bool closed_ = false;
 };
 
-// `threads` threads running body(task) for every task the queue yields.
+// `threads` threads running body(task) for every task the queue yields. They start work only once
+// all of them exist: if the system refuses one (too many threads for the machine), none has begun
+// an experiment, and the constructor throws ResourceError naming --threads.
 class Pool {
  public:
   Pool(int threads, TaskQueue& q, std::function<void(Task)> body) : body_(std::move(body)) {
     live_ = threads;
-    for (int i = 0; i < threads; ++i)
-      threads_.emplace_back([this, &q] {
-        while (auto t = q.pop_wait()) body_(std::move(*t));
-        {
-          std::lock_guard<std::mutex> lock(m_);
-          --live_;
-        }
-        cv_.notify_all();
-      });
+    try {
+      for (int i = 0; i < threads; ++i)
+        threads_.emplace_back([this, &q] {
+          if (wait_for_start())
+            while (auto t = q.pop_wait()) body_(std::move(*t));
+          {
+            std::lock_guard<std::mutex> lock(m_);
+            --live_;
+          }
+          cv_.notify_all();
+        });
+    } catch (const std::system_error& e) {
+      const std::size_t started = threads_.size();
+      release(false);
+      join();
+      throw ResourceError("the system refused to start thread " + std::to_string(started + 1) +
+                          " of " + std::to_string(threads) + " (" + e.what() +
+                          "): lower --threads");
+    }
+    release(true);
   }
   ~Pool() { join(); }
   Pool(const Pool&) = delete;
@@ -119,11 +135,26 @@ class Pool {
   }
 
  private:
+  // Blocks until the constructor has started every thread (true) or given up (false).
+  bool wait_for_start() {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait(lock, [&] { return start_ != 0; });
+    return start_ > 0;
+  }
+  void release(bool go) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      start_ = go ? 1 : -1;
+    }
+    cv_.notify_all();
+  }
+
   std::function<void(Task)> body_;
   std::vector<std::thread> threads_;
   std::mutex m_;
   std::condition_variable cv_;
   int live_ = 0;
+  int start_ = 0;  // 0 until every thread exists; then 1 (work) or -1 (a thread was refused)
   bool poked_ = false;
 };
 
@@ -139,7 +170,8 @@ struct StopOnExit {
 };
 
 struct Failure {
-  char kind = 'E';  // 'I' interrupted, 'U' bad input (exit 2), 'E' internal (exit 1)
+  // 'I' interrupted, 'U' bad input, 'R' a resource ran out (both exit 2), 'E' internal (exit 1)
+  char kind = 'E';
   std::string message;
 };
 
@@ -150,8 +182,17 @@ std::optional<Failure> guarded(F&& f) {
     return std::nullopt;
   } catch (const Interrupted&) {
     return Failure{'I', "interrupted"};
+  } catch (const ResourceError& e) {
+    return Failure{'R', e.what()};
   } catch (const InputError& e) {
     return Failure{'U', e.what()};
+  } catch (const std::bad_alloc&) {
+    return Failure{'R', "out of memory"};
+  } catch (const std::system_error& e) {
+    // Threads or processes refused by the system (EAGAIN): a limit of the machine, not a bug.
+    if (e.code() == std::errc::resource_unavailable_try_again)
+      return Failure{'R', std::string("the system refused a resource: ") + e.what()};
+    return Failure{'E', e.what()};
   } catch (const std::exception& e) {
     return Failure{'E', e.what()};
   } catch (...) {
@@ -162,6 +203,7 @@ std::optional<Failure> guarded(F&& f) {
 std::exception_ptr to_exception(const Failure& f, const std::string& where) {
   const std::string msg = where.empty() ? f.message : where + ": " + f.message;
   if (f.kind == 'U') return std::make_exception_ptr(InputError(msg));
+  if (f.kind == 'R') return std::make_exception_ptr(ResourceError(msg));
   return std::make_exception_ptr(std::runtime_error(msg));
 }
 

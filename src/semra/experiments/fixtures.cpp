@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
@@ -19,6 +20,8 @@ struct ToyConfig : ConfigBase {
   std::int64_t work = 0;
   int record_every = 1;
   std::int64_t fail_at = -1;
+  std::string fail_with = "internal";
+  std::int64_t memory_mb = 0;
   void describe(ConfigSchema& s) override {
     s.add("train.steps", steps, IntRange{1, 1000000000}, "steps", "experiment length");
     s.add("model.gain", gain, RealRange{0.0, 10.0}, "", "scale of the target value");
@@ -29,7 +32,11 @@ struct ToyConfig : ConfigBase {
     s.add("toy.record_every", record_every, IntRange{1, 1000000}, "steps",
           "one metrics row per this many steps");
     s.add("toy.fail_at", fail_at, IntRange{-1, 1000000000}, "step",
-          "throw an internal error at this step (-1: never); for error-path tests");
+          "throw an error at this step (-1: never); for error-path tests");
+    s.add("toy.fail_with", fail_with, Choices{"internal", "memory", "input"},
+          "what toy.fail_at throws: an internal error, std::bad_alloc, or a bad-input error");
+    s.add("toy.memory_mb", memory_mb, IntRange{0, 1000000000}, "MB",
+          "memory an experiment claims to need (its estimate; nothing is allocated)");
   }
   std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<ToyConfig>(*this); }
 };
@@ -81,7 +88,12 @@ ExperimentResult toy_run(const ConfigBase& base, const std::string& scheme, std:
       out.vec(ring);
       save_result(out, r);
     });
-    if (t == c.fail_at) throw std::runtime_error("toy: failing at step " + std::to_string(t));
+    if (t == c.fail_at) {
+      if (c.fail_with == "memory") throw std::bad_alloc();
+      if (c.fail_with == "input")
+        throw InputError("toy: bad input found at step " + std::to_string(t));
+      throw std::runtime_error("toy: failing at step " + std::to_string(t));
+    }
     const double noise = noise_rng.normal();
     const double x = target + 0.1 * noise;
     estimate += 0.05 * (x - estimate) + 0.01 * (explore_rng.uniform() - 0.5);
@@ -132,6 +144,12 @@ const ScenarioEntry& toy_scenario_entry() {
     s.steps_key = "train.steps";
     s.make_config = [] { return std::make_unique<ToyConfig>(); };
     s.run = toy_run;
+    s.estimate_memory = [](const ConfigBase& base, const std::string&) {
+      const auto& c = dynamic_cast<const ToyConfig&>(base);
+      return MemoryEstimate{static_cast<double>(c.memory_mb) * 1e6,
+                            static_cast<double>(c.steps) * 4 * (8 + 4 * 8), "toy.memory_mb"};
+    };
+    s.metric_columns = {"value", "estimate", "ring_mean", "checksum"};
     return s;
   }();
   return e;

@@ -7,6 +7,7 @@
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/rng.hpp"
+#include "semra/experiments/limits.hpp"
 
 namespace semra::detail {
 namespace {
@@ -91,11 +92,15 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
         throw InputError("sweep key '" + axis.key + "' lists the value " + axis_value_text(v) +
                          " twice");
   }
+  // Counted before anything is expanded: a grid too big to plan is refused at once.
+  const std::size_t total = limits::count_experiments(plan);
   const std::size_t np = grid_points(plan);
   std::vector<Job> jobs;
-  jobs.reserve(np * plan.schemes.size() * plan.seeds.size());
+  jobs.reserve(total);
   // Per point: a validated config (the same for every scheme and seed).
   for (std::size_t p = 0; p < np; ++p) {
+    // Planning a big grid takes a while: a stop request ends it (nothing is written yet).
+    if (plan.stop_flag != nullptr && plan.stop_flag->load()) throw Interrupted();
     auto point_config = plan.config->clone();
     std::string suffix;
     {
@@ -115,7 +120,16 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
     point_config->check_input_files();
     const auto values = config_values(*point_config);
     const std::int64_t steps = steps_of(*plan.scenario, *point_config);
-    for (const auto& scheme : plan.schemes)
+    for (const auto& scheme : plan.schemes) {
+      // What the experiment itself would reject before its first step (topology of every seed,
+      // saved models), found now rather than after the output directory exists.
+      if (plan.scenario->check) {
+        try {
+          plan.scenario->check(*point_config, scheme, plan.seeds);
+        } catch (const InputError& e) {
+          throw InputError((suffix.empty() ? "" : "at " + suffix.substr(1) + ": ") + e.what());
+        }
+      }
       for (auto seed : plan.seeds) {
         Job job;
         job.index = jobs.size();
@@ -128,6 +142,7 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
         job.config_values = values;
         jobs.push_back(std::move(job));
       }
+    }
   }
   std::set<std::string> ids;
   for (const auto& j : jobs)

@@ -72,14 +72,15 @@ Run load_run(const fs::path& dir) {
     run.scenario = m.at("scenario").get<std::string>();
     for (const auto& [k, v] : m.at("config").items())
       run.config.emplace_back(k, v.get<std::string>());
+    // (inside the try: an "axes" of another shape is a corrupt manifest, not an internal error)
+    if (m.contains("axes") && !m["axes"].empty())
+      throw InputError("plot: " + quoted(dir) + " is a sweep (over " +
+                       m["axes"].at(0).value("key", std::string("?")) +
+                       "); semra plot overlays learning curves of runs without a grid");
   } catch (const nlohmann::json::exception& e) {
     throw InputError("plot: " + quoted(dir / "manifest.json") + " is not a semra manifest (" +
                      e.what() + ")");
   }
-  if (m.contains("axes") && !m["axes"].empty())
-    throw InputError("plot: " + quoted(dir) + " is a sweep (over " +
-                     m["axes"][0].value("key", std::string("?")) +
-                     "); semra plot overlays learning curves of runs without a grid");
   if (!fs::exists(dir / "metrics.csv", ec))
     throw InputError("plot: " + quoted(dir) +
                      " has no metrics.csv (an unfinished run? finish it with --resume)");

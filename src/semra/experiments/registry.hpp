@@ -14,6 +14,16 @@
 
 namespace semra {
 
+// A rough upper bound of one experiment's memory, computed from its config without building
+// anything (docs/limits.md): `working_bytes` while it runs (replay buffers, networks with their
+// optimiser state, environment), `result_bytes` kept until the command writes its outputs (metrics
+// rows, pooled samples), and `key`, the config key that dominates the working set.
+struct MemoryEstimate {
+  double working_bytes = 0;
+  double result_bytes = 0;
+  std::string key;
+};
+
 struct ScenarioEntry {
   std::string name;
   std::string description;
@@ -32,6 +42,17 @@ struct ScenarioEntry {
   std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
                                  RunContext& ctx)>
       run;
+  // Optional. Throws InputError for what run() would reject for these experiments and can be found
+  // without running it (a topology that breaks a limit for this seed, models that do not fit the
+  // scheme): called for every experiment before the output directory is created, so it must be
+  // cheap (no training, no big allocations).
+  std::function<void(const ConfigBase&, const std::string& scheme,
+                     const std::vector<std::uint64_t>& seeds)>
+      check;
+  // Optional: the memory one experiment needs (see MemoryEstimate); no estimate without it.
+  std::function<MemoryEstimate(const ConfigBase&, const std::string& scheme)> estimate_memory;
+  // The metrics.csv columns run() returns (sweep [names] must not collide with them).
+  std::vector<std::string> metric_columns;
   // The scenario's multi-agent environment for a validated config (the Python face, tests).
   std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
 };

@@ -1,8 +1,11 @@
 #pragma once
 // One way from what a user asked to a config and a run plan, shared by the CLI (apps/semra),
-// `make docs` (docs.cpp) and the Python face (python/), so they cannot drift apart.
+// `make docs` (docs.cpp) and the Python face (python/), so their checks and messages cannot drift
+// apart (the bad-input campaign, tests/cli/bad_inputs.txt, runs through the CLI).
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,26 +15,33 @@
 
 namespace semra {
 
-// The scenario (or, when enabled, the test fixture) of that name; InputError listing the valid
-// names otherwise.
+// The scenario (or, when enabled, the test fixture) of that name; InputError with the nearest
+// name and the valid ones otherwise.
 const ScenarioEntry& scenario_or_throw(const std::string& name);
 
 // The scenario's defaults <- `preset` ("key=value", a figure's sets) <- the TOML file
-// `config_path` (if not empty) <- `sets` ("key=value", --set). Throws InputError naming the key,
-// value or file. Not validated (cross-key checks: ConfigBase::validate()).
+// `config_path` (if not empty) <- `sets` ("key=value", --set). A key given twice in `sets`, or one
+// that `reserved` says another option already sets (key -> that option, e.g. "--steps"), is
+// refused: one of the values would be silently lost. Throws InputError naming the key, value or
+// file. Not validated (cross-key checks: ConfigBase::validate()).
 std::unique_ptr<ConfigBase> resolve_config(const ScenarioEntry& scenario,
                                            const std::string& config_path,
                                            const std::vector<std::string>& sets,
-                                           const std::vector<std::string>& preset = {});
+                                           const std::vector<std::string>& preset = {},
+                                           const std::map<std::string, std::string>& reserved = {});
+
+// The seeds first .. first+count-1, checked (a negative seed would wrap around to a huge one; the
+// count is limited by docs/limits.md).
+std::vector<std::uint64_t> seed_list(std::int64_t first, std::int64_t count);
 
 // What `semra run SCENARIO` asks for.
 struct RunRequest {
-  std::string config_path;           // --config
-  std::vector<std::string> sets;     // --set
-  std::vector<std::string> schemes;  // --scheme; empty: the scenario's default schemes
-  std::int64_t steps = -1;           // --steps; -1: the config's
-  std::uint64_t seed = 1;            // --seed
-  int seeds = 1;                     // --seeds
+  std::string config_path;                          // --config
+  std::vector<std::string> sets;                    // --set
+  std::optional<std::vector<std::string>> schemes;  // --scheme; none: the defaults
+  std::optional<std::int64_t> steps;                // --steps; none: the config's
+  std::int64_t seed = 1;                            // --seed
+  std::int64_t seeds = 1;                           // --seeds
 };
 
 // The plan of `semra run` (config, schemes, seeds, plot); the caller sets threads, out_dir, quiet,

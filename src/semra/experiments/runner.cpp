@@ -21,6 +21,7 @@
 #include "semra/core/stats.hpp"
 #include "semra/experiments/dispatch.hpp"
 #include "semra/experiments/jobs.hpp"
+#include "semra/experiments/limits.hpp"
 #include "semra/experiments/live.hpp"
 #include "semra/experiments/mpi.hpp"
 #include "semra/experiments/store.hpp"
@@ -630,6 +631,10 @@ fs::path default_out_dir(const std::string& name) {
   return fs::path("results") / (name + "-" + buf);
 }
 
+namespace {
+RunOutcome run_stored(const RunPlan& plan, const std::vector<Job>& jobs, detail::RunStore& store);
+}  // namespace
+
 RunOutcome execute(const RunPlan& plan) {
   if (plan.scenario == nullptr || !plan.config) throw std::logic_error("execute: incomplete plan");
   if (plan.schemes.empty()) throw InputError("no scheme to run");
@@ -640,8 +645,8 @@ RunOutcome execute(const RunPlan& plan) {
         plan.scenario->schemes.end()) {
       std::string valid;
       for (const auto& v : plan.scenario->schemes) valid += (valid.empty() ? "" : ", ") + v;
-      throw InputError("unknown scheme '" + s + "' for scenario '" + plan.scenario->name +
-                       "' (valid: " + valid + ")");
+      throw InputError("unknown scheme '" + s + "' for scenario '" + plan.scenario->name + "'" +
+                       did_you_mean(s, plan.scenario->schemes) + " (valid: " + valid + ")");
     }
 
   // Every config is built and validated before anything runs or is written.
@@ -655,8 +660,37 @@ RunOutcome execute(const RunPlan& plan) {
   }
   ReleaseWorkers release;
 
+  // Memory: the largest experiments running at once plus every result (throws before writing).
+  {
+    std::vector<std::size_t> all(jobs.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    const std::size_t concurrent =
+        std::min(jobs.size(), static_cast<std::size_t>(std::max(1, plan.threads)));
+    limits::check_memory(limits::estimate_memory(plan, jobs, all, concurrent), concurrent);
+  }
+
   // Checks a resumed directory against the plan (throws before writing anything).
   detail::RunStore store(plan.out_dir, detail::make_manifest(plan), plan.resume, jobs);
+  // From here on the directory exists: a failure says what became of it.
+  try {
+    return run_stored(plan, jobs, store);
+  } catch (const RunInterrupted&) {
+    throw;
+  } catch (const ResourceError& e) {
+    throw ResourceError(std::string(e.what()) + "; " + store.after_failure());
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + "; " + store.after_failure());
+  } catch (const std::bad_alloc&) {
+    throw ResourceError("out of memory (lower --threads or the sizes of docs/limits.md); " +
+                        store.after_failure());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + "; " + store.after_failure());
+  }
+}
+
+namespace {
+
+RunOutcome run_stored(const RunPlan& plan, const std::vector<Job>& jobs, detail::RunStore& store) {
   detail::StoredRun stored = store.take_stored();
 
   std::vector<ExperimentResult> results(jobs.size());
@@ -736,5 +770,7 @@ RunOutcome execute(const RunPlan& plan) {
   outcome.results = std::move(results);
   return outcome;
 }
+
+}  // namespace
 
 }  // namespace semra

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -24,7 +25,7 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int kRecordFormat = 2;  // 2: ends with a checksum
+constexpr int kRecordFormat = 2;                // 2: ends with a checksum
 constexpr std::uint32_t kCheckpointFormat = 2;  // 2: the kernel variant after the version
 constexpr char kCheckpointMagic[9] = "SEMRACK1";
 
@@ -327,7 +328,7 @@ ojson make_manifest(const RunPlan& plan) {
 }
 
 RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::vector<Job>& jobs)
-    : dir_(std::move(dir)) {
+    : dir_(std::move(dir)), resume_(resume) {
   std::string d("'");  // (appended, not "'" + ...: GCC 12 -Wrestrict false positive)
   d.append(dir_.string()).append("'");
   std::error_code ec;
@@ -375,9 +376,15 @@ RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::
                        "; nothing was changed");
   }
 
-  fs::create_directories(dir_);
+  created_ = !exists;
+  create_directories_or_throw(dir_);
   lock_fd_ = ::open((dir_ / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) throw InputError("cannot write in " + d);
+  if (lock_fd_ < 0) {
+    const int err = errno;
+    if (created_) fs::remove(dir_, ec);
+    throw ResourceError("cannot write in " + d + ": " + std::strerror(err) +
+                        " (choose a writable location, e.g. another --out)");
+  }
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(lock_fd_);
     lock_fd_ = -1;
@@ -397,9 +404,33 @@ RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::
     }
     remove_stale_temp_files(dir_);
   } else {
-    write_file_atomic(manifest_path, manifest.dump(2) + "\n");
+    try {
+      write_file_atomic(manifest_path, manifest.dump(2) + "\n");
+      create_directories_or_throw(dir_ / "experiments");
+    } catch (const InputError& e) {
+      throw ResourceError(std::string(e.what()) + "; " + after_failure());
+    }
   }
-  fs::create_directories(dir_ / "experiments");
+  create_directories_or_throw(dir_ / "experiments");
+}
+
+std::string RunStore::after_failure() {
+  std::string d("'");  // (appended: GCC 12 -Wrestrict false positive)
+  d.append(dir_.string()).append("'");
+  if (resume_ || written_.load() > 0)
+    return "finished experiments and checkpoints are kept in " + d +
+           ": once the cause is fixed, continue with --resume";
+  if (lock_fd_ >= 0) ::close(lock_fd_), lock_fd_ = -1;
+  std::error_code ec;
+  if (created_) {
+    fs::remove_all(dir_, ec);
+  } else {
+    // The directory was empty when this command began: everything in it is this command's.
+    for (const auto& e : fs::directory_iterator(dir_, ec)) fs::remove_all(e.path(), ec);
+  }
+  if (ec) return "this run stored nothing; remove " + d + " before running it again";
+  return "nothing was stored, so " + d + (created_ ? " was removed" : " was emptied again") +
+         " (rerun once the cause is fixed)";
 }
 
 RunStore::~RunStore() {
@@ -553,6 +584,7 @@ ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& jo
 
 void RunStore::store_record(const Job& job, const std::string& bytes) const {
   write_file_atomic(record_path(job), bytes);
+  ++written_;
   std::error_code ec;
   fs::remove(checkpoint_path(job), ec);
 }
@@ -610,6 +642,10 @@ StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job
                      "' was written with a different config: " + diff + "; nothing was changed");
   StoredCheckpoint c;
   c.step = r.i64();
+  // A scenario resumes its loop at this step: outside 0..steps it would run steps it never had.
+  if (c.step < 0 || (job.steps > 0 && c.step > job.steps))
+    throw InputError("checkpoint '" + where + "' is corrupt (step " + std::to_string(c.step) +
+                     " outside 0.." + std::to_string(job.steps) + ")");
   c.state = r.str();
   r.expect_end();
   return c;
@@ -617,6 +653,7 @@ StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job
 
 void RunStore::store_checkpoint(const Job& job, std::int64_t step, const std::string& state) const {
   write_file_atomic(checkpoint_path(job), encode_checkpoint(job, step, state));
+  ++written_;
 }
 
 }  // namespace semra::detail

@@ -8,6 +8,7 @@
 //
 // Every file is written atomically (temp + rename), so SIGKILL at any moment leaves each either
 // absent or complete. Formats: docs/scaling.md.
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -58,6 +59,12 @@ class RunStore {
   void store_record(const Job& job, const std::string& bytes) const;
   void store_checkpoint(const Job& job, std::int64_t step, const std::string& state) const;
 
+  // After a failure that could only appear while running (memory, disk, a bad file read late):
+  // for a fresh run that has stored nothing yet, removes what this command created (the
+  // directory if it made it) so the same command can simply be rerun; otherwise keeps
+  // everything for --resume. Returns the sentence that tells the user which.
+  std::string after_failure();
+
   static std::string encode_checkpoint(const Job& job, std::int64_t step, const std::string& state);
   static StoredCheckpoint decode_checkpoint(const std::string& bytes, const Job& job,
                                             const std::string& where);
@@ -68,6 +75,9 @@ class RunStore {
 
   std::filesystem::path dir_;
   int lock_fd_ = -1;
+  bool resume_ = false;
+  bool created_ = false;                         // this command created dir_
+  mutable std::atomic<std::size_t> written_{0};  // records and checkpoints stored by this command
   StoredRun stored_;
 };
 

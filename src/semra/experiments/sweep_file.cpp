@@ -26,15 +26,8 @@ std::string join(const std::vector<std::string>& v) {
 
 [[noreturn]] void unknown(const std::string& src, const std::string& what, const std::string& key,
                           const std::vector<std::string>& valid) {
-  std::string best;
-  int best_d = 1 << 30;
-  for (const auto& v : valid) {
-    const int d = edit_distance(key, v);
-    if (d < best_d) best_d = d, best = v;
-  }
-  std::string msg = src + ": unknown " + what + " '" + key + "'";
-  if (best_d <= 2) msg += " (did you mean '" + best + "'?)";
-  throw InputError(msg + " (valid: " + join(valid) + ")");
+  throw InputError(src + ": unknown " + what + " '" + key + "'" + did_you_mean(key, valid) +
+                   " (valid: " + join(valid) + ")");
 }
 
 std::string node_text(const toml::node& n) {
@@ -64,6 +57,14 @@ void flatten(const toml::table& t, const std::string& prefix,
     else
       out.emplace_back(key, &v);
   }
+}
+
+// Whether override table `t` (may be null) sets `key`, written nested or as one quoted dotted key.
+bool has_key(const toml::table* t, const std::string& key) {
+  if (t == nullptr) return false;
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  flatten(*t, "", leaves);
+  return std::any_of(leaves.begin(), leaves.end(), [&](const auto& l) { return l.first == key; });
 }
 
 // A TOML value as the typed value of config field `f`; InputError naming `where` on a type that
@@ -179,7 +180,8 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
   if (plan.scenario == nullptr) {
     std::vector<std::string> names;
     for (const auto& s : scenarios()) names.push_back(s.name);
-    throw InputError(src + ": unknown scenario '" + sc_name + "' (valid: " + join(names) + ")");
+    throw InputError(src + ": unknown scenario '" + sc_name + "'" + did_you_mean(sc_name, names) +
+                     " (valid: " + join(names) + ")");
   }
   const auto& sc = *plan.scenario;
 
@@ -232,6 +234,8 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
   plan.seeds = seeds;
 
   plan.config = sc.make_config();
+  const toml::table* set_table = table_or_throw(doc, "set", src);
+  const toml::table* quick_table = table_or_throw(doc, "quick", src);
   {
     auto schema = plan.config->schema();
     if (const auto* t = table_or_throw(doc, "set", src))
@@ -274,6 +278,11 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
     if (arr == nullptr)
       throw InputError(where + ": '" + key + "' must be a list of values, found " + type_of(*node));
     if (arr->empty()) throw InputError(where + ": '" + key + "' has an empty list of values");
+    for (const auto* t : {set_table, quick ? quick_table : nullptr})
+      if (has_key(t, key))
+        throw InputError(where + ": '" + key + "' is also given in [" +
+                         (t == set_table ? "set" : "quick") +
+                         "], where the grid would silently override it; give it in one place");
     SweepAxis axis{key, key, {}};
     std::set<std::string> seen;
     for (const auto& e : *arr) {
@@ -303,6 +312,21 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
       it->name = string_or_throw(*node, src + " [names] " + key);
       if (it->name.empty()) throw InputError(src + " [names] " + key + ": empty name");
     }
+  }
+  // Each name is a metrics.csv column and a summary.json field: two equal ones would lose values.
+  std::vector<std::string> taken = {"scheme", "seed", "step"};
+  taken.insert(taken.end(), sc.metric_columns.begin(), sc.metric_columns.end());
+  for (std::size_t a = 0; a < plan.axes.size(); ++a) {
+    const auto& axis = plan.axes[a];
+    if (std::find(taken.begin(), taken.end(), axis.name) != taken.end())
+      throw InputError(src + " [names]: '" + axis.key + "' is named '" + axis.name +
+                       "', which is already a metrics.csv column (scheme, seed, step or a metric "
+                       "of '" +
+                       sc.name + "'); choose another name");
+    for (std::size_t b = 0; b < a; ++b)
+      if (plan.axes[b].name == axis.name)
+        throw InputError(src + " [names]: '" + plan.axes[b].key + "' and '" + axis.key +
+                         "' are both named '" + axis.name + "'; give them different names");
   }
 
   plan.y_metric = sc.primary_metric;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 #include "semra/nn/binary_io.hpp"
 #include "semra/nn/kernels.hpp"
 
@@ -320,6 +321,7 @@ void Mlp::load(std::istream& is, std::string_view name) {
 
 namespace {
 std::ifstream open_model(const std::string& path) {
+  refuse_directory(path, "model file");
   std::ifstream is(path, std::ios::binary);
   if (!is) throw InputError("model file '" + path + "': cannot open for reading");
   return is;

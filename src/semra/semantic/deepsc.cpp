@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 
 namespace semra::semantic {
 namespace {
@@ -66,6 +67,7 @@ AccuracyModel AccuracyModel::from_table(const std::vector<double>& t) {
 }
 
 AccuracyModel AccuracyModel::from_csv(const std::string& path) {
+  refuse_directory(path, "accuracy table");
   std::ifstream file(path);
   if (!file) throw InputError("cannot open accuracy table '" + path + "'");
   std::ostringstream text;

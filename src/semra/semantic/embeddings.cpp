@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 #include "semra/core/rng.hpp"
 
 namespace semra::semantic {
@@ -100,6 +101,7 @@ Embeddings parse_embeddings(const std::string& json_text, const std::string& sou
 }
 
 Embeddings load_embeddings(const std::string& path) {
+  refuse_directory(path, "embeddings");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("embeddings '" + path + "': cannot open the file");
   std::ostringstream ss;

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 
 namespace semra::semantic {
 
@@ -200,6 +201,7 @@ std::vector<SceneGraph> parse_scene_graphs(const std::string& json_text,
 }
 
 std::vector<SceneGraph> load_scene_graphs(const std::string& path) {
+  refuse_directory(path, "scene graphs");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("scene graphs '" + path + "': cannot open the file");
   std::ostringstream ss;

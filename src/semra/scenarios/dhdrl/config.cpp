@@ -92,6 +92,21 @@ void Config::describe(ConfigSchema& s) {
   s.add("hierarchy.codeword_gains", codeword_gains,
         "observations also hold the serving channel's full-power gain for every codeword (local "
         "CSI a BS can measure from uplink pilots)");
+  s.add(
+      "hierarchy.observation", observation, Choices{"semra", "reference"},
+      "observation encoding: semra (dB features, one-hot codeword, requirements, slots left) or "
+      "reference (the authors' code: raw indices, linear gains / 1e-9, interference / 1e-7, QoE / "
+      "5, interferer BS indices; 8 + 11 U floats for every agent)");
+  s.add(
+      "hierarchy.rewards", rewards, Choices{"semra", "reference"},
+      "semra (spec 5) or reference (the authors' loop: own QoE after the fading update; low level "
+      "its change from the previous slot, high level the epoch's sum x 0.99^T_H, ddrl the value)");
+  s.add("hierarchy.high_epsilon_decay", high_epsilon_decay, Choices{"learning_step", "epoch"},
+        "the high level's epsilon decays per learning step (every slot, as the reference) or per "
+        "epoch (per high-level transition), by learning.epsilon_decay either way");
+  s.add("hierarchy.high_learn_every_slots", high_learn_every_slots, IntRange{1, 1000000}, "slots",
+        "the high level learns on one slot in N (1: every slot, as the reference; T_H: one update "
+        "per transition)");
   s.add("learning.hidden", hidden, RealRange{1.0, 4096.0}, "",
         "hidden layer sizes of every DQN (integers)");
   s.add("learning.optimizer", optimizer, Choices{"rmsprop", "adam", "sgd"},

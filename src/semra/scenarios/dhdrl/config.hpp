@@ -48,6 +48,11 @@ struct Config : ConfigBase {
   std::string high_reward = "neighbourhood";
   int neighbours = 6;           // U
   bool codeword_gains = false;  // observations include my UT's gain for every codeword
+  // Issue 13 levers (docs/reproduction.md); the defaults are the model of docs/model-dhdrl.md.
+  std::string observation = "semra";                 // "reference": the reference code's encoding
+  std::string rewards = "semra";                     // "reference": the reference loop's rewards
+  std::string high_epsilon_decay = "learning_step";  // "epoch": one step per high decision
+  int high_learn_every_slots = 1;                    // the high level learns every N slots
   // [learning] spec 6
   std::vector<double> hidden = {64, 32};
   std::string optimizer = "rmsprop";

@@ -1,10 +1,54 @@
 #include "semra/scenarios/dhdrl/entry.hpp"
 
+#include <algorithm>
+
+#include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/run.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
 namespace semra {
+namespace {
+
+// docs/limits.md: per link, the learning schemes hold up to two DQN agents (high and low level;
+// ddrl one with every joint action), each with its replay buffer (capacity x two observations,
+// action, reward, done and next-action mask) and its networks as online, target, gradient and two
+// optimiser moments (5 copies); TD3's low level counts as three networks. Plus 16 MB for the
+// environment. Results: one row of 6 columns per recorded slot and one SINR sample per (UT, slot).
+MemoryEstimate estimate_dhdrl(const ConfigBase& base, const std::string& scheme) {
+  const auto& c = dynamic_cast<const dhdrl::Config&>(base);
+  MemoryEstimate e;
+  const double links = static_cast<double>(c.num_cells()) * c.users_per_cell;
+  const double high_obs =
+      c.codewords * (c.codeword_gains ? 2.0 : 1.0) + 12 +
+      c.neighbours * static_cast<double>(dhdrl::Environment::kNeighbourFeatures);
+  const double obs = high_obs + 1;
+  const bool single = scheme == "ddrl";
+  const bool learns = single || scheme.rfind("dhdrl", 0) == 0;
+  if (learns) {
+    const double actions = single ? static_cast<double>(c.codewords) * c.power_levels * c.max_k
+                                  : std::max<double>(c.codewords * c.power_levels,
+                                                     static_cast<double>(c.power_levels) * c.max_k);
+    const double agents = single ? 1 : 2;
+    std::vector<double> sizes{obs};
+    sizes.insert(sizes.end(), c.hidden.begin(), c.hidden.end());
+    sizes.push_back(actions);
+    const double networks_per_agent = scheme == "dhdrl-continuous" ? 3 : 1;
+    const double replay =
+        links * agents * static_cast<double>(c.replay_capacity) * (2 * obs * 4 + 13 + actions);
+    const double networks =
+        links * agents * networks_per_agent * nn::parameter_count(sizes) * 4 * 5;
+    e.working_bytes = replay + networks;
+    e.key = replay >= networks ? "learning.replay_capacity" : "learning.hidden";
+  }
+  e.working_bytes += 16e6;
+  const double slots = static_cast<double>(c.train_slots);
+  e.result_bytes = slots / c.record_every_slots * 7 * 8 + slots * links * 4;
+  return e;
+}
+
+}  // namespace
 
 ScenarioEntry dhdrl_scenario_entry() {
   ScenarioEntry e;
@@ -26,6 +70,18 @@ ScenarioEntry dhdrl_scenario_entry() {
              RunContext& ctx) {
     return dhdrl::run_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seed, ctx);
   };
+  // The dhdrl scheme's environment: hierarchical layout, QoE rewards, neighbour features.
+  e.make_env = [](const ConfigBase& base) -> std::unique_ptr<MultiAgentEnv> {
+    const auto& c = dynamic_cast<const dhdrl::Config&>(base);
+    return std::make_unique<dhdrl::MultiAgentEnvironment>(c, dhdrl::accuracy_model(c));
+  };
+  // Scheme options and eval.load's networks (seed-independent: checked once).
+  e.check = [](const ConfigBase& base, const std::string& scheme,
+               const std::vector<std::uint64_t>&) {
+    dhdrl::check_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme);
+  };
+  e.estimate_memory = estimate_dhdrl;
+  e.metric_columns = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};
   return e;
 }
 

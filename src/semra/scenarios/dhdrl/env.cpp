@@ -21,9 +21,16 @@ void resize(Measurements& m, int links, int cells) {
   m.in_w.assign(links, 0.0);
   m.sinr.assign(links, 0.0);
   m.qoe.assign(links, 0.0);
+  m.codeword.assign(links, 0.0);
 }
 
 }  // namespace
+
+std::shared_ptr<const semantic::AccuracyModel> accuracy_model(const Config& config) {
+  return config.accuracy_csv.empty() ? std::make_shared<const semantic::AccuracyModel>()
+                                     : std::make_shared<const semantic::AccuracyModel>(
+                                           semantic::AccuracyModel::from_csv(config.accuracy_csv));
+}
 
 Environment::Environment(const Config& config,
                          std::shared_ptr<const semantic::AccuracyModel> accuracy)
@@ -66,14 +73,22 @@ Environment::Environment(const Config& config,
 }
 
 void Environment::reset(std::uint64_t seed) {
-  Rng topology(seed, "topology");
-  Rng shadowing(seed, "shadowing");
-  Rng aod(seed, "aod");
+  topology_rng_ = Rng(seed, "topology");
+  shadowing_rng_ = Rng(seed, "shadowing");
+  aod_rng_ = Rng(seed, "aod");
   fading_rng_ = Rng(seed, "fading");
   requirements_rng_ = Rng(seed, "requirements");
+  draw_episode();
+}
+
+void Environment::reset_continue() {
+  draw_episode();
+}
+
+void Environment::draw_episode() {
   for (int i = 0; i < links_; ++i) {
-    ut_[i] =
-        radio::drop_user(topology, bs_[cell_of(i)], config_.min_distance_m, config_.cell_radius_m);
+    ut_[i] = radio::drop_user(topology_rng_, bs_[cell_of(i)], config_.min_distance_m,
+                              config_.cell_radius_m);
   }
   radio::MultipathParams mp;
   mp.paths = config_.paths;
@@ -86,7 +101,7 @@ void Environment::reset(std::uint64_t seed) {
   std::vector<radio::Point> rx(cells_);
   for (int j = 0; j < users_per_cell_; ++j) {
     for (int b = 0; b < cells_; ++b) rx[b] = ut_[link_of(b, j)];
-    channel_[j].reset(bs_, rx, codebook_, mp, shadowing, aod, fading_rng_);
+    channel_[j].reset(bs_, rx, codebook_, mp, shadowing_rng_, aod_rng_, fading_rng_);
   }
   for (int i = 0; i < links_; ++i) {
     codeword_[i] = 0;
@@ -103,12 +118,12 @@ void Environment::reset(std::uint64_t seed) {
 
 void Measurements::save(StateWriter& w) const {
   w.tag("measurements");
-  for (const auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe}) w.vec(*v);
+  for (const auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe, &codeword}) w.vec(*v);
 }
 
 void Measurements::load(StateReader& r) {
   r.expect_tag("measurements");
-  for (auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe}) {
+  for (auto* v : {&gain, &rx_w, &in_w, &sinr, &qoe, &codeword}) {
     const std::size_t n = v->size();
     r.vec_into(*v);
     if (v->size() != n) r.fail("measurements of another network size");
@@ -183,6 +198,7 @@ void Environment::compute_radio(Measurements& m) const {
     }
     m.in_w[i] = in;
     m.sinr[i] = rx[cell] / in;
+    m.codeword[i] = codeword_[i];
   }
 }
 
@@ -241,20 +257,6 @@ void Environment::evaluate() {
   }
 }
 
-double Environment::network_qoe() const {
-  double s = 0.0;
-  for (const auto& p : parts_) s += p.qoe;
-  return s / links_;
-}
-
-double Environment::neighbourhood_qoe(int link) const {
-  int idx[64];
-  most_interfered(eval_, link, idx);
-  double s = parts_[link].qoe;
-  for (int n = 0; n < neighbours_; ++n) s += parts_[idx[n]].qoe;
-  return s / (1 + neighbours_);
-}
-
 void Environment::strongest_interferers(const Measurements& m, int link, int* out) const {
   const int cell = cell_of(link);
   const double* rx = m.rx_w.data() + static_cast<std::size_t>(link) * cells_;
@@ -284,8 +286,8 @@ void Environment::most_interfered(const Measurements& m, int link, int* out) con
   for (int n = 0; n < neighbours_; ++n) out[n] = scratch_[n].second;
 }
 
-void Environment::observe(int link, const Measurements& old, int slots_left, bool with_neighbours,
-                          float* out) const {
+float* Environment::observe_local(int link, const Measurements& old, int slots_left,
+                                  float* out) const {
   // Local part (spec 4): my power, codeword, k, last QoE, direct gain and interference-plus-noise
   // (current and one step old), the current SINR, my UT's requirements [, slots left in the epoch].
   const Measurements& m = now_;
@@ -323,6 +325,15 @@ void Environment::observe(int link, const Measurements& old, int slots_left, boo
       *o++ = db_feature(full_power * ch.gain(cell, cell, c) * inv_noise);
   }
   if (slots_left >= 0) *o++ = static_cast<float>(slots_left) / config_.epoch_slots;
+  return o;
+}
+
+void Environment::observe(int link, const Measurements& old, int slots_left, bool with_neighbours,
+                          float* out) const {
+  float* o = observe_local(link, old, slots_left, out);
+  const Measurements& m = now_;
+  const double inv_noise = 1.0 / noise_w_;
+  const double full_power = level_power_w_[power_levels_ - 1];
 
   // Neighbour part: U strongest interferers of my UT (rx power now/old, codeword, their UT's QoE
   // now/old) and the U UTs my BS interferes with most (my rx power there, their QoE, my share of
@@ -353,6 +364,53 @@ void Environment::observe(int link, const Measurements& old, int slots_left, boo
     const double my_gain = channel_[layer].gain(cell, cell_of(their), codeword_[link]);
     *o++ = db_feature(full_power * my_gain * inv_noise);
     *o++ = static_cast<float>(m.qoe[their]);
+    *o++ = static_cast<float>(my_rx / m.in_w[their]);
+  }
+}
+
+void Environment::observe_reference(int link, const Measurements& old, bool with_neighbours,
+                                    float* out) const {
+  // The reference's observe_high / observe_low (hierarchy.observation = "reference"), its fixed
+  // linear divisors kept on purpose: the same 8 + 11 U floats for both levels and ddrl.
+  constexpr double kGain = 1e-9, kRx = 1e-9, kIn = 1e-7, kQoe = 5.0;
+  const Measurements& m = now_;
+  float* o = out;
+  *o++ = static_cast<float>(power_w_[link] / (level_power_w_[power_levels_ - 1]));
+  *o++ = static_cast<float>(codeword_[link]);             // raw index
+  *o++ = static_cast<float>(std::round(k_[link]) - 1.0);  // raw k index 0..K-1
+  *o++ = static_cast<float>(m.qoe[link] / kQoe);
+  *o++ = static_cast<float>(m.gain[link] / kGain);
+  *o++ = static_cast<float>(old.gain[link] / kGain);
+  *o++ = static_cast<float>(m.in_w[link] / kIn);
+  *o++ = static_cast<float>(old.in_w[link] / kIn);
+  const int u = neighbours_;
+  if (!with_neighbours || u == 0) {
+    std::fill(o, o + u * kReferenceNeighbourFeatures, 0.0f);
+    return;
+  }
+  const float index_scale = cells_ > 1 ? 1.0f / static_cast<float>(cells_ - 1) : 0.0f;
+  const int layer = layer_of(link);
+  const std::size_t row = static_cast<std::size_t>(link) * cells_;
+  int idx[64];
+  // Strongest interferers now (their rx power, codeword, QoE now), then those one step old.
+  for (const Measurements* mm : {&m, &old}) {
+    strongest_interferers(*mm, link, idx);
+    for (int n = 0; n < u; ++n) {
+      const int b = idx[n];
+      const int their = link_of(b, layer);
+      *o++ = static_cast<float>(b) * index_scale;
+      *o++ = static_cast<float>(mm->rx_w[row + b] / kRx);
+      *o++ = static_cast<float>(mm->codeword[their]);
+      *o++ = static_cast<float>(mm->qoe[their] / kQoe);
+    }
+  }
+  most_interfered(m, link, idx);
+  const int cell = cell_of(link);
+  for (int n = 0; n < u; ++n) {
+    const int their = idx[n];
+    const double my_rx = m.rx_w[static_cast<std::size_t>(their) * cells_ + cell];
+    *o++ = static_cast<float>(channel_[layer].gain(cell, cell_of(their), codeword_[link]) / kGain);
+    *o++ = static_cast<float>(m.qoe[their] / kQoe);
     *o++ = static_cast<float>(my_rx / m.in_w[their]);
   }
 }

@@ -1,18 +1,14 @@
 #pragma once
 // The multi-cell semantic downlink of the `dhdrl` scenario (spec 1-5): geometry, channels, actions,
-// SINR, QoE, observations and rewards. Time (epochs, slots) and decisions are driven by the schemes
-// (schemes.hpp); this class only knows the state of one slot.
+// SINR, QoE and observations: the physics of one slot. Time (epochs, slots), the order within a
+// slot, the agents and their rewards are the multi-agent environment's (multi_agent.hpp), which is
+// the only caller of the mutators below outside tests and benchmarks.
 //
 // Links: with users_per_cell = U_c, cell b serves its UTs on U_c orthogonal resource blocks of
 // bandwidth W each (UT j of every cell uses RB j), so RB j forms an independent interference layer
 // of `cells` links. Link i = b * U_c + j. Each link has its own agents and its own power (P_max /
 // U_c per RB at the top level, so a BS never exceeds P_max) and codeword. With U_c = 1 (the paper)
-// a link is a BS.
-//
-// Order within a slot (see run.cpp): [epoch start: requirements redrawn, high level acts,
-// remeasure]
-// -> low level acts on measure() -> evaluate() -> advance() (fading) -> begin_slot() measures the
-// new channel under the same actions for the next observations. No allocation after reset().
+// a link is a BS. No allocation after reset().
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -39,7 +35,11 @@ struct Measurements {
   std::vector<double> in_w;  // [link] interference plus noise
   std::vector<double> sinr;  // [link] linear
   std::vector<double> qoe;   // [link] QoE of the last evaluated slot
+  std::vector<double> codeword;  // [link] codeword in force (reference observation encoding)
 };
+
+// The DeepSC accuracy model of a config: semantic.accuracy_csv, or the built-in one when empty.
+std::shared_ptr<const semantic::AccuracyModel> accuracy_model(const Config& config);
 
 class Environment {
  public:
@@ -48,6 +48,8 @@ class Environment {
   // New topology, shadowing, AoDs, fading, requirements and actions (every link: codeword 0, full
   // power, k = K/2) from streams of `seed`; then measure().
   void reset(std::uint64_t seed);
+  // The same, drawing from where the streams of the last reset stopped (a new deployment).
+  void reset_continue();
 
   int links() const { return links_; }
   int cells() const { return cells_; }
@@ -103,9 +105,6 @@ class Environment {
   double rate_ksuts(int link) const { return rate_[link]; }
   double accuracy(int link) const { return acc_[link]; }
   const semantic::Requirement& requirement(int link) const { return req_[link]; }
-  // Mean QoE of the link's UT and the U UTs its BS interferes with most (rx power at this slot).
-  double neighbourhood_qoe(int link) const;
-  double network_qoe() const;
   // The U links (same RB) at whose UTs this link's BS arrived strongest in the last evaluate().
   void most_interfered_now(int link, int* out) const { most_interfered(eval_, link, out); }
 
@@ -118,6 +117,7 @@ class Environment {
   double best_k(int link, double sinr, int* k_out) const;
 
   // ---- observations (spec 4); sizes are fixed for a given C and U, whatever the number of cells
+  int local_obs_dim() const { return local_dim_; }
   int high_obs_dim() const { return local_dim_ + neighbours_ * kNeighbourFeatures; }
   int low_obs_dim() const { return high_obs_dim() + 1; }
   // `old`: measurements one step (slot for the low level, epoch for the high level) earlier.
@@ -125,10 +125,21 @@ class Environment {
   // with_neighbours = false zeroes the neighbour part (dhdrl-ns).
   void observe(int link, const Measurements& old, int slots_left, bool with_neighbours,
                float* out) const;
+  // The local part alone (local_obs_dim floats, +1 with slots_left >= 0); returns the end.
+  float* observe_local(int link, const Measurements& old, int slots_left, float* out) const;
 
   static constexpr int kNeighbourFeatures = 8;  // 5 per interferer + 3 per interfered UT
 
+  // The reference code's encoding (hierarchy.observation = "reference", docs/reproduction.md):
+  // 8 local floats + per interferer 4 now and 4 one step old + per interfered UT 3, the same for
+  // both levels and ddrl (no slots-left feature), its fixed linear divisors kept on purpose.
+  int reference_obs_dim() const { return 8 + neighbours_ * kReferenceNeighbourFeatures; }
+  void observe_reference(int link, const Measurements& old, bool with_neighbours, float* out) const;
+  static constexpr int kReferenceNeighbourFeatures = 11;
+
  private:
+  // Topology, channels, actions and requirements of a new episode from the member streams.
+  void draw_episode();
   void compute_radio(Measurements& m) const;
   // Accuracy lookup argument for a linear SINR: its dB value (spec 3), or, with
   // semantic.accuracy_sinr_scale = "linear", the linear value itself (a reference defect, on
@@ -161,7 +172,7 @@ class Environment {
   std::vector<radio::Point> bs_;
   std::vector<radio::Point> ut_;                  // [link]
   std::vector<radio::MultipathChannel> channel_;  // [layer]: tx = cells, rx = cells
-  Rng fading_rng_, requirements_rng_;
+  Rng topology_rng_, shadowing_rng_, aod_rng_, fading_rng_, requirements_rng_;
   std::vector<semantic::Requirement> req_;
   std::vector<int> codeword_, power_level_;
   std::vector<double> power_w_, k_;

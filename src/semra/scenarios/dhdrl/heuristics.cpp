@@ -1,76 +1,152 @@
 // Non-learning schemes: random, greedy, oracle (spec 7 and issue 3).
-#include <algorithm>
-#include <cmath>
-#include <vector>
-
 #include "semra/scenarios/dhdrl/heuristics.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
 namespace semra::dhdrl {
+namespace {
+
+// The step's action buffers, every agent at its do-nothing action.
+void init_buffers(const MultiAgentEnvironment& env, std::vector<int>& actions,
+                  std::vector<float>& rewards) {
+  actions.resize(env.agents().size());
+  for (std::size_t a = 0; a < actions.size(); ++a) actions[a] = env.agents()[a].noop_action;
+  rewards.assign(env.agents().size(), 0.0f);
+}
+
+// The single-layer action index of (codeword, power level, k).
+int single_action(const Environment& m, int codeword, int power_level, int k) {
+  return (codeword * m.power_levels() + power_level) * m.max_k() + k - 1;
+}
+
+void require_layout(const MultiAgentEnvironment& env, Layout layout, const char* scheme) {
+  if (env.options().layout != layout)
+    throw std::invalid_argument(std::string(scheme) + " needs the " +
+                                (layout == Layout::Hierarchical ? "hierarchical" : "single-layer") +
+                                " layout");
+}
+
+}  // namespace
 
 // ---- random: uniform actions at both levels (high: codeword [x power] per epoch; low: k [x
 // power])
-RandomScheme::RandomScheme(const Environment& env, std::uint64_t seed)
-    : rng_(seed, "exploration"), paper_split_(env.config().split == "paper") {}
-
-void RandomScheme::epoch_start(Environment& env, std::int64_t) {
-  for (int i = 0; i < env.links(); ++i) {
-    const int c = rng_.uniform_int(env.codewords());
-    const int p = paper_split_ ? rng_.uniform_int(env.power_levels()) : env.power_level(i);
-    env.set_beam(i, c, p);
-  }
+RandomScheme::RandomScheme(const MultiAgentEnvironment& env, std::uint64_t seed)
+    : rng_(seed, "exploration"), paper_split_(env.config().split == "paper") {
+  require_layout(env, Layout::Hierarchical, "random");
+  init_buffers(env, actions_, rewards_);
 }
 
-void RandomScheme::act(Environment& env, std::int64_t, int) {
-  for (int i = 0; i < env.links(); ++i) {
-    if (!paper_split_) env.set_beam(i, env.codeword(i), rng_.uniform_int(env.power_levels()));
-    env.set_k(i, 1 + rng_.uniform_int(env.max_k()));
+void RandomScheme::step(MultiAgentEnvironment& env) {
+  const Environment& m = env.model();
+  const int nc = m.codewords(), np = m.power_levels(), nk = m.max_k();
+  if (env.next_step() == StepKind::Decision) {
+    for (int i = 0; i < env.links(); ++i) {
+      const int c = rng_.uniform_int(nc);
+      actions_[env.high_agent(i)] = paper_split_ ? c * np + rng_.uniform_int(np) : c;
+    }
+  } else if (env.next_step() == StepKind::Slot) {
+    for (int i = 0; i < env.links(); ++i) {
+      const int p = paper_split_ ? 0 : rng_.uniform_int(np);
+      actions_[env.low_agent(i)] = p * nk + rng_.uniform_int(nk);
+    }
   }
+  env.step(actions_.data(), rewards_.data());
 }
 
 // ---- greedy: every slot every link maximises its own UT's instantaneous QoE, the others' actions
 // held at their current values (measured interference). For a fixed codeword more power never
 // lowers the own SINR, so the search is over codewords at full power, then the best k.
-void GreedyScheme::act(Environment& env, std::int64_t, int) {
-  const Measurements& m = env.now();
-  const double p_full = env.level_power_w(env.power_levels() - 1);
-  for (int i = 0; i < env.links(); ++i) {
-    const int cell = env.cell_of(i);
-    const double others = m.in_w[i];  // interference from the other BSs + noise
-    const auto& ch = env.channel(env.layer_of(i));
-    int best_c = 0;
-    double best_gain = -1.0;
-    for (int c = 0; c < env.codewords(); ++c) {
-      const double g = ch.gain(cell, cell, c);
-      if (g > best_gain) best_gain = g, best_c = c;
+GreedyScheme::GreedyScheme(const MultiAgentEnvironment& env) {
+  require_layout(env, Layout::SingleLayer, "greedy");
+  init_buffers(env, actions_, rewards_);
+}
+
+void GreedyScheme::step(MultiAgentEnvironment& env) {
+  const Environment& m = env.model();
+  if (env.next_step() == StepKind::Slot) {
+    const int full = m.power_levels() - 1;
+    const double p_full = m.level_power_w(full);
+    for (int i = 0; i < m.links(); ++i) {
+      const int cell = m.cell_of(i);
+      const double others = m.now().in_w[i];  // interference from the other BSs + noise
+      const auto& ch = m.channel(m.layer_of(i));
+      int best_c = 0;
+      double best_gain = -1.0;
+      for (int c = 0; c < m.codewords(); ++c) {
+        const double g = ch.gain(cell, cell, c);
+        if (g > best_gain) best_gain = g, best_c = c;
+      }
+      int k = 1;
+      m.best_k(i, p_full * best_gain / others, &k);
+      actions_[env.single_agent(i)] = single_action(m, best_c, full, k);
     }
-    int k = 1;
-    env.best_k(i, p_full * best_gain / others, &k);
-    decision_c_[i] = best_c;
-    decision_k_[i] = k;
   }
-  for (int i = 0; i < env.links(); ++i) {
-    env.set_beam(i, decision_c_[i], env.power_levels() - 1);
-    env.set_k(i, decision_k_[i]);
+  env.step(actions_.data(), rewards_.data());
+}
+
+// ---- greedy-local: fixed random codeword, full power, best k for the measured SINR
+GreedyLocalScheme::GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed) {
+  require_layout(env, Layout::SingleLayer, "greedy-local");
+  init_buffers(env, actions_, rewards_);
+  Rng rng(seed, "exploration");
+  for (int i = 0; i < env.links(); ++i)
+    codeword_.push_back(rng.uniform_int(env.model().codewords()));
+}
+
+void GreedyLocalScheme::step(MultiAgentEnvironment& env) {
+  const Environment& m = env.model();
+  if (env.next_step() == StepKind::Slot) {
+    const int full = m.power_levels() - 1;
+    const double p_full = m.level_power_w(full);
+    for (int i = 0; i < m.links(); ++i) {
+      // What the link measures: its serving gain with the codeword in force (its own one after the
+      // first slot) and the interference plus noise under the others' current actions.
+      const double gain =
+          m.codeword(i) == codeword_[i]
+              ? m.now().gain[i]
+              : m.channel(m.layer_of(i)).gain(m.cell_of(i), m.cell_of(i), codeword_[i]);
+      int k = 1;
+      m.best_k(i, p_full * gain / m.now().in_w[i], &k);
+      actions_[env.single_agent(i)] = single_action(m, codeword_[i], full, k);
+    }
   }
+  env.step(actions_.data(), rewards_.data());
 }
 
 // ---- oracle: centralised, full CSI of the current slot. Iterated best response over every BS's
 // (codeword, power) maximising the sum over the RB layer of each UT's QoE with its best k,
 // `sweeps` passes per slot starting from the previous slot's actions; then each UT gets its best k.
-OracleScheme::OracleScheme(const Environment& env)
+OracleScheme::OracleScheme(const MultiAgentEnvironment& env)
     : sweeps_(env.config().oracle_sweeps),
-      cells_(env.cells()),
-      gains_(static_cast<std::size_t>(env.cells()) * env.cells() * env.codewords()),
-      rx_(static_cast<std::size_t>(env.cells()) * env.cells()),
-      in_(env.cells()),
-      trial_(env.cells()) {}
+      cells_(env.model().cells()),
+      gains_(static_cast<std::size_t>(cells_) * cells_ * env.model().codewords()),
+      rx_(static_cast<std::size_t>(cells_) * cells_),
+      in_(cells_),
+      trial_(cells_),
+      codeword_(env.links()),
+      power_level_(env.links()) {
+  require_layout(env, Layout::SingleLayer, "oracle");
+  init_buffers(env, actions_, rewards_);
+}
 
-void OracleScheme::act(Environment& env, std::int64_t, int) {
+void OracleScheme::step(MultiAgentEnvironment& env) {
+  if (env.next_step() != StepKind::Slot) {
+    env.step(actions_.data(), rewards_.data());
+    return;
+  }
+  const Environment& m = env.model();
   const int n = cells_;
-  const int nc = env.codewords();
-  const int np = env.power_levels();
+  const int nc = m.codewords();
+  const int np = m.power_levels();
+  for (int i = 0; i < m.links(); ++i) {
+    codeword_[i] = m.codeword(i);
+    power_level_[i] = m.power_level(i);
+  }
   for (int layer = 0; layer < env.config().users_per_cell; ++layer) {
-    const auto& ch = env.channel(layer);
+    const auto& ch = m.channel(layer);
     for (int b = 0; b < n; ++b)
       for (int u = 0; u < n; ++u)
         for (int c = 0; c < nc; ++c)
@@ -80,21 +156,21 @@ void OracleScheme::act(Environment& env, std::int64_t, int) {
     };
     // rx_[u * n + b] under the current actions
     for (int u = 0; u < n; ++u) {
-      in_[u] = env.noise_w();
+      in_[u] = m.noise_w();
       for (int b = 0; b < n; ++b) {
-        const int l = env.link_of(b, layer);
-        rx_[u * n + b] = env.power_w(l) * g(b, u, env.codeword(l));
+        const int l = m.link_of(b, layer);
+        rx_[u * n + b] = m.power_w(l) * g(b, u, codeword_[l]);
         if (b != u) in_[u] += rx_[u * n + b];
       }
     }
     for (int sweep = 0; sweep < sweeps_; ++sweep) {
       for (int b = 0; b < n; ++b) {
-        const int lb = env.link_of(b, layer);
+        const int lb = m.link_of(b, layer);
         double best = -1.0;
-        int best_c = env.codeword(lb), best_p = env.power_level(lb);
+        int best_c = codeword_[lb], best_p = power_level_[lb];
         for (int c = 0; c < nc; ++c) {
           for (int p = 0; p < np; ++p) {
-            const double pw = env.level_power_w(p);
+            const double pw = m.level_power_w(p);
             double total = 0.0;
             for (int u = 0; u < n; ++u) {
               const double new_rx = pw * g(b, u, c);
@@ -105,25 +181,28 @@ void OracleScheme::act(Environment& env, std::int64_t, int) {
                 const double in = in_[u] - rx_[u * n + b] + new_rx;
                 sinr = rx_[u * n + u] / in;
               }
-              total += env.best_k(env.link_of(u, layer), sinr, nullptr);
+              total += m.best_k(m.link_of(u, layer), sinr, nullptr);
             }
             if (total > best + 1e-12) best = total, best_c = c, best_p = p;
           }
         }
-        env.set_beam(lb, best_c, best_p);
+        codeword_[lb] = best_c;
+        power_level_[lb] = best_p;
         for (int u = 0; u < n; ++u) {
-          const double new_rx = env.power_w(lb) * g(b, u, best_c);
+          const double new_rx = m.level_power_w(best_p) * g(b, u, best_c);
           if (u != b) in_[u] += new_rx - rx_[u * n + b];
           rx_[u * n + b] = new_rx;
         }
       }
     }
     for (int u = 0; u < n; ++u) {
+      const int l = m.link_of(u, layer);
       int k = 1;
-      env.best_k(env.link_of(u, layer), rx_[u * n + u] / in_[u], &k);
-      env.set_k(env.link_of(u, layer), k);
+      m.best_k(l, rx_[u * n + u] / in_[u], &k);
+      actions_[env.single_agent(l)] = single_action(m, codeword_[l], power_level_[l], k);
     }
   }
+  env.step(actions_.data(), rewards_.data());
 }
 
 }  // namespace semra::dhdrl

@@ -1,5 +1,7 @@
 #pragma once
-// random, greedy and oracle schemes (heuristics.cpp).
+// random, greedy and oracle schemes (heuristics.cpp). Greedy and oracle compute their actions from
+// the model (MultiAgentEnvironment::model()) and drive the single-layer layout; random draws the
+// hierarchical layout's actions.
 #include <vector>
 
 #include "semra/core/rng.hpp"
@@ -9,37 +11,55 @@ namespace semra::dhdrl {
 
 class RandomScheme : public Scheme {
  public:
-  RandomScheme(const Environment& env, std::uint64_t seed);
-  void epoch_start(Environment& env, std::int64_t slot) override;
-  void act(Environment& env, std::int64_t slot, int slots_left) override;
+  RandomScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
+  void step(MultiAgentEnvironment& env) override;
   void save_state(StateWriter& w) const override { w.rng(rng_); }
   void load_state(StateReader& r) override { r.rng(rng_); }
 
  private:
   Rng rng_;
   bool paper_split_;
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
 };
 
 class GreedyScheme : public Scheme {
  public:
-  explicit GreedyScheme(const Environment& env)
-      : decision_c_(env.links()), decision_k_(env.links()) {}
-  void epoch_start(Environment&, std::int64_t) override {}
-  void act(Environment& env, std::int64_t slot, int slots_left) override;
+  explicit GreedyScheme(const MultiAgentEnvironment& env);
+  void step(MultiAgentEnvironment& env) override;
 
  private:
-  std::vector<int> decision_c_, decision_k_;
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
+};
+
+// greedy-local: the greedy rule limited to what a distributed agent measures (issue 13): its own
+// current codeword's gain and the interference plus noise at its UT, not every codeword's gain.
+// It cannot compare codewords, so each link keeps one codeword, drawn uniformly once per run
+// (stream "exploration"; the reference's greedy never applied its codeword either, model-dhdrl
+// 4.6), transmits at full power and picks the best k for the SINR it measures.
+class GreedyLocalScheme : public Scheme {
+ public:
+  GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
+  void step(MultiAgentEnvironment& env) override;
+
+ private:
+  std::vector<int> codeword_;  // [link]
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
 };
 
 class OracleScheme : public Scheme {
  public:
-  explicit OracleScheme(const Environment& env);
-  void epoch_start(Environment&, std::int64_t) override {}
-  void act(Environment& env, std::int64_t slot, int slots_left) override;
+  explicit OracleScheme(const MultiAgentEnvironment& env);
+  void step(MultiAgentEnvironment& env) override;
 
  private:
   int sweeps_, cells_;
   std::vector<double> gains_, rx_, in_, trial_;
+  std::vector<int> codeword_, power_level_;  // [link] the decision being built
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
 };
 
 }  // namespace semra::dhdrl

@@ -1,6 +1,8 @@
 #include "semra/scenarios/dhdrl/learned.hpp"
 
 #include <filesystem>
+#include <set>
+#include <stdexcept>
 
 #include "semra/core/error.hpp"
 #include "semra/nn/loss.hpp"
@@ -41,11 +43,34 @@ void save_agents(const std::vector<rl::DqnAgent>& agents, const std::string& dir
   }
 }
 
+// How many networks `dir` holds under `prefix`_0.semrann, _1, ...: they must be numbered without
+// a gap, else a missing cell's network would silently be replaced by another's.
+std::size_t saved_networks(const std::string& dir, const std::string& prefix) {
+  namespace fs = std::filesystem;
+  std::set<std::size_t> found;
+  std::error_code ec;
+  const std::string head = prefix + "_", tail = ".semrann";
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.size() <= head.size() + tail.size() || n.compare(0, head.size(), head) != 0 ||
+        n.compare(n.size() - tail.size(), tail.size(), tail) != 0)
+      continue;
+    const std::string digits = n.substr(head.size(), n.size() - head.size() - tail.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 6) continue;
+    found.insert(static_cast<std::size_t>(std::stoul(digits)));
+  }
+  for (std::size_t i = 0; i < found.size(); ++i)
+    if (!found.count(i))
+      throw InputError("eval.load: '" + dir + "' has " + std::to_string(found.size()) + " " +
+                       prefix + " networks but no " + prefix + "_" + std::to_string(i) +
+                       ".semrann (networks are numbered 0, 1, ... without gaps; save them "
+                       "again with --save-models)");
+  return found.size();
+}
+
 void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
                  const std::string& prefix) {
-  namespace fs = std::filesystem;
-  std::size_t saved = 0;
-  while (fs::exists(dir + "/" + prefix + "_" + std::to_string(saved) + ".semrann")) ++saved;
+  const std::size_t saved = saved_networks(dir, prefix);
   if (saved == 0) {
     throw InputError("eval.load: no " + prefix + "_0.semrann in '" + dir +
                      "' (a directory written by --save-models for this scheme)");
@@ -85,57 +110,24 @@ void load_same_size(StateReader& r, std::vector<T>& v) {
 
 }  // namespace
 
-RewardScope parse_scope(const std::string& s) {
-  if (s == "local") return RewardScope::Local;
-  if (s == "network") return RewardScope::Network;
-  return RewardScope::Neighbourhood;
-}
-
-namespace {
-double part_of(const Environment& env, int link, RewardPart part) {
-  switch (part) {
-    case RewardPart::AccuracyOnly:
-      return env.g_a(link);
-    case RewardPart::RateOnly:
-      return env.g_r(link);
-    case RewardPart::Qoe:
-      break;
-  }
-  return env.qoe(link);
-}
-}  // namespace
-
-double slot_reward(const Environment& env, int link, RewardPart part, RewardScope scope) {
-  if (scope == RewardScope::Local) return part_of(env, link, part);
-  if (scope == RewardScope::Network) {
-    double s = 0.0;
-    for (int i = 0; i < env.links(); ++i) s += part_of(env, i, part);
-    return s / env.links();
-  }
-  // Neighbourhood: the link's UT and the U UTs its BS interfered with most in this slot.
-  int idx[64];
-  env.most_interfered_now(link, idx);
-  double s = part_of(env, link, part);
-  for (int n = 0; n < env.neighbours(); ++n) s += part_of(env, idx[n], part);
-  return s / (1 + env.neighbours());
-}
-
 // ------------------------------------------------------------------ hierarchical (dhdrl)
 
-HierarchicalScheme::HierarchicalScheme(const Environment& env, std::uint64_t seed,
-                                       HierarchyOptions options)
+HierarchicalScheme::HierarchicalScheme(const MultiAgentEnvironment& env, std::uint64_t seed,
+                                       bool continuous_low)
     : config_(env.config()),
-      options_(options),
-      scope_(parse_scope(env.config().high_reward)),
-      paper_split_(env.config().split == "paper"),
+      continuous_low_(continuous_low),
       train_(env.config().train_enabled),
       links_(env.links()),
-      high_dim_(env.high_obs_dim()),
-      low_dim_(env.low_obs_dim()) {
-  const int nc = env.codewords(), np = env.power_levels(), nk = env.max_k();
-  high_actions_ = paper_split_ ? nc * np : nc;
-  low_actions_ = paper_split_ ? nk : np * nk;
-  const rl::DqnConfig hc = dqn_config(config_, config_.gamma_high);
+      high_dim_(env.agents()[env.high_agent(0)].obs_dim),
+      low_dim_(env.agents()[env.low_agent(0)].obs_dim) {
+  if (!env.hierarchical())
+    throw std::invalid_argument("HierarchicalScheme needs the hierarchical layout");
+  const int high_actions = env.agents()[env.high_agent(0)].num_actions;
+  const int low_actions = env.agents()[env.low_agent(0)].num_actions;
+  rl::DqnConfig hc = dqn_config(config_, config_.gamma_high);
+  // hierarchy.high_epsilon_decay = "epoch": one epsilon step per high-level decision (decide_high).
+  high_epsilon_per_epoch_ = config_.high_epsilon_decay == "epoch";
+  hc.epsilon_per_learn_step = !high_epsilon_per_epoch_;
   const rl::DqnConfig lc = dqn_config(config_, config_.gamma_low);
   Rng init(seed, "network_init");
   Rng explore(seed, "exploration");
@@ -155,17 +147,17 @@ HierarchicalScheme::HierarchicalScheme(const Environment& env, std::uint64_t see
   tc.target_noise = static_cast<float>(config_.target_noise);
   tc.target_noise_clip = static_cast<float>(config_.target_noise_clip);
   tc.policy_delay = config_.policy_delay;
-  if (options_.continuous_low && !paper_split_) {
+  if (continuous_low_ && config_.split != "paper") {
     throw InputError(
         "dhdrl-continuous needs hierarchy.split = \"paper\" (the low level is k only)");
   }
   for (int i = 0; i < links_; ++i) {
     Rng hi = init.child("high", i), lo = init.child("low", i);
-    high_.emplace_back(high_dim_, high_actions_, hc, hi);
-    if (options_.continuous_low) {
+    high_.emplace_back(high_dim_, high_actions, hc, hi);
+    if (continuous_low_) {
       low_td3_.emplace_back(low_dim_, 1, tc, lo);
     } else {
-      low_.emplace_back(low_dim_, low_actions_, lc, lo);
+      low_.emplace_back(low_dim_, low_actions, lc, lo);
     }
     high_explore_.push_back(explore.child("high", i));
     low_explore_.push_back(explore.child("low", i));
@@ -178,21 +170,37 @@ HierarchicalScheme::HierarchicalScheme(const Environment& env, std::uint64_t see
   low_next_ = low_obs_;
   high_action_.assign(links_, 0);
   low_action_.assign(links_, 0);
-  high_return_.assign(links_, 0.0);
+  high_reward_.assign(links_, 0.0f);
   low_cont_action_.assign(links_, 0.0f);
-  epoch_old_ = env.now();
+  low_k_.assign(links_, 1.0);
+  actions_.resize(env.agents().size());
+  for (std::size_t a = 0; a < actions_.size(); ++a) actions_[a] = env.agents()[a].noop_action;
+  rewards_.assign(env.agents().size(), 0.0f);
 }
 
-void HierarchicalScheme::epoch_start(Environment& env, std::int64_t) {
-  // o_H(e) with the measurements of now (one epoch old part: epoch_old_); store the transition of
-  // the previous epoch, whose reward is the mean of the per-slot high reward over that epoch.
+void HierarchicalScheme::step(MultiAgentEnvironment& env) {
+  switch (env.next_step()) {
+    case StepKind::Decision:
+      decide_high(env);
+      return;
+    case StepKind::Redraw:
+      env.step(actions_.data(), rewards_.data());  // nobody acts
+      return;
+    case StepKind::Slot:
+      slot(env);
+      return;
+  }
+}
+
+void HierarchicalScheme::decide_high(MultiAgentEnvironment& env) {
+  // o_H(e) (one epoch old part: the previous epoch start's measurements); store the transition of
+  // the previous epoch with the reward the environment delivered when it closed.
   for (int i = 0; i < links_; ++i) {
     float* next = high_next_.data() + static_cast<std::size_t>(i) * high_dim_;
-    env.observe(i, epoch_old_, -1, options_.neighbours, next);
+    env.observe(env.high_agent(i), next);
     if (have_epoch_ && train_) {
-      const float r = static_cast<float>(high_return_[i] / std::max(1, epoch_len_));
       high_[i].remember(high_obs_.data() + static_cast<std::size_t>(i) * high_dim_, high_action_[i],
-                        r, next, false);
+                        high_reward_[i], next, false);
     }
   }
   std::swap(high_obs_, high_next_);
@@ -200,53 +208,41 @@ void HierarchicalScheme::epoch_start(Environment& env, std::int64_t) {
     const int a = high_[i].act(high_obs_.data() + static_cast<std::size_t>(i) * high_dim_, nullptr,
                                high_explore_[i], train_);
     high_action_[i] = a;
-    if (paper_split_) {
-      env.set_beam(i, a / env.power_levels(), a % env.power_levels());
-    } else {
-      env.set_beam(i, a, env.power_level(i));
-    }
-    high_return_[i] = 0.0;
+    actions_[env.high_agent(i)] = a;
+    if (train_ && high_epsilon_per_epoch_ && env.slot() >= config_.learning_starts_slots)
+      high_[i].epsilon().step();
   }
-  epoch_len_ = 0;
+  env.step(actions_.data(), rewards_.data());
   have_epoch_ = true;
-  epoch_old_ = env.now();
 }
 
-void HierarchicalScheme::act(Environment& env, std::int64_t, int slots_left) {
+void HierarchicalScheme::slot(MultiAgentEnvironment& env) {
+  const int max_k = env.model().max_k();
   for (int i = 0; i < links_; ++i) {
     float* o = low_obs_.data() + static_cast<std::size_t>(i) * low_dim_;
-    env.observe(i, env.prev(), slots_left, options_.neighbours, o);
-    if (options_.continuous_low) {
+    env.observe(env.low_agent(i), o);
+    if (continuous_low_) {
       // k = 1 + (a + 1) / 2 (K - 1), a in [-1, 1]: continuous in [1, K].
       low_td3_[i].act(o, &low_cont_action_[i], low_explore_[i], train_);
-      env.set_k(i, 1.0 + 0.5 * (low_cont_action_[i] + 1.0) * (env.max_k() - 1));
+      low_k_[i] = 1.0 + 0.5 * (low_cont_action_[i] + 1.0) * (max_k - 1);
       continue;
     }
-    const int a = low_[i].act(o, nullptr, low_explore_[i], train_);
-    low_action_[i] = a;
-    if (paper_split_) {
-      env.set_k(i, 1 + a);
-    } else {
-      env.set_beam(i, env.codeword(i), a / env.max_k());
-      env.set_k(i, 1 + a % env.max_k());
-    }
+    low_action_[i] = low_[i].act(o, nullptr, low_explore_[i], train_);
+    actions_[env.low_agent(i)] = low_action_[i];
   }
-}
-
-void HierarchicalScheme::after_slot(Environment& env, std::int64_t slot, int slots_left_next,
-                                    bool epoch_end) {
-  ++epoch_len_;
-  for (int i = 0; i < links_; ++i) {
-    high_return_[i] += slot_reward(env, i, options_.part, scope_);
-  }
+  env.step(actions_.data(), continuous_low_ ? low_k_.data() : nullptr, rewards_.data());
+  const std::int64_t slot = env.slot() - 1;
+  const bool epoch_end = env.epoch_closed();
+  if (epoch_end)
+    for (int i = 0; i < links_; ++i) high_reward_[i] = rewards_[env.high_agent(i)];
   if (!train_) return;
   for (int i = 0; i < links_; ++i) {
-    // Low level: reward = own UT's QoE (or its part) this slot; the episode ends with the epoch.
-    const float r = static_cast<float>(slot_reward(env, i, options_.part, RewardScope::Local));
+    // Low level: the episode ends with the epoch.
+    const float r = rewards_[env.low_agent(i)];
     float* next = low_next_.data() + static_cast<std::size_t>(i) * low_dim_;
-    env.observe(i, env.prev(), slots_left_next, options_.neighbours, next);
+    env.observe(env.low_agent(i), next);
     const float* o = low_obs_.data() + static_cast<std::size_t>(i) * low_dim_;
-    if (options_.continuous_low) {
+    if (continuous_low_) {
       low_td3_[i].remember(o, &low_cont_action_[i], r, next, epoch_end);
     } else {
       low_[i].remember(o, low_action_[i], r, next, epoch_end);
@@ -254,19 +250,20 @@ void HierarchicalScheme::after_slot(Environment& env, std::int64_t slot, int slo
   }
   if (slot >= config_.learning_starts_slots) {
     for (int i = 0; i < links_; ++i) {
-      if (options_.continuous_low) {
+      if (continuous_low_) {
         low_td3_[i].learn(low_replay_[i]);
       } else {
         low_[i].learn(low_replay_[i]);
       }
-      high_[i].learn(high_replay_[i]);
+      // hierarchy.high_learn_every_slots = N: the high level learns on one slot in N.
+      if (slot % config_.high_learn_every_slots == 0) high_[i].learn(high_replay_[i]);
     }
   }
 }
 
 void HierarchicalScheme::save(const std::string& dir) const {
   save_agents(high_, dir, "high");
-  if (!options_.continuous_low) {
+  if (!continuous_low_) {
     save_agents(low_, dir, "low");
     return;
   }
@@ -279,14 +276,24 @@ void HierarchicalScheme::save(const std::string& dir) const {
 }
 
 void HierarchicalScheme::load(const std::string& dir) {
+  // One high and one low network per saved link: unequal counts mean a network is missing.
+  const char* low = continuous_low_ ? "low_actor" : "low";
+  const std::size_t highs = saved_networks(dir, "high"), lows = saved_networks(dir, low);
+  if (highs != lows && highs > 0 && lows > 0)
+    throw InputError("eval.load: '" + dir + "' has " + std::to_string(highs) +
+                     " high networks and " + std::to_string(lows) + " " + low +
+                     " networks; a directory written by --save-models has one of each per link");
   load_agents(high_, dir, "high");
-  if (!options_.continuous_low) {
+  if (!continuous_low_) {
     load_agents(low_, dir, "low");
     return;
   }
-  std::size_t saved = 0;
-  while (std::filesystem::exists(dir + "/low_actor_" + std::to_string(saved) + ".semrann")) ++saved;
+  const std::size_t saved = saved_networks(dir, "low_actor");
   if (saved == 0) throw InputError("eval.load: no low_actor_0.semrann in '" + dir + "'");
+  for (const char* part : {"low_critic1", "low_critic2"})
+    if (saved_networks(dir, part) != saved)
+      throw InputError("eval.load: '" + dir + "' has " + std::to_string(saved) +
+                       " low_actor networks but not as many " + part + " networks");
   for (std::size_t i = 0; i < low_td3_.size(); ++i) {
     const std::string n = std::to_string(i % saved) + ".semrann";
     low_td3_[i].actor().load(dir + "/low_actor_" + n);
@@ -308,10 +315,8 @@ void HierarchicalScheme::save_state(StateWriter& w) const {
   for (const auto* v : {&high_obs_, &high_next_, &low_obs_, &low_next_}) w.vec(*v);
   w.vec(high_action_);
   w.vec(low_action_);
-  w.vec(high_return_);
-  w.i64(epoch_len_);
+  w.vec(high_reward_);
   w.boolean(have_epoch_);
-  epoch_old_.save(w);
 }
 
 void HierarchicalScheme::load_state(StateReader& r) {
@@ -326,21 +331,20 @@ void HierarchicalScheme::load_state(StateReader& r) {
   for (auto* v : {&high_obs_, &high_next_, &low_obs_, &low_next_}) load_same_size(r, *v);
   load_same_size(r, high_action_);
   load_same_size(r, low_action_);
-  load_same_size(r, high_return_);
-  epoch_len_ = static_cast<int>(r.i64());
+  load_same_size(r, high_reward_);
   have_epoch_ = r.boolean();
-  epoch_old_.load(r);
 }
 
 // ------------------------------------------------------------------ single layer (ddrl)
 
-SingleLayerScheme::SingleLayerScheme(const Environment& env, std::uint64_t seed)
+SingleLayerScheme::SingleLayerScheme(const MultiAgentEnvironment& env, std::uint64_t seed)
     : config_(env.config()),
-      scope_(parse_scope(env.config().high_reward)),
       train_(env.config().train_enabled),
       links_(env.links()),
-      dim_(env.high_obs_dim()),
-      actions_(env.codewords() * env.power_levels() * env.max_k()) {
+      dim_(env.agents()[0].obs_dim) {
+  if (env.hierarchical())
+    throw std::invalid_argument("SingleLayerScheme needs the single-layer layout");
+  const int actions = env.agents()[0].num_actions;
   const rl::DqnConfig dc = dqn_config(config_, config_.gamma_low);
   Rng init(seed, "network_init");
   Rng explore(seed, "exploration");
@@ -348,35 +352,35 @@ SingleLayerScheme::SingleLayerScheme(const Environment& env, std::uint64_t seed)
   agents_.reserve(links_);
   for (int i = 0; i < links_; ++i) {
     Rng r = init.child("ddrl", i);
-    agents_.emplace_back(dim_, actions_, dc, r);
+    agents_.emplace_back(dim_, actions, dc, r);
     explore_.push_back(explore.child("ddrl", i));
     replay_.push_back(replay.child("ddrl", i));
   }
   obs_.assign(static_cast<std::size_t>(links_) * dim_, 0.0f);
   next_ = obs_;
-  action_.assign(links_, 0);
+  actions_.resize(env.agents().size());
+  for (std::size_t a = 0; a < actions_.size(); ++a) actions_[a] = env.agents()[a].noop_action;
+  rewards_.assign(env.agents().size(), 0.0f);
 }
 
-void SingleLayerScheme::act(Environment& env, std::int64_t, int) {
-  const int np = env.power_levels(), nk = env.max_k();
+void SingleLayerScheme::step(MultiAgentEnvironment& env) {
+  if (env.next_step() != StepKind::Slot) {
+    env.step(actions_.data(), rewards_.data());  // a Redraw step: nobody acts
+    return;
+  }
   for (int i = 0; i < links_; ++i) {
     float* o = obs_.data() + static_cast<std::size_t>(i) * dim_;
-    env.observe(i, env.prev(), -1, true, o);
-    const int a = agents_[i].act(o, nullptr, explore_[i], train_);
-    action_[i] = a;
-    env.set_beam(i, a / (np * nk), (a / nk) % np);
-    env.set_k(i, 1 + a % nk);
+    env.observe(env.single_agent(i), o);
+    actions_[env.single_agent(i)] = agents_[i].act(o, nullptr, explore_[i], train_);
   }
-}
-
-void SingleLayerScheme::after_slot(Environment& env, std::int64_t slot, int, bool) {
+  env.step(actions_.data(), rewards_.data());
+  const std::int64_t slot = env.slot() - 1;
   if (!train_) return;
   for (int i = 0; i < links_; ++i) {
-    const float r = static_cast<float>(slot_reward(env, i, RewardPart::Qoe, scope_));
     float* next = next_.data() + static_cast<std::size_t>(i) * dim_;
-    env.observe(i, env.prev(), -1, true, next);
-    agents_[i].remember(obs_.data() + static_cast<std::size_t>(i) * dim_, action_[i], r, next,
-                        false);
+    env.observe(env.single_agent(i), next);
+    agents_[i].remember(obs_.data() + static_cast<std::size_t>(i) * dim_,
+                        actions_[env.single_agent(i)], rewards_[env.single_agent(i)], next, false);
   }
   if (slot >= config_.learning_starts_slots) {
     for (int i = 0; i < links_; ++i) agents_[i].learn(replay_[i]);
@@ -397,7 +401,7 @@ void SingleLayerScheme::save_state(StateWriter& w) const {
   save_all(w, replay_);
   w.vec(obs_);
   w.vec(next_);
-  w.vec(action_);
+  w.vec(actions_);
 }
 
 void SingleLayerScheme::load_state(StateReader& r) {
@@ -407,7 +411,7 @@ void SingleLayerScheme::load_state(StateReader& r) {
   load_all(r, replay_);
   load_same_size(r, obs_);
   load_same_size(r, next_);
-  load_same_size(r, action_);
+  load_same_size(r, actions_);
 }
 
 }  // namespace semra::dhdrl

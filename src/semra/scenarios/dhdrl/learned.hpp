@@ -1,6 +1,6 @@
 #pragma once
-// DQN-based schemes: the hierarchy (dhdrl and its ablations, hierarchical.cpp) and the single-layer
-// baseline (ddrl, single_layer.cpp).
+// DQN-based schemes (learned.cpp): the hierarchy (dhdrl and its ablations) and the single-layer
+// baseline (ddrl).
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,54 +22,48 @@ void save_agents(const std::vector<rl::DqnAgent>& agents, const std::string& dir
 void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
                  const std::string& prefix);
 
-struct HierarchyOptions {
-  RewardPart part = RewardPart::Qoe;  // -oa / -or train on one part of the QoE
-  bool neighbours = true;             // -ns: neighbour part of the observations zeroed
-  bool continuous_low = false;        // dhdrl-continuous: low level TD3 with k in [1, K]
-};
-
-// dhdrl, dhdrl-oa, dhdrl-or, dhdrl-ns: per link a high-level BPA DQN acting every epoch and a
-// low-level SRA DQN acting every slot (split = paper: high = codeword x power, low = k;
-// split = reference: high = codeword, low = power x k).
+// dhdrl, dhdrl-oa, dhdrl-or, dhdrl-ns, dhdrl-continuous: per link a high-level BPA DQN acting at
+// Decision steps and a low-level SRA DQN (TD3 with continuous_low) acting at every Slot step. The
+// variants differ in their environment's options (schemes.cpp): reward part, neighbour features.
 class HierarchicalScheme : public Scheme {
  public:
-  HierarchicalScheme(const Environment& env, std::uint64_t seed, HierarchyOptions options);
-  void epoch_start(Environment& env, std::int64_t slot) override;
-  void act(Environment& env, std::int64_t slot, int slots_left) override;
-  void after_slot(Environment& env, std::int64_t slot, int slots_left_next,
-                  bool epoch_end) override;
+  HierarchicalScheme(const MultiAgentEnvironment& env, std::uint64_t seed,
+                     bool continuous_low = false);
+  void step(MultiAgentEnvironment& env) override;
   bool learns() const override { return true; }
   void save(const std::string& dir) const override;
   void load(const std::string& dir) override;
   void save_state(StateWriter& w) const override;
   void load_state(StateReader& r) override;
+  // The link's high-level agent (tests: its epsilon and learning-step count).
+  const rl::DqnAgent& high_agent(int link) const { return high_[static_cast<std::size_t>(link)]; }
 
  private:
+  void decide_high(MultiAgentEnvironment& env);
+  void slot(MultiAgentEnvironment& env);
+
   const Config& config_;
-  HierarchyOptions options_;
-  RewardScope scope_;
-  bool paper_split_, train_;
-  int links_, high_dim_, low_dim_, high_actions_, low_actions_;
+  bool continuous_low_, train_;
+  int links_, high_dim_, low_dim_;
   std::vector<rl::DqnAgent> high_, low_;
   std::vector<rl::Td3Agent> low_td3_;   // dhdrl-continuous
   std::vector<float> low_cont_action_;  // [link], in [-1, 1]
+  std::vector<double> low_k_;           // [link], the continuous k of low_cont_action_
   std::vector<Rng> high_explore_, low_explore_, high_replay_, low_replay_;
   std::vector<float> high_obs_, high_next_, low_obs_, low_next_;  // [link * dim]
   std::vector<int> high_action_, low_action_;
-  std::vector<double> high_return_;  // sum of the high-level reward over the current epoch
-  int epoch_len_ = 0;
+  std::vector<float> high_reward_;  // [link] the reward of the epoch that closed last
   bool have_epoch_ = false;
-  Measurements epoch_old_;  // measurements at the previous epoch start ("one epoch old")
+  bool high_epsilon_per_epoch_ = false;  // hierarchy.high_epsilon_decay = "epoch"
+  std::vector<int> actions_;             // [agent], the step's actions
+  std::vector<float> rewards_;
 };
 
-// ddrl: one DQN per link choosing codeword x power x k every slot.
+// ddrl: one DQN per link choosing codeword x power x k every slot (single-layer layout).
 class SingleLayerScheme : public Scheme {
  public:
-  SingleLayerScheme(const Environment& env, std::uint64_t seed);
-  void epoch_start(Environment&, std::int64_t) override {}
-  void act(Environment& env, std::int64_t slot, int slots_left) override;
-  void after_slot(Environment& env, std::int64_t slot, int slots_left_next,
-                  bool epoch_end) override;
+  SingleLayerScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
+  void step(MultiAgentEnvironment& env) override;
   bool learns() const override { return true; }
   void save(const std::string& dir) const override;
   void load(const std::string& dir) override;
@@ -78,13 +72,13 @@ class SingleLayerScheme : public Scheme {
 
  private:
   const Config& config_;
-  RewardScope scope_;
   bool train_;
-  int links_, dim_, actions_;
+  int links_, dim_;
   std::vector<rl::DqnAgent> agents_;
   std::vector<Rng> explore_, replay_;
   std::vector<float> obs_, next_;
-  std::vector<int> action_;
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
 };
 
 }  // namespace semra::dhdrl

@@ -6,20 +6,14 @@
 #include <memory>
 
 #include "semra/core/error.hpp"
-#include "semra/scenarios/dhdrl/env.hpp"
+#include "semra/core/io.hpp"
+#include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
 namespace semra::dhdrl {
 
-ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,
-                                std::uint64_t seed, RunContext& ctx) {
-  config.validate();
-  auto accuracy = config.accuracy_csv.empty()
-                      ? std::make_shared<const semantic::AccuracyModel>()
-                      : std::make_shared<const semantic::AccuracyModel>(
-                            semantic::AccuracyModel::from_csv(config.accuracy_csv));
-  Environment env(config, accuracy);
-  env.reset(seed);
+std::unique_ptr<Scheme> make_loaded_scheme(const Config& config, const std::string& scheme_name,
+                                           const MultiAgentEnvironment& env, std::uint64_t seed) {
   std::unique_ptr<Scheme> scheme = make_scheme(scheme_name, env, seed);
   if (!config.eval_load.empty()) {
     if (!scheme->learns())
@@ -31,6 +25,25 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
     throw InputError("train.enabled = false with scheme '" + scheme_name +
                      "' needs eval.load (a directory of saved models)");
   }
+  return scheme;
+}
+
+void check_experiment(const Config& config, const std::string& scheme_name) {
+  // Replay buffers of one transition: the check must not allocate what the run will.
+  Config small = config;
+  small.replay_capacity = 1;
+  MultiAgentEnvironment env(small, std::make_shared<const semantic::AccuracyModel>(),
+                            scheme_env_options(scheme_name));
+  env.reset(1);
+  (void)make_loaded_scheme(small, scheme_name, env, 1);
+}
+
+ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,
+                                std::uint64_t seed, RunContext& ctx) {
+  config.validate();
+  MultiAgentEnvironment env(config, accuracy_model(config), scheme_env_options(scheme_name));
+  env.reset(seed);
+  std::unique_ptr<Scheme> scheme = make_loaded_scheme(config, scheme_name, env, seed);
 
   ExperimentResult result;
   result.scheme = scheme_name;
@@ -42,7 +55,6 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
   result.steps.reserve(rows);
   result.values.assign(result.columns.size(), {});
   for (auto& v : result.values) v.reserve(rows);
-  const int th = config.epoch_slots;
   const std::int64_t tail_start = slots - std::max<std::int64_t>(1, slots / 10);
   double tail_qoe = 0.0;
   std::int64_t tail_n = 0;
@@ -78,37 +90,23 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
   sinr_samples.reserve(static_cast<std::size_t>(slots) * env.links());
 
   const auto t0 = std::chrono::steady_clock::now();
+  const Environment& model = env.model();
   for (std::int64_t t = t_start; t < slots; ++t) {
     ctx.step_boundary(t, save_state);
-    const int tau = static_cast<int>(t % th);
-    const int period = config.redraw_period_slots;
-    if (t > 0 && ((period == 0 && tau == 0) || (period > 0 && t % period == 0))) {
-      env.redraw_requirements();
-    }
-    if (tau == 0) {
-      scheme->epoch_start(env, t);
-      env.remeasure();
-    }
-    scheme->act(env, t, th - tau);
-    env.evaluate();
+    run_slot(*scheme, env);
 
-    double q = 0, k = 0, p = 0, gr = 0, ga = 0;
+    const SlotTotals& sum = env.last_slot();
     for (int i = 0; i < env.links(); ++i) {
-      q += env.qoe(i);
-      k += env.k(i);
-      p += env.power_w(i);
-      gr += env.g_r(i);
-      ga += env.g_a(i);
-      if (env.power_w(i) > 0.0) {
-        const double s = env.sinr_db(i);
+      if (model.power_w(i) > 0.0) {
+        const double s = model.sinr_db(i);
         acc_s += s;
         ++acc_served;
         sinr_samples.push_back(static_cast<float>(s));
       }
     }
-    q *= inv_links;
-    acc_q += q, acc_k += k * inv_links, acc_p += p * inv_links, acc_gr += gr * inv_links,
-        acc_ga += ga * inv_links;
+    const double q = sum.qoe * inv_links;
+    acc_q += q, acc_k += sum.k * inv_links, acc_p += sum.power_w * inv_links,
+        acc_gr += sum.g_r * inv_links, acc_ga += sum.g_a * inv_links;
     ++acc_slots;
     if (t >= tail_start) tail_qoe += q, ++tail_n;
     if (acc_slots == every || t == slots - 1) {
@@ -124,10 +122,6 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
       acc_q = acc_s = acc_k = acc_p = acc_gr = acc_ga = 0;
       acc_slots = acc_served = 0;
     }
-
-    env.advance();
-    env.begin_slot();
-    scheme->after_slot(env, t, th - (tau + 1 == th ? 0 : tau + 1), tau + 1 == th);
     ctx.add_steps(1);
     if ((t & 127) == 0) ctx.report_metric(q);
   }
@@ -137,7 +131,7 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
 
   if (!ctx.models_root.empty() && scheme->learns()) {
     const std::string dir = ctx.model_dir_for(scheme_name, seed);
-    std::filesystem::create_directories(dir);
+    create_directories_or_throw(dir);
     scheme->save(dir);
   }
   return result;

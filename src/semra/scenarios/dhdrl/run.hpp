@@ -5,6 +5,7 @@
 
 #include "semra/core/experiment.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/scenarios/dhdrl/schemes.hpp"
 
 namespace semra::dhdrl {
 
@@ -13,6 +14,15 @@ namespace semra::dhdrl {
 //   g_a.
 // Scalars: final_qoe (mean QoE over the last 10% of slots), steps_per_second (slots/s of the loop).
 // Samples: sinr_db of every (UT, slot) with non-zero serving power.
+// The experiment's scheme, with eval.load's networks when configured; InputError for a scheme and
+// eval.load / train.enabled combination that cannot run, or models that do not fit.
+std::unique_ptr<Scheme> make_loaded_scheme(const Config& config, const std::string& scheme_name,
+                                           const MultiAgentEnvironment& env, std::uint64_t seed);
+
+// What run_experiment rejects before its first slot, checked cheaply (replay buffers of one
+// transition, the built-in accuracy table): the scheme's options and eval.load's networks.
+void check_experiment(const Config& config, const std::string& scheme_name);
+
 ExperimentResult run_experiment(const Config& config, const std::string& scheme, std::uint64_t seed,
                                 RunContext& ctx);
 

@@ -1,35 +1,24 @@
 #pragma once
-// The decision makers of the `dhdrl` scenario (spec 7). A Scheme is driven slot by slot by
-// run_experiment (run.cpp):
-//
-//   for each slot t (tau = t mod T_H):
-//     tau == 0:  [requirements redrawn]  scheme.epoch_start()  env.remeasure()
-//     scheme.act()            low-level (and, for single-layer schemes, every) decision
-//     env.evaluate()          SINR, QoE of the slot
-//     env.advance(); env.begin_slot()
-//     scheme.after_slot()     rewards, transitions, learning
+// The decision makers of the `dhdrl` scenario (spec 7). A Scheme drives the multi-agent
+// environment (multi_agent.hpp) one step at a time: it observes the acting agents, decides their
+// actions, calls env.step() and learns from the rewards it returns. run_slot() runs the steps of
+// one slot (an epoch start's Decision / Redraw step, then the Slot step); run.cpp and the
+// benchmarks call it.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "semra/core/serialize.hpp"
-#include "semra/scenarios/dhdrl/env.hpp"
+#include "semra/scenarios/dhdrl/multi_agent.hpp"
 
 namespace semra::dhdrl {
 
 class Scheme {
  public:
   virtual ~Scheme() = default;
-  virtual void epoch_start(Environment& env, std::int64_t slot) = 0;
-  // slots_left: slots of the epoch from this one on (T_H at an epoch start, 1 at its last slot).
-  virtual void act(Environment& env, std::int64_t slot, int slots_left) = 0;
-  // After the slot was evaluated and the channel advanced; epoch_end: this was the epoch's last
-  // slot.
-  virtual void after_slot(Environment& env, std::int64_t slot, int slots_left_next,
-                          bool epoch_end) {
-    (void)env, (void)slot, (void)slots_left_next, (void)epoch_end;
-  }
+  // One env.step(): the kind of step is env.next_step().
+  virtual void step(MultiAgentEnvironment& env) = 0;
   virtual bool learns() const { return false; }
   // Trained networks, one file per network under `dir` (which exists).
   virtual void save(const std::string& dir) const { (void)dir; }
@@ -46,15 +35,14 @@ class Scheme {
 
 // All scheme names, in the figure's order.
 const std::vector<std::string>& scheme_names();
-// Throws InputError for an unknown name.
-std::unique_ptr<Scheme> make_scheme(const std::string& name, const Environment& env,
+// The environment a scheme drives (layout, reward part, neighbour features). Throws InputError for
+// an unknown name.
+EnvOptions scheme_env_options(const std::string& name);
+// A scheme for an environment built with scheme_env_options(name) and reset. Throws InputError for
+// an unknown name or an unsupported configuration.
+std::unique_ptr<Scheme> make_scheme(const std::string& name, const MultiAgentEnvironment& env,
                                     std::uint64_t seed);
-
-// Reward of `link` for a slot: QoE with the link's own weight w, or only its accuracy (w = 0, -oa)
-// or rate (w = 1, -or) part; `mode` = local | neighbourhood | network (spec 5).
-enum class RewardPart { Qoe, AccuracyOnly, RateOnly };
-enum class RewardScope { Local, Neighbourhood, Network };
-double slot_reward(const Environment& env, int link, RewardPart part, RewardScope scope);
-RewardScope parse_scope(const std::string& s);
+// Steps until one slot has been evaluated.
+void run_slot(Scheme& scheme, MultiAgentEnvironment& env);
 
 }  // namespace semra::dhdrl

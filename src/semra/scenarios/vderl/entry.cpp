@@ -1,10 +1,45 @@
 #include "semra/scenarios/vderl/entry.hpp"
 
+#include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/multi_agent_env.hpp"
+#include "semra/scenarios/vderl/env.hpp"
 #include "semra/scenarios/vderl/schemes.hpp"
 
 namespace semra {
+namespace {
+
+// docs/limits.md: the joint replay (capacity x agents' observations, masks, and the global state
+// for the centralised critics), two networks per agent (critic and policy, or Q) each held as
+// online, target, gradient and two Adam moments (5 copies), QMIX's hypernetworks, plus 16 MB for
+// the environment and batches. Results: one row per iteration and the final evaluation's
+// per-user latencies.
+MemoryEstimate estimate_vderl(const ConfigBase& base, const std::string& scheme) {
+  const auto& c = dynamic_cast<const vderl::Config&>(base);
+  MemoryEstimate e;
+  const double agents = c.servers, obs = c.rbs + c.max_users_per_server * 7.0,
+               actions = c.max_users_per_server + 1.0, state = c.rbs + c.users * 5.0;
+  if (scheme != "random") {
+    const double transition = agents * (2 * obs * 4 + 4 + 2 * actions) + 2 * state * 4 + 16;
+    const double replay = static_cast<double>(c.replay_capacity) * transition;
+    std::vector<double> sizes{obs};
+    sizes.insert(sizes.end(), c.hidden.begin(), c.hidden.end());
+    sizes.push_back(actions);
+    double params = agents * 2 * nn::parameter_count(sizes);
+    if (scheme == "qmix")
+      params += 4 * nn::parameter_count(
+                        {state, static_cast<double>(c.hypernet_hidden), agents * c.mixing_embed});
+    const double networks = params * 4 * 5;
+    e.working_bytes = replay + networks;
+    e.key = replay >= networks ? "training.replay_capacity" : "training.hidden";
+  }
+  e.working_bytes += 16e6;
+  e.result_bytes = static_cast<double>(c.iterations) * 6 * 8 +
+                   static_cast<double>(c.final_eval_frames) * c.users * 4;
+  return e;
+}
+
+}  // namespace
 
 ScenarioEntry vderl_scenario_entry() {
   ScenarioEntry e;
@@ -28,6 +63,13 @@ ScenarioEntry vderl_scenario_entry() {
   e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
     return std::make_unique<vderl::FrameEnv>(dynamic_cast<const vderl::Config&>(cfg));
   };
+  // The topology of every seed: too many users in a service area fails here, not mid-run.
+  e.check = [](const ConfigBase& cfg, const std::string&, const std::vector<std::uint64_t>& seeds) {
+    for (const auto seed : seeds)
+      (void)vderl::draw_topology(dynamic_cast<const vderl::Config&>(cfg), seed);
+  };
+  e.estimate_memory = estimate_vderl;
+  e.metric_columns = vderl::metric_columns();
   return e;
 }
 

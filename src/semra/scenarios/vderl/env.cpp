@@ -32,8 +32,7 @@ ImageInfo summarise(const semantic::SceneGraph& g, const std::vector<double>& im
 
 }  // namespace
 
-std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed) {
-  auto world = std::make_shared<World>();
+radio::DiscTopology draw_topology(const Config& cfg, std::uint64_t seed) {
   radio::DiscGeometry geo;
   geo.servers = cfg.servers;
   geo.users = cfg.users;
@@ -42,21 +41,28 @@ std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed) {
   geo.service_radius_m = cfg.service_radius_m;
   geo.min_distance_m = cfg.min_distance_m;
   Rng geometry_rng(seed, "geometry");
+  radio::DiscTopology topology;
   try {
-    world->topology = radio::draw_disc_topology(geo, geometry_rng);
+    topology = radio::draw_disc_topology(geo, geometry_rng);
   } catch (const std::invalid_argument&) {
     throw InputError(
         "network.service_radius_m: no service area reaches into the network area "
         "(check network.server_ring_radius_m and network.area_radius_m)");
   }
   for (int v = 0; v < cfg.servers; ++v) {
-    const auto n = world->topology.in_area[static_cast<std::size_t>(v)].size();
+    const auto n = topology.in_area[static_cast<std::size_t>(v)].size();
     if (n > static_cast<std::size_t>(cfg.max_users_per_server))
       throw InputError("network.max_users_per_server (" + std::to_string(cfg.max_users_per_server) +
                        ") is below the " + std::to_string(n) + " users in server " +
                        std::to_string(v) + "'s service area (seed " + std::to_string(seed) +
                        "); raise it");
   }
+  return topology;
+}
+
+std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed) {
+  auto world = std::make_shared<World>();
+  world->topology = draw_topology(cfg, seed);
 
   // Images: Algorithm 1 and ISS (eq. 6) are properties of the image alone, so they are computed
   // once here; a frame only draws which image each user requests.

@@ -52,6 +52,8 @@ struct World {
 // configured files). Throws InputError when a service area holds more users than
 // network.max_users_per_server, or for bad scene-graph / embeddings files.
 std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed);
+// The topology part alone (cheap): what the runner checks for every seed before anything runs.
+radio::DiscTopology draw_topology(const Config& cfg, std::uint64_t seed);
 
 struct FrameMetrics {
   double total_reward = 0.0;    // eq. (12)

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 #include "semra/rl/dqn.hpp"
 #include "semra/rl/joint_replay.hpp"
 #include "semra/rl/qmix.hpp"
@@ -490,7 +491,7 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
 
   const std::string dir = ctx.models_root.empty() ? std::string() : ctx.model_dir_for(scheme, seed);
   if (!dir.empty()) {
-    std::filesystem::create_directories(dir);
+    create_directories_or_throw(dir);
     agents->save(dir);
   }
   return result;

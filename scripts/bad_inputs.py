@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Runs the bad-input campaign (tests/cli/bad_inputs.txt) against a semra binary and prints the
+Markdown table of docs/bad-inputs.md: input, expected, observed, verdict.
+
+    /usr/bin/python3 scripts/bad_inputs.py build/semra [--before OLD_BINARY] > table.md
+
+Verdicts: "behaves as promised" (the expected exit code and text, no internal error, no output
+directory left behind by a refused command), "vague message" (the right exit code, but the message
+does not say what the table expects), "wrong behaviour" (anything else: exit 0 or 1, a crash,
+"internal error", or a refused command that left its output directory). The C++ test
+tests/cli/bad_inputs_test.cpp asserts the same on every build.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse(path):
+    files, setups, cases = [], [], []
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        kind, rest = [x.strip() for x in line.split("|", 1)]
+        if kind == "file":
+            name, content = rest.split("|", 1)
+            files.append((name.strip(), content.strip()))
+        elif kind == "setup":
+            setups.append(rest.strip())
+        elif kind == "case":
+            channel, command, code, expect = [x.strip() for x in rest.split("|", 3)]
+            cases.append((channel, command, int(code), expect))
+    return files, setups, cases
+
+
+def unescape(content):
+    return content.encode("latin-1").decode("unicode_escape").encode("latin-1")
+
+
+# Cases of features younger than the "before" binary (37c99f4): not a verdict on it.
+NEWER_FEATURES = ("SEMRA_MEMORY_AVAILABLE_MB", "SEMRA_ISA", "@SEMRA@ plot", "--format", "--size")
+
+
+def run_all(binary, data, binary_is_old=False):
+    files, setups, cases = parse(data)
+    tmp = tempfile.mkdtemp(prefix="semra-bad-")
+    env = dict(os.environ, SEMRA_TEST_FIXTURES="1")
+    try:
+        for name, content in files:
+            p = os.path.join(tmp, name)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(unescape(content))
+
+        def subst(s, out=""):
+            return (s.replace("@SEMRA@", binary).replace("@TMP@", tmp).replace("@SRC@", SRC)
+                    .replace("@OUT@", out))
+
+        for s in setups:
+            subprocess.run(subst(s), shell=True, env=env, check=False, capture_output=True)
+        results = []
+        for i, (channel, command, code, expect) in enumerate(cases):
+            out = os.path.join(tmp, "out-%d" % i)
+            # Each case in its own process group, killed after 30 s (a binary without the
+            # limits happily starts 10^6 experiments).
+            p = subprocess.Popen(subst(command, out), shell=True, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                raw, _ = p.communicate(timeout=30)
+                rc = p.returncode if p.returncode >= 0 else 128 - p.returncode
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                raw, _ = p.communicate()
+                rc = -1
+            text = raw.decode("utf-8", "replace")
+            left = "@OUT@" in command and os.path.exists(out)
+            shutil.rmtree(out, ignore_errors=True)
+            want = subst(expect)
+            if "unknown config key 'toy." in text or (
+                    binary_is_old and any(m in command for m in NEWER_FEATURES)):
+                verdict = "n/a (feature added later)"
+            elif rc == code and want in text and "internal error" not in text and not (
+                    code == 2 and left):
+                verdict = "behaves as promised"
+            elif rc == code and code == 2 and "internal error" not in text and not left:
+                verdict = "vague message"
+            else:
+                verdict = "wrong behaviour"
+            first = [ln for ln in text.splitlines() if ln.strip()]
+            shown = first[0] if first else ""
+            if rc == 0:
+                shown = "ran and wrote results"
+            if rc == -1:
+                shown = "still running after 30 s (killed): " + shown
+            shown = shown.replace(tmp, "TMP").replace(binary, "semra")
+            if left and code == 2:
+                shown += " (left its output directory)"
+            results.append((channel, command, code, expect, rc, shown[:110], verdict))
+        return results
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cell(s):
+    return s.replace("|", "\\|").replace("@SEMRA@ ", "semra ").replace("@TMP@", "TMP") \
+        .replace("@OUT@", "OUT").replace("@SRC@/", "")
+
+
+def main():
+    args = sys.argv[1:]
+    before = None
+    if "--before" in args:
+        i = args.index("--before")
+        before = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    binary = os.path.abspath(args[0])
+    data = os.path.join(SRC, "tests", "cli", "bad_inputs.txt")
+    now = run_all(binary, data)
+    old = run_all(before, data, binary_is_old=True) if before else None
+    print("| # | channel | input | expected | observed before | verdict before | observed now "
+          "| verdict now |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for i, r in enumerate(now):
+        b = old[i] if old else None
+        print("| %d | %s | `%s` | %d, %s | %s | %s | %d: %s | %s |" % (
+            i + 1, r[0], cell(r[1]), r[2], cell(r[3]),
+            ("%d: %s" % (b[4], cell(b[5]))) if b else "", b[6] if b else "", r[4], cell(r[5]),
+            r[6]))
+    print()
+    for label, res in (("before", old), ("now", now)):
+        if res:
+            c = Counter(r[6] for r in res)
+            print("%s: %d cases; " % (label, len(res)) +
+                  ", ".join("%s %d" % (k, v) for k, v in sorted(c.items())))
+            print()
+
+
+if __name__ == "__main__":
+    main()
