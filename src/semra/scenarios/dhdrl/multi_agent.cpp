@@ -119,8 +119,10 @@ void MultiAgentEnvironment::info(double* out) const {
   out[kSlotStep] = last_was_slot_ ? 1.0 : 0.0;
   out[kSlot] = static_cast<double>(last_slot_index_);
   out[kQoe] = totals_.qoe * inv_links;
+  // Mean over the served UTs; none served (every BS off): -inf dB, the SINR of a UT that receives
+  // nothing (not NaN, which compares unequal to itself and breaks equality checks of infos).
   out[kSinrDb] = totals_.served > 0 ? totals_.sinr_db / totals_.served
-                                    : std::numeric_limits<double>::quiet_NaN();
+                                    : -std::numeric_limits<double>::infinity();
   out[kK] = totals_.k * inv_links;
   out[kPower] = totals_.power_w * inv_links;
   out[kGr] = totals_.g_r * inv_links;
