@@ -2,7 +2,7 @@
 // Registry entries of the `vderl` scenario (wired into experiments/registry.cpp).
 #include <vector>
 
-#include "semra/experiments/registry.hpp"
+#include "semra/core/scenario_entry.hpp"
 
 namespace semra {
 

@@ -1,0 +1,86 @@
+#pragma once
+// What a scenario registers (docs/architecture.md): its ScenarioEntry and its figures. Data and
+// functions only, in core so that scenarios/ can define their entries without including
+// experiments/ (the layers point downward); experiments/registry.hpp lists them.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "semra/core/config.hpp"
+#include "semra/core/experiment.hpp"
+#include "semra/core/multi_agent_env.hpp"
+
+namespace semra {
+
+// A rough upper bound of one experiment's memory, computed from its config without building
+// anything (docs/limits.md): `working_bytes` while it runs (replay buffers, networks with their
+// optimiser state, environment), `result_bytes` kept until the command writes its outputs (metrics
+// rows, pooled samples), and `key`, the config key that dominates the working set.
+struct MemoryEstimate {
+  double working_bytes = 0;
+  double result_bytes = 0;
+  std::string key;
+};
+
+struct ScenarioEntry {
+  std::string name;
+  std::string description;
+  std::string step_unit;  // what --steps counts: "slots", "iterations"
+  std::vector<std::string> schemes;
+  std::vector<std::string> default_schemes;  // `semra run NAME` without --scheme
+  std::string primary_metric;                // summary scalar compared between schemes
+  bool primary_higher_is_better = true;
+  std::string proposed_scheme;                               // compared against every other scheme
+  std::function<std::unique_ptr<ConfigBase>()> make_config;  // the paper's defaults
+  std::string steps_key;                                     // config key that --steps sets
+  // Relative run time of one step per scheme (unlisted: 1), from bench/. It only orders the work,
+  // costliest first, so that no thread or rank is left running one long experiment at the end.
+  std::map<std::string, double> step_cost;
+  // Runs one experiment; throws InputError for bad input, Interrupted when ctx asks to stop.
+  std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
+                                 RunContext& ctx)>
+      run;
+  // Optional. Throws InputError for what run() would reject for these experiments and can be found
+  // without running it (a topology that breaks a limit for this seed, models that do not fit the
+  // scheme): called for every experiment before the output directory is created, so it must be
+  // cheap (no training, no big allocations).
+  std::function<void(const ConfigBase&, const std::string& scheme,
+                     const std::vector<std::uint64_t>& seeds)>
+      check;
+  // Optional: the memory one experiment needs (see MemoryEstimate); no estimate without it.
+  std::function<MemoryEstimate(const ConfigBase&, const std::string& scheme)> estimate_memory;
+  // The metrics.csv columns run() returns (sweep [names] must not collide with them).
+  std::vector<std::string> metric_columns;
+  // The scenario's multi-agent environment for a validated config (the Python face, tests).
+  std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
+};
+
+// A named set of experiments (schemes x seeds [x sweep points]) and how to plot them. Data only.
+struct FigureEntry {
+  std::string name;
+  std::string scenario;
+  std::string description;  // one line, e.g. "paper Fig. 3: QoE vs time slot"
+  std::vector<std::string> schemes;
+  int seeds = 5;
+  std::vector<std::string> sets;        // "key=value" applied over the scenario defaults
+  std::vector<std::string> quick_sets;  // applied after `sets` with --quick
+
+  // Sweep (optional): config key varied over x_values; x_name labels it in summary.json.
+  std::string x_key;
+  std::string x_name;
+  std::vector<double> x_values;
+
+  // Plot: a series figure plots column y_metric vs step (moving average over `smooth` steps);
+  // a sweep figure plots scalar y_metric (mean, with 95% CI bars) vs x.
+  std::string y_metric;
+  std::string x_label;
+  std::string y_label;
+  int smooth = 1;
+  // Log-scale y axis, for metrics spanning orders of magnitude (random's latency vs the learners').
+  bool log_y = false;
+};
+
+}  // namespace semra
