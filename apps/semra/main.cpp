@@ -291,9 +291,19 @@ int cmd_list() {
     figs.push_back(&semra::toy_figure_entry());
   }
   std::cout << "scenarios:\n";
-  for (const auto* s : scs)
-    std::cout << "  " << s->name << "  " << s->description << " (schemes: " << join(s->schemes)
-              << ")\n";
+  for (const auto* s : scs) {
+    std::cout << "  " << s->name << "  " << s->description << "\n";
+    std::size_t width = 0;
+    for (const auto& n : s->schemes) width = std::max(width, n.size());
+    for (const auto& n : s->schemes) {
+      const bool by_default = std::find(s->default_schemes.begin(), s->default_schemes.end(), n) !=
+                              s->default_schemes.end();
+      const auto help = s->scheme_help.find(n);
+      std::cout << "    " << n << std::string(width + 2 - n.size(), ' ')
+                << (help != s->scheme_help.end() ? help->second : std::string())
+                << (by_default ? "" : " (only with --scheme)") << "\n";
+    }
+  }
   std::cout << "figures:\n";
   for (const auto* f : figs) std::cout << "  " << f->name << "  " << f->description << "\n";
   return 0;

@@ -25,20 +25,32 @@ struct MemoryEstimate {
   std::string key;
 };
 
+// One scheme as the registry sees it: one row of the scenario's scheme table
+// (scenarios/NAME/schemes.cpp), next to the row's factory.
+struct SchemeInfo {
+  std::string name;
+  bool in_default_set = true;  // run by `semra run NAME` without --scheme
+  // Relative run time of one step (1: the scenario's reference scheme), from bench/. It only
+  // orders the work, costliest first, so that no thread or rank is left running one long
+  // experiment at the end.
+  double step_cost = 1.0;
+  std::string help;  // one line for `semra list`
+};
+
 struct ScenarioEntry {
   std::string name;
   std::string description;
   std::string step_unit;  // what --steps counts: "slots", "iterations"
+  // Filled from the scheme table by set_schemes() (never by hand: one table per scenario).
   std::vector<std::string> schemes;
   std::vector<std::string> default_schemes;  // `semra run NAME` without --scheme
-  std::string primary_metric;                // summary scalar compared between schemes
+  std::map<std::string, std::string> scheme_help;
+  std::string primary_metric;  // summary scalar compared between schemes
   bool primary_higher_is_better = true;
   std::string proposed_scheme;                               // compared against every other scheme
   std::function<std::unique_ptr<ConfigBase>()> make_config;  // the paper's defaults
   std::string steps_key;                                     // config key that --steps sets
-  // Relative run time of one step per scheme (unlisted: 1), from bench/. It only orders the work,
-  // costliest first, so that no thread or rank is left running one long experiment at the end.
-  std::map<std::string, double> step_cost;
+  std::map<std::string, double> step_cost;  // SchemeInfo::step_cost of every scheme
   // Runs one experiment; throws InputError for bad input, Interrupted when ctx asks to stop.
   std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
                                  RunContext& ctx)>
@@ -57,6 +69,18 @@ struct ScenarioEntry {
   // The scenario's multi-agent environment for a validated config (the Python face, tests).
   std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
 };
+
+// schemes, default_schemes, scheme_help and step_cost of `e`, in the table's order.
+inline void set_schemes(ScenarioEntry& e, const std::vector<SchemeInfo>& table) {
+  e.schemes.clear();
+  e.default_schemes.clear();
+  for (const auto& s : table) {
+    e.schemes.push_back(s.name);
+    if (s.in_default_set) e.default_schemes.push_back(s.name);
+    e.step_cost[s.name] = s.step_cost;
+    e.scheme_help[s.name] = s.help;
+  }
+}
 
 // A named set of experiments (schemes x seeds [x sweep points]) and how to plot them. Data only.
 struct FigureEntry {

@@ -137,8 +137,7 @@ const ScenarioEntry& toy_scenario_entry() {
     s.name = "toy";
     s.description = "test fixture: noisy values, checkpointable (SEMRA_TEST_FIXTURES=1)";
     s.step_unit = "steps";
-    s.schemes = {"good", "bad"};
-    s.default_schemes = s.schemes;
+    set_schemes(s, {{"good", true, 1.0, "converges to 3"}, {"bad", true, 1.0, "converges to 1.5"}});
     s.primary_metric = "final_value";
     s.proposed_scheme = "good";
     s.steps_key = "train.steps";

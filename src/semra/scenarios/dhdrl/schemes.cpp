@@ -10,7 +10,7 @@ namespace semra::dhdrl {
 namespace {
 
 struct SchemeEntry {
-  std::string name;
+  SchemeInfo info;  // name, in the default set, step cost (per slot relative to dhdrl), help
   EnvOptions env;
   std::function<std::unique_ptr<Scheme>(const MultiAgentEnvironment&, std::uint64_t)> make;
 };
@@ -21,26 +21,43 @@ std::unique_ptr<Scheme> seeded(const Env& env, std::uint64_t seed) {
   return std::make_unique<S>(env, seed);
 }
 
-// The figure's order. Hierarchical schemes differ only in their environment's options and in
-// whether the low level is continuous.
+// The one table of dhdrl's schemes (adding a scheme: one row here; docs/architecture.md), in the
+// figure's order. Hierarchical schemes differ only in their environment's options and in whether
+// the low level is continuous. Step costs: per slot relative to dhdrl (bench_dhdrl_env and
+// figure runs, 7 cells).
 const std::vector<SchemeEntry>& table() {
   using L = Layout;
   using P = RewardPart;
   static const std::vector<SchemeEntry> t = {
-      {"dhdrl", {L::Hierarchical, P::Qoe, true}, seeded<HierarchicalScheme>},
-      {"ddrl", {L::SingleLayer, P::Qoe, true}, seeded<SingleLayerScheme>},
-      {"dhdrl-oa", {L::Hierarchical, P::AccuracyOnly, true}, seeded<HierarchicalScheme>},
-      {"dhdrl-or", {L::Hierarchical, P::RateOnly, true}, seeded<HierarchicalScheme>},
-      {"dhdrl-ns", {L::Hierarchical, P::Qoe, false}, seeded<HierarchicalScheme>},
-      {"greedy",
+      {{"dhdrl", true, 1.0,
+        "the paper's hierarchical DQN: codeword and power per epoch, k per slot"},
+       {L::Hierarchical, P::Qoe, true},
+       seeded<HierarchicalScheme>},
+      {{"ddrl", true, 1.2, "single-layer DQN: codeword, power and k every slot"},
+       {L::SingleLayer, P::Qoe, true},
+       seeded<SingleLayerScheme>},
+      {{"dhdrl-oa", true, 1.0, "dhdrl rewarded with the accuracy part of the QoE only (ablation)"},
+       {L::Hierarchical, P::AccuracyOnly, true},
+       seeded<HierarchicalScheme>},
+      {{"dhdrl-or", true, 1.0, "dhdrl rewarded with the rate part of the QoE only (ablation)"},
+       {L::Hierarchical, P::RateOnly, true},
+       seeded<HierarchicalScheme>},
+      {{"dhdrl-ns", true, 0.93, "dhdrl without the neighbours' information (ablation)"},
+       {L::Hierarchical, P::Qoe, false},
+       seeded<HierarchicalScheme>},
+      {{"greedy", true, 0.03, "each BS maximises its own QoE from every codeword's gain"},
        {L::SingleLayer, P::Qoe, true},
        [](const Env& env, std::uint64_t) { return std::make_unique<GreedyScheme>(env); }},
-      {"greedy-local", {L::SingleLayer, P::Qoe, true}, seeded<GreedyLocalScheme>},
-      {"random", {L::Hierarchical, P::Qoe, true}, seeded<RandomScheme>},
-      {"oracle",
+      {{"greedy-local", false, 1.0, "greedy limited to what a distributed agent measures"},
+       {L::SingleLayer, P::Qoe, true},
+       seeded<GreedyLocalScheme>},
+      {{"random", true, 0.02, "uniformly random codeword, power and k"},
+       {L::Hierarchical, P::Qoe, true},
+       seeded<RandomScheme>},
+      {{"oracle", false, 3.0, "best-response sweeps over all BSs with full knowledge (a bound)"},
        {L::SingleLayer, P::Qoe, true},
        [](const Env& env, std::uint64_t) { return std::make_unique<OracleScheme>(env); }},
-      {"dhdrl-continuous",
+      {{"dhdrl-continuous", false, 1.3, "dhdrl with a TD3 low level choosing k continuously"},
        {L::Hierarchical, P::Qoe, true},
        [](const Env& env, std::uint64_t seed) {
          return std::make_unique<HierarchicalScheme>(env, seed, /*continuous_low=*/true);
@@ -51,7 +68,7 @@ const std::vector<SchemeEntry>& table() {
 
 const SchemeEntry& entry(const std::string& name) {
   for (const auto& e : table())
-    if (e.name == name) return e;
+    if (e.info.name == name) return e;
   std::string valid;
   for (const auto& n : scheme_names()) valid += (valid.empty() ? "" : ", ") + n;
   throw InputError("unknown dhdrl scheme '" + name + "' (valid: " + valid + ")");
@@ -59,10 +76,19 @@ const SchemeEntry& entry(const std::string& name) {
 
 }  // namespace
 
+const std::vector<SchemeInfo>& scheme_table() {
+  static const std::vector<SchemeInfo> infos = [] {
+    std::vector<SchemeInfo> v;
+    for (const auto& e : table()) v.push_back(e.info);
+    return v;
+  }();
+  return infos;
+}
+
 const std::vector<std::string>& scheme_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
-    for (const auto& e : table()) n.push_back(e.name);
+    for (const auto& e : table()) n.push_back(e.info.name);
     return n;
   }();
   return names;

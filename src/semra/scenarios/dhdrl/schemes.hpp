@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "semra/core/scenario_entry.hpp"
 #include "semra/core/serialize.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 
@@ -33,7 +34,9 @@ class Scheme {
   virtual void load_state(StateReader& r) { (void)r; }
 };
 
-// All scheme names, in the figure's order.
+// The scheme table's rows for the registry (name, default set, step cost, help), in the figure's
+// order; scheme_names() are their names.
+const std::vector<SchemeInfo>& scheme_table();
 const std::vector<std::string>& scheme_names();
 // The environment a scheme drives (layout, reward part, neighbour features). Throws InputError for
 // an unknown name.

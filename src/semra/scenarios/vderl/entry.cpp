@@ -2,8 +2,8 @@
 
 #include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/vderl/config.hpp"
-#include "semra/scenarios/vderl/multi_agent_env.hpp"
 #include "semra/scenarios/vderl/env.hpp"
+#include "semra/scenarios/vderl/multi_agent_env.hpp"
 #include "semra/scenarios/vderl/schemes.hpp"
 
 namespace semra {
@@ -47,15 +47,12 @@ ScenarioEntry vderl_scenario_entry() {
   e.description =
       "multi-server image semantic communication over OFDMA; VD-ERL vs VDN, IDQN, QMIX, random";
   e.step_unit = "iterations";
-  e.schemes = vderl::scheme_names();
-  e.default_schemes = {"vderl", "vdn", "idqn", "random"};
+  set_schemes(e, vderl::scheme_table());
   e.primary_metric = "avg_latency_ms";
   e.primary_higher_is_better = false;
   e.proposed_scheme = "vderl";
   e.make_config = [] { return std::make_unique<vderl::Config>(); };
   e.steps_key = "training.iterations";
-  // Per iteration relative to vdn (bench_vderl_train, Table II size).
-  e.step_cost = {{"vderl", 2.1}, {"idqn", 1.1}, {"qmix", 1.7}, {"random", 0.02}};
   e.run = [](const ConfigBase& cfg, const std::string& scheme, std::uint64_t seed,
              RunContext& ctx) {
     return vderl::run_experiment(dynamic_cast<const vderl::Config&>(cfg), scheme, seed, ctx);
@@ -74,7 +71,7 @@ ScenarioEntry vderl_scenario_entry() {
 }
 
 std::vector<FigureEntry> vderl_figure_entries() {
-  const std::vector<std::string> all4 = {"vderl", "vdn", "idqn", "random"};
+  const std::vector<std::string> all4 = vderl_scenario_entry().default_schemes;  // the four
   // --quick: a smoke run of every figure in seconds (not a result).
   const std::vector<std::string> quick = {
       "training.iterations=6",        "training.frames_per_iteration=4",

@@ -17,11 +17,6 @@
 
 namespace semra::vderl {
 
-const std::vector<std::string>& scheme_names() {
-  static const std::vector<std::string> names = {"vderl", "vdn", "idqn", "qmix", "random"};
-  return names;
-}
-
 const std::vector<std::string>& metric_columns() {
   static const std::vector<std::string> cols = {
       "total_reward", "avg_latency_ms", "multi_rb_probability", "reliability", "served_share"};
@@ -348,14 +343,61 @@ struct EvalAccumulator {
 
 }  // namespace
 
+namespace {
+
+struct SchemeRow {
+  SchemeInfo info;  // name, in the default set, step cost (per iteration relative to vdn), help
+  std::unique_ptr<Agents> (*make)(const Config&, const Env&, Rng& init);
+};
+
+template <class A>
+std::unique_ptr<Agents> learned(const Config& cfg, const Env& env, Rng& init) {
+  return std::make_unique<A>(cfg, env, init);
+}
+
+// The one table of vderl's schemes (adding a scheme: one row here; docs/architecture.md). Step
+// costs: per iteration relative to vdn (bench_vderl_train, Table II size).
+const std::vector<SchemeRow>& table() {
+  static const std::vector<SchemeRow> t = {
+      {{"vderl", true, 2.1, "the paper's VD-ERL: VDN critic, entropy-regularised actors"},
+       learned<VdErlAgents>},
+      {{"vdn", true, 1.0, "VDN: Q_tot = sum of the servers' Q"}, learned<VdnAgents>},
+      {{"idqn", true, 1.1, "independent DQN per server on its own reward"}, learned<IdqnAgents>},
+      {{"qmix", false, 1.7, "QMIX: monotonic mixing network of the servers' Q"},
+       learned<QmixAgents>},
+      {{"random", true, 0.02, "uniformly random unmasked action per server"},
+       [](const Config&, const Env& env, Rng&) -> std::unique_ptr<Agents> {
+         return std::make_unique<RandomAgents>(env.agents(), env.num_actions());
+       }},
+  };
+  return t;
+}
+
+}  // namespace
+
+const std::vector<SchemeInfo>& scheme_table() {
+  static const std::vector<SchemeInfo> infos = [] {
+    std::vector<SchemeInfo> v;
+    for (const auto& r : table()) v.push_back(r.info);
+    return v;
+  }();
+  return infos;
+}
+
+const std::vector<std::string>& scheme_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& r : table()) v.push_back(r.info.name);
+    return v;
+  }();
+  return names;
+}
+
 std::unique_ptr<Agents> make_agents(const std::string& scheme, const Config& cfg, const Env& env,
                                     std::uint64_t seed) {
   Rng init(seed, "network-init");
-  if (scheme == "random") return std::make_unique<RandomAgents>(env.agents(), env.num_actions());
-  if (scheme == "vdn") return std::make_unique<VdnAgents>(cfg, env, init);
-  if (scheme == "vderl") return std::make_unique<VdErlAgents>(cfg, env, init);
-  if (scheme == "qmix") return std::make_unique<QmixAgents>(cfg, env, init);
-  if (scheme == "idqn") return std::make_unique<IdqnAgents>(cfg, env, init);
+  for (const auto& r : table())
+    if (r.info.name == scheme) return r.make(cfg, env, init);
   std::string valid;
   for (const auto& s : scheme_names()) valid += (valid.empty() ? "" : ", ") + s;
   throw InputError("unknown vderl scheme '" + scheme + "' (valid: " + valid + ")");

@@ -19,13 +19,17 @@
 #include <vector>
 
 #include "semra/core/experiment.hpp"
+#include "semra/core/scenario_entry.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
 #include "semra/scenarios/vderl/multi_agent_env.hpp"
 
 namespace semra::vderl {
 
-const std::vector<std::string>& scheme_names();  // vderl, vdn, idqn, qmix, random
+// The scheme table's rows for the registry (name, default set, step cost, help); scheme_names()
+// are their names: vderl, vdn, idqn, qmix, random.
+const std::vector<SchemeInfo>& scheme_table();
+const std::vector<std::string>& scheme_names();
 
 // Per-iteration columns (metrics.csv) and their meaning: docs/model-vderl.md.
 const std::vector<std::string>& metric_columns();
