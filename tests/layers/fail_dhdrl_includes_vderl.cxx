@@ -1,0 +1,2 @@
+// Must not compile: a scenario never includes another scenario.
+#include "semra/scenarios/vderl/config.hpp"

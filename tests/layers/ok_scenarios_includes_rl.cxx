@@ -1,4 +1,0 @@
-// Must compile: the positive control (a scenario may use the learners, the radio and core).
-#include "semra/core/scenario_entry.hpp"
-#include "semra/radio/sinr.hpp"
-#include "semra/rl/dqn.hpp"
