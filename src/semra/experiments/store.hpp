@@ -21,6 +21,10 @@
 
 namespace semra::detail {
 
+// The run directory's format (manifest.json "format_version") and the records' (2: each record
+// ends with a checksum).
+inline constexpr int kRecordFormat = 2;
+
 struct StoredCheckpoint {
   std::int64_t step = 0;
   std::string state;
