@@ -176,17 +176,6 @@ int threads_for(const CommonOptions& o) {
   return std::max(1, semra::default_threads() / std::max(1, semra::mpi::local_size()));
 }
 
-// --config and --set through the one resolution shared with Python and `make docs`
-// (experiments/resolve.hpp); `reserved`: keys another option of this command already sets.
-std::unique_ptr<semra::ConfigBase> config_for(
-    const semra::ScenarioEntry& sc, const CommonOptions& o,
-    const std::vector<std::string>& preset = {},
-    const std::map<std::string, std::string>& reserved = {}) {
-  if (given(o, "--config") && o.config_file.empty())
-    throw semra::InputError("--config '': expected a TOML file");
-  return semra::resolve_config(sc, o.config_file, o.sets, preset, reserved);
-}
-
 // --scheme a,b: the names in order, empty ones kept (make_run_plan refuses them).
 std::vector<std::string> parse_schemes(const std::string& s) {
   std::vector<std::string> out;
@@ -195,10 +184,6 @@ std::vector<std::string> parse_schemes(const std::string& s) {
   while (std::getline(ss, item, ',')) out.push_back(item);
   if (!s.empty() && s.back() == ',') out.emplace_back();
   return out;
-}
-
-std::vector<std::uint64_t> seed_list(const CommonOptions& o, std::int64_t default_count) {
-  return semra::seed_list(o.seed, given(o, "--seeds") ? o.seeds : default_count);
 }
 
 int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string& name) {
@@ -454,33 +439,13 @@ int main(int argc, char** argv) {
     }
 
     if (app.got_subcommand("figure")) {
-      const auto* f = semra::find_figure_or_fixture(fig_name);
-      if (f == nullptr) {
-        std::vector<std::string> names;
-        for (const auto& x : semra::figures()) names.push_back(x.name);
-        throw semra::InputError("unknown figure '" + fig_name + "'" +
-                                semra::did_you_mean(fig_name, names) + " (valid: " + join(names) +
-                                ")");
-      }
-      const auto& sc = semra::scenario_or_throw(f->scenario);
-      semra::RunPlan plan;
-      plan.scenario = &sc;
-      plan.figure = f->name;
-      std::vector<std::string> preset = f->sets;
-      if (fig_quick) preset.insert(preset.end(), f->quick_sets.begin(), f->quick_sets.end());
-      std::map<std::string, std::string> swept;
-      if (!f->x_key.empty()) swept[f->x_key] = "the figure (its x axis)";
-      plan.config = config_for(sc, fig_o, preset, swept);
-      plan.schemes = f->schemes;
-      plan.seeds = seed_list(fig_o, fig_quick ? std::min(f->seeds, 2) : f->seeds);
-      plan.command = "figure";
-      if (!f->x_key.empty()) plan.add_axis(f->x_key, f->x_name, f->x_values);
-      plan.y_metric = f->y_metric;
-      plan.x_label = f->x_label;
-      plan.y_label = f->y_label;
-      plan.smooth = f->smooth;
-      plan.log_y = f->log_y;
-      return finish_plan(plan, fig_o, f->name);
+      if (given(fig_o, "--config") && fig_o.config_file.empty())
+        throw semra::InputError("--config '': expected a TOML file");
+      semra::FigureRequest request{fig_name,  fig_o.config_file, fig_o.sets,
+                                   fig_quick, fig_o.seed,        std::nullopt};
+      if (given(fig_o, "--seeds")) request.seeds = fig_o.seeds;
+      semra::RunPlan plan = semra::make_figure_plan(request);
+      return finish_plan(plan, fig_o, plan.figure);
     }
 
     if (app.got_subcommand("sweep")) {

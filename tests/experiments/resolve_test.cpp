@@ -47,3 +47,39 @@ TEST(ResolveConfig, RunPlanAsTheCliBuildsIt) {
   r.seeds = 0;
   EXPECT_THROW(semra::make_run_plan(sc, r), semra::InputError);
 }
+
+TEST(ResolveConfig, FigurePlanAsTheCliBuildsIt) {
+  semra::FigureRequest r;
+  r.name = "vderl-latency-vs-users";
+  r.quick = true;
+  auto plan = semra::make_figure_plan(r);
+  EXPECT_EQ(plan.figure, "vderl-latency-vs-users");
+  EXPECT_EQ(plan.command, "figure");
+  EXPECT_EQ(plan.schemes, semra::find_scenario("vderl")->default_schemes);
+  EXPECT_EQ(plan.seeds, (std::vector<std::uint64_t>{1, 2}));  // --quick: at most 2
+  ASSERT_EQ(plan.axes.size(), 1u);
+  EXPECT_EQ(plan.axes[0].key, "network.users");
+  EXPECT_EQ(plan.axes[0].values.size(), 5u);
+  EXPECT_EQ(plan.config->schema().value_text("training.iterations"), "6");  // a quick set
+  r.seeds = 3;
+  r.seed = 7;
+  EXPECT_EQ(semra::make_figure_plan(r).seeds, (std::vector<std::uint64_t>{7, 8, 9}));
+  r.sets = {"network.users=20"};  // the x axis is the figure's
+  try {
+    semra::make_figure_plan(r);
+    ADD_FAILURE() << "the figure's x key was accepted as --set";
+  } catch (const semra::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("already given by the figure"), std::string::npos)
+        << e.what();
+  }
+  r.sets.clear();
+  r.name = "vderl-latency-vs-user";
+  try {
+    semra::make_figure_plan(r);
+    ADD_FAILURE() << "an unknown figure was accepted";
+  } catch (const semra::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'vderl-latency-vs-users'"),
+              std::string::npos)
+        << e.what();
+  }
+}

@@ -109,4 +109,37 @@ RunPlan make_run_plan(const ScenarioEntry& sc, const RunRequest& r) {
   return plan;
 }
 
+RunPlan make_figure_plan(const FigureRequest& r) {
+  const FigureEntry* f = find_figure_or_fixture(r.name);
+  if (f == nullptr) {
+    std::vector<std::string> names;
+    std::string list;
+    for (const auto& x : figures()) {
+      names.push_back(x.name);
+      list += (list.empty() ? "" : ", ") + x.name;
+    }
+    throw InputError("unknown figure '" + r.name + "'" + did_you_mean(r.name, names) +
+                     " (valid: " + list + ")");
+  }
+  const ScenarioEntry& sc = scenario_or_throw(f->scenario);
+  RunPlan plan;
+  plan.scenario = &sc;
+  plan.figure = f->name;
+  std::vector<std::string> preset = f->sets;
+  if (r.quick) preset.insert(preset.end(), f->quick_sets.begin(), f->quick_sets.end());
+  std::map<std::string, std::string> swept;
+  if (!f->x_key.empty()) swept[f->x_key] = "the figure (its x axis)";
+  plan.config = resolve_config(sc, r.config_path, r.sets, preset, swept);
+  plan.schemes = f->schemes;
+  plan.seeds = seed_list(r.seed, r.seeds ? *r.seeds : (r.quick ? std::min(f->seeds, 2) : f->seeds));
+  plan.command = "figure";
+  if (!f->x_key.empty()) plan.add_axis(f->x_key, f->x_name, f->x_values);
+  plan.y_metric = f->y_metric;
+  plan.x_label = f->x_label;
+  plan.y_label = f->y_label;
+  plan.smooth = f->smooth;
+  plan.log_y = f->log_y;
+  return plan;
+}
+
 }  // namespace semra

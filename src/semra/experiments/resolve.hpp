@@ -48,4 +48,18 @@ struct RunRequest {
 // save_models, resume and the stop flag, then calls execute(). Throws InputError for bad input.
 RunPlan make_run_plan(const ScenarioEntry& scenario, const RunRequest& request);
 
+// What `semra figure NAME` asks for.
+struct FigureRequest {
+  std::string name;                   // the figure
+  std::string config_path;            // --config
+  std::vector<std::string> sets;      // --set (not the figure's x key)
+  bool quick = false;                 // --quick: the figure's quick_sets, at most 2 seeds
+  std::int64_t seed = 1;              // --seed
+  std::optional<std::int64_t> seeds;  // --seeds; none: the figure's (quick: at most 2)
+};
+
+// The plan of `semra figure`: the figure's preset over the defaults, then --config and --set, its
+// schemes, seeds, sweep axis and plot. Throws InputError naming the figure, key or value.
+RunPlan make_figure_plan(const FigureRequest& request);
+
 }  // namespace semra
