@@ -18,10 +18,10 @@
 #include <filesystem>
 
 #include "semra/core/rng.hpp"
-#include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/jobs.hpp"
 #include "semra/experiments/runner.hpp"
 #include "semra/experiments/store.hpp"
+#include "toy_fixture.hpp"
 
 namespace fs = std::filesystem;
 

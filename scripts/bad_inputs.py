@@ -2,7 +2,7 @@
 """Runs the bad-input campaign (tests/cli/bad_inputs.txt) against a semra binary and prints the
 Markdown table of docs/bad-inputs.md: input, expected, observed, verdict.
 
-    /usr/bin/python3 scripts/bad_inputs.py build/semra [--before OLD_BINARY] > table.md
+    /usr/bin/python3 scripts/bad_inputs.py build/tests/semra-test [--before OLD_BINARY] > table.md
 
 Verdicts: "behaves as promised" (the expected exit code and text, no internal error, no output
 directory left behind by a refused command), "vague message" (the right exit code, but the message

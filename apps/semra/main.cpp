@@ -13,12 +13,12 @@
 #include <new>
 #include <sstream>
 
+#include "entries.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
 #include "semra/core/thread_pool.hpp"
 #include "semra/experiments/docs.hpp"
-#include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/limits.hpp"
 #include "semra/experiments/mpi.hpp"
 #include "semra/experiments/plot.hpp"
@@ -271,10 +271,8 @@ int cmd_list() {
   for (const auto& s : semra::scenarios()) scs.push_back(&s);
   std::vector<const semra::FigureEntry*> figs;
   for (const auto& f : semra::figures()) figs.push_back(&f);
-  if (semra::test_fixtures_enabled()) {
-    scs.push_back(&semra::toy_scenario_entry());
-    figs.push_back(&semra::toy_figure_entry());
-  }
+  for (const auto* s : semra::extra_scenarios()) scs.push_back(s);
+  for (const auto* f : semra::extra_figures()) figs.push_back(f);
   std::cout << "scenarios:\n";
   for (const auto* s : scs) {
     std::cout << "  " << s->name << "  " << s->description << "\n";
@@ -297,6 +295,7 @@ int cmd_list() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_program_entries();
   // MPI first (it may rewrite argv); a no-op unless started by mpirun.
   semra::mpi::Session mpi_session(argc, argv);
   g_argc = argc;

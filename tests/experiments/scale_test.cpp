@@ -18,10 +18,10 @@
 #include "semra/core/io.hpp"
 #include "semra/core/serialize.hpp"
 #include "semra/core/stats.hpp"
-#include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/jobs.hpp"
 #include "semra/experiments/runner.hpp"
 #include "semra/experiments/store.hpp"
+#include "toy_fixture.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -39,4 +39,40 @@ const FigureEntry* find_figure(const std::string& name) {
   return nullptr;
 }
 
+namespace {
+std::vector<const ScenarioEntry*>& extra_scenario_list() {
+  static std::vector<const ScenarioEntry*> v;
+  return v;
+}
+std::vector<const FigureEntry*>& extra_figure_list() {
+  static std::vector<const FigureEntry*> v;
+  return v;
+}
+}  // namespace
+
+void add_extra_entries(const ScenarioEntry* scenario, const FigureEntry* figure) {
+  if (scenario != nullptr) extra_scenario_list().push_back(scenario);
+  if (figure != nullptr) extra_figure_list().push_back(figure);
+}
+const std::vector<const ScenarioEntry*>& extra_scenarios() {
+  return extra_scenario_list();
+}
+const std::vector<const FigureEntry*>& extra_figures() {
+  return extra_figure_list();
+}
+
+const ScenarioEntry* find_scenario_or_extra(const std::string& name) {
+  if (const auto* s = find_scenario(name)) return s;
+  for (const auto* s : extra_scenarios())
+    if (s->name == name) return s;
+  return nullptr;
+}
+
+const FigureEntry* find_figure_or_extra(const std::string& name) {
+  if (const auto* f = find_figure(name)) return f;
+  for (const auto* f : extra_figures())
+    if (f->name == name) return f;
+  return nullptr;
+}
+
 }  // namespace semra

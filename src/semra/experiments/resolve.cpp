@@ -4,8 +4,8 @@
 #include <limits>
 
 #include "semra/core/error.hpp"
-#include "semra/experiments/fixtures.hpp"
 #include "semra/experiments/limits.hpp"
+#include "semra/experiments/registry.hpp"
 
 namespace semra {
 
@@ -22,7 +22,7 @@ std::string set_key(const std::string& assignment) {
 }  // namespace
 
 const ScenarioEntry& scenario_or_throw(const std::string& name) {
-  if (const auto* s = find_scenario_or_fixture(name)) return *s;
+  if (const auto* s = find_scenario_or_extra(name)) return *s;
   std::vector<std::string> names;
   std::string list;
   for (const auto& s : scenarios()) {
@@ -110,7 +110,7 @@ RunPlan make_run_plan(const ScenarioEntry& sc, const RunRequest& r) {
 }
 
 RunPlan make_figure_plan(const FigureRequest& r) {
-  const FigureEntry* f = find_figure_or_fixture(r.name);
+  const FigureEntry* f = find_figure_or_extra(r.name);
   if (f == nullptr) {
     std::vector<std::string> names;
     std::string list;

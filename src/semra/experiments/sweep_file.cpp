@@ -8,7 +8,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
-#include "semra/experiments/fixtures.hpp"
+#include "semra/experiments/registry.hpp"
 
 namespace semra {
 namespace {
@@ -176,7 +176,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
   const auto* sc_node = doc.get("scenario");
   if (sc_node == nullptr) throw InputError(src + ": missing 'scenario = \"NAME\"'");
   const std::string sc_name = string_or_throw(*sc_node, src + ": scenario");
-  plan.scenario = find_scenario_or_fixture(sc_name);
+  plan.scenario = find_scenario_or_extra(sc_name);
   if (plan.scenario == nullptr) {
     std::vector<std::string> names;
     for (const auto& s : scenarios()) names.push_back(s.name);

@@ -1,4 +1,4 @@
-#include "semra/experiments/fixtures.hpp"
+#include "toy_fixture.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -126,11 +126,6 @@ ExperimentResult toy_run(const ConfigBase& base, const std::string& scheme, std:
 
 }  // namespace
 
-bool test_fixtures_enabled() {
-  const char* v = std::getenv("SEMRA_TEST_FIXTURES");
-  return v != nullptr && std::strcmp(v, "1") == 0;
-}
-
 const ScenarioEntry& toy_scenario_entry() {
   static const ScenarioEntry e = [] {
     ScenarioEntry s;
@@ -173,18 +168,6 @@ const FigureEntry& toy_figure_entry() {
     return x;
   }();
   return f;
-}
-
-const ScenarioEntry* find_scenario_or_fixture(const std::string& name) {
-  if (const auto* s = find_scenario(name)) return s;
-  if (test_fixtures_enabled() && name == toy_scenario_entry().name) return &toy_scenario_entry();
-  return nullptr;
-}
-
-const FigureEntry* find_figure_or_fixture(const std::string& name) {
-  if (const auto* f = find_figure(name)) return f;
-  if (test_fixtures_enabled() && name == toy_figure_entry().name) return &toy_figure_entry();
-  return nullptr;
 }
 
 }  // namespace semra
