@@ -322,7 +322,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "train and evaluate schemes of one scenario");
   run->add_option("SCENARIO", run_scenario, "scenario name (see `semra list`)")->required();
   run->add_option("--scheme", run_schemes, "scheme(s), comma-separated (default: all)");
-  run->add_option("--steps", run_steps, "training length (slots for dhdrl, iterations for vderl)")
+  std::string units;  // what --steps counts, from the registry: "slots for dhdrl, ..."
+  for (const auto& sc : semra::scenarios())
+    units += (units.empty() ? "" : ", ") + sc.step_unit + " for " + sc.name;
+  run->add_option("--steps", run_steps, "training length (" + units + ")")
       ->check(integer_in(1, std::numeric_limits<std::int64_t>::max()));
   add_common(run, run_o);
 
