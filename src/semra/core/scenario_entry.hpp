@@ -70,6 +70,20 @@ struct ScenarioEntry {
   std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
 };
 
+// A scenario's scheme table as the registry sees it: the `info` of each row (rows also hold the
+// scheme's factory), and their names, in the table's order.
+template <class Row>
+std::vector<SchemeInfo> scheme_infos(const std::vector<Row>& rows) {
+  std::vector<SchemeInfo> v;
+  for (const auto& r : rows) v.push_back(r.info);
+  return v;
+}
+inline std::vector<std::string> scheme_names_of(const std::vector<SchemeInfo>& table) {
+  std::vector<std::string> v;
+  for (const auto& s : table) v.push_back(s.name);
+  return v;
+}
+
 // schemes, default_schemes, scheme_help and step_cost of `e`, in the table's order.
 inline void set_schemes(ScenarioEntry& e, const std::vector<SchemeInfo>& table) {
   e.schemes.clear();

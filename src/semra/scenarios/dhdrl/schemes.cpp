@@ -77,20 +77,12 @@ const SchemeEntry& entry(const std::string& name) {
 }  // namespace
 
 const std::vector<SchemeInfo>& scheme_table() {
-  static const std::vector<SchemeInfo> infos = [] {
-    std::vector<SchemeInfo> v;
-    for (const auto& e : table()) v.push_back(e.info);
-    return v;
-  }();
+  static const std::vector<SchemeInfo> infos = scheme_infos(table());
   return infos;
 }
 
 const std::vector<std::string>& scheme_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> n;
-    for (const auto& e : table()) n.push_back(e.info.name);
-    return n;
-  }();
+  static const std::vector<std::string> names = scheme_names_of(scheme_table());
   return names;
 }
 

@@ -376,20 +376,12 @@ const std::vector<SchemeRow>& table() {
 }  // namespace
 
 const std::vector<SchemeInfo>& scheme_table() {
-  static const std::vector<SchemeInfo> infos = [] {
-    std::vector<SchemeInfo> v;
-    for (const auto& r : table()) v.push_back(r.info);
-    return v;
-  }();
+  static const std::vector<SchemeInfo> infos = scheme_infos(table());
   return infos;
 }
 
 const std::vector<std::string>& scheme_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const auto& r : table()) v.push_back(r.info.name);
-    return v;
-  }();
+  static const std::vector<std::string> names = scheme_names_of(scheme_table());
   return names;
 }
 
