@@ -31,7 +31,7 @@ void fill(DqnAgent& agent, Rng& rng) {
 
 void BM_DqnAgentLearn(benchmark::State& state) {
   DqnConfig c;
-  c.double_dqn = state.range(0) != 0;
+  c.double_q = state.range(0) != 0;
   Rng init(1, "init"), rng(2, "run");
   DqnAgent agent(kObs, kActions, c, init);
   fill(agent, rng);

@@ -81,7 +81,7 @@ TEST(RlDqn, MaskedActionsAreNeverChosen) {
 TEST(RlDqn, MaskedActionsNeverBootstrap) {
   for (bool double_dqn : {false, true}) {
     DqnConfig c = small_config();
-    c.double_dqn = double_dqn;
+    c.double_q = double_dqn;
     Rng init(3, "init"), rng(4, "learn");
     DqnAgent agent(3, 4, c, init);
     boost(agent.target(), 1, 1000.0f);  // masked in every s' below
@@ -164,7 +164,7 @@ TEST(RlDqn, SameSeedsSameAgent) {
   auto train = [] {
     Rng init(9, "init"), rng(10, "run");
     DqnConfig c = small_config();
-    c.double_dqn = true;
+    c.double_q = true;
     DqnAgent agent(2, 3, c, init);
     float o[2] = {0, 0};
     for (int t = 0; t < 200; ++t) {
@@ -230,7 +230,7 @@ TEST(RlDqn, ActingAndLearningAllocateNothing) {
   Rng init(11, "init"), rng(12, "run");
   DqnConfig c;  // the reference configuration, 74 inputs, 100 actions
   c.learn_start = 8;
-  c.double_dqn = true;
+  c.double_q = true;
   c.grad_clip = 10.0f;
   DqnAgent agent(74, 100, c, init);
   std::vector<float> obs(74, 0.1f), next(74, 0.2f);

@@ -84,8 +84,8 @@ void expect_joint_learner_continues(Make make, int state_dim) {
   EXPECT_EQ(rng_b.state(), rng.state());
 }
 
-VdnConfig vdn_config() {
-  VdnConfig c;
+QLearningConfig vdn_config() {
+  QLearningConfig c;
   c.hidden = {8};
   c.batch_size = 8;
   c.target_sync_every = 5;

@@ -52,7 +52,7 @@ JointBatch make_batch(Rng& rng) {
 }  // namespace
 
 TEST(TdTargets, VdnEquation14BootstrapsTheSumOfMaskedTargetMaxima) {
-  VdnConfig c;
+  QLearningConfig c;
   c.hidden = {8};
   c.gamma = 0.9f;
   c.batch_size = kBatch;
@@ -126,7 +126,7 @@ TEST(TdTargets, VdErlSoftTargetIsTheExpectedTargetValueMinusTheEntropyTerm) {
     }
   }
   learner.learn(b);
-  const nn::Vector& y = learner.critic().last_targets();
+  const nn::Vector& y = learner.last_targets();
   for (int i = 0; i < kBatch; ++i) {
     const double expected = b.team_rewards[i] + 0.8 * (1.0 - b.dones[i]) * soft[i];
     EXPECT_NEAR(y[i], expected, 1e-5) << "row " << i;

@@ -197,7 +197,7 @@ TEST(Qmix, MixerGradientsMatchFiniteDifferencesAndAreMonotone) {
 TEST(ValueDecomposition, VdnFindsTheJointOptimumOfACooperativeMatrixGame) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= seeds; ++seed) {
-    VdnConfig c;
+    QLearningConfig c;
     c.hidden = {16};
     c.gamma = 0.0f;
     c.target_sync_every = 20;

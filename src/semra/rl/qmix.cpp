@@ -3,8 +3,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "semra/rl/dqn.hpp"  // masked_argmax, random_valid_action
-
 namespace semra::rl {
 
 QmixMixer::QmixMixer(int agents, int state_dim, int embed, int hyper_hidden, Rng& init_rng)
@@ -90,18 +88,8 @@ void QmixMixer::polyak_update(const QmixMixer& src, float tau) {
 
 QmixLearner::QmixLearner(int agents, int obs_dim, int num_actions, int state_dim,
                          const QmixConfig& config, Rng& init_rng)
-    : num_actions_(num_actions), config_(config), epsilon_(config.agent.epsilon) {
-  config_.agent.validate();
+    : config_(config), q_(agents, obs_dim, num_actions, config.agent.validated("qmix"), init_rng) {
   if (state_dim <= 0) throw std::invalid_argument("QmixLearner: needs a global state");
-  std::vector<int> sizes{obs_dim};
-  sizes.insert(sizes.end(), config_.agent.hidden.begin(), config_.agent.hidden.end());
-  sizes.push_back(num_actions);
-  for (int v = 0; v < agents; ++v) {
-    Rng rng = init_rng.child("agent", static_cast<std::uint64_t>(v));
-    online_.emplace_back(sizes, config_.agent.activation, nn::Activation::Identity, rng);
-    target_.push_back(online_.back());
-    agent_opt_.emplace_back(config_.agent.optimizer, online_.back().params().size());
-  }
   Rng mrng = init_rng.child("mixer");
   mixer_ = QmixMixer(agents, state_dim, config_.embed, config_.hyper_hidden, mrng);
   target_mixer_ = mixer_;
@@ -113,51 +101,23 @@ QmixLearner::QmixLearner(int agents, int obs_dim, int num_actions, int state_dim
   targets_.resize(b);
   grad_q_tot_.resize(b);
   col_.resize(b);
-  next_actions_.resize(b);
-}
-
-int QmixLearner::act(int agent, const float* obs, const std::uint8_t* mask, Rng& rng,
-                     bool explore) {
-  if (explore && rng.uniform() < epsilon_.eps()) {
-    const int a = random_valid_action(mask, num_actions_, rng);
-    if (a < 0) throw std::invalid_argument("QmixLearner: the action mask allows no action");
-    return a;
-  }
-  const nn::Matrix& q = online(agent).forward_one(obs);
-  const int a = masked_argmax(q.data(), mask, num_actions_);
-  if (a < 0) throw std::invalid_argument("QmixLearner: the action mask allows no action");
-  return a;
 }
 
 double QmixLearner::learn(const JointBatch& batch) {
-  const VdnConfig& c = config_.agent;
+  const QLearningConfig& c = config_.agent;
   const int n = batch.size();
   if (n != c.batch_size) throw std::invalid_argument("QmixLearner::learn: batch size differs");
+  const auto agent = [](int v) { return static_cast<std::size_t>(v); };
 
   // 1. Target: each agent's (double-)max of its target Q at o'_v, mixed by the target mixer at s'.
-  for (int v = 0; v < agents(); ++v) {
-    const auto& next_obs = batch.next_obs[static_cast<std::size_t>(v)];
-    const auto& next_mask = batch.next_masks[static_cast<std::size_t>(v)];
-    if (c.double_q) {
-      const nn::Matrix& qo = online(v).forward(next_obs);
-      for (int i = 0; i < n; ++i)
-        next_actions_[i] = masked_argmax(qo.row(i).data(), next_mask.row(i).data(), num_actions_);
-    }
-    const nn::Matrix& qt = target_[static_cast<std::size_t>(v)].forward(next_obs);
-    for (int i = 0; i < n; ++i) {
-      const int a = c.double_q
-                        ? next_actions_[i]
-                        : masked_argmax(qt.row(i).data(), next_mask.row(i).data(), num_actions_);
-      q_next_(i, v) = a >= 0 ? qt(i, a) : 0.0f;
-    }
-  }
+  for (int v = 0; v < agents(); ++v)
+    q_next_.col(v) = q_.bootstrap(v, batch.next_obs[agent(v)], batch.next_masks[agent(v)]);
   const nn::Vector& next_tot = target_mixer_.forward(q_next_, batch.next_states);
   targets_ = batch.team_rewards.array() + c.gamma * (1.0f - batch.dones.array()) * next_tot.array();
 
   // 2. Q_tot(s, a) through the online mixer.
   for (int v = 0; v < agents(); ++v) {
-    online(v).forward_selected(batch.obs[static_cast<std::size_t>(v)],
-                               batch.actions[static_cast<std::size_t>(v)], col_);
+    q_.taken_q(v, batch.obs[agent(v)], batch.actions[agent(v)], col_);
     q_taken_.col(v) = col_;
   }
   const nn::Vector& q_tot = mixer_.forward(q_taken_, batch.states);
@@ -172,56 +132,43 @@ double QmixLearner::learn(const JointBatch& batch) {
   }
   for (int v = 0; v < agents(); ++v) {
     col_ = grad_q.col(v);
-    nn::Mlp& net = online(v);
-    net.backward_selected(col_);
-    if (c.grad_clip > 0.0f) nn::clip_grad_norm(net.grads(), c.grad_clip);
-    agent_opt_[static_cast<std::size_t>(v)].step(net.params(), net.grads());
+    q_.step(v, col_);
   }
 
-  // 4. Targets.
-  ++learn_steps_;
-  if (c.tau > 0.0f) {
-    for (int v = 0; v < agents(); ++v)
-      target_[static_cast<std::size_t>(v)].polyak_update(online(v), c.tau);
-    target_mixer_.polyak_update(mixer_, c.tau);
-  } else if (learn_steps_ % c.target_sync_every == 0) {
-    for (int v = 0; v < agents(); ++v) target_[static_cast<std::size_t>(v)].copy_from(online(v));
-    target_mixer_.copy_from(mixer_);
+  // 4. Targets: the agents' and, the same way, the mixer's; then epsilon.
+  switch (q_.end_learning_step()) {
+    case TargetUpdate::Polyak:
+      target_mixer_.polyak_update(mixer_, c.tau);
+      break;
+    case TargetUpdate::Copy:
+      target_mixer_.copy_from(mixer_);
+      break;
+    case TargetUpdate::None:
+      break;
   }
-  epsilon_.step();
   return loss;
 }
 
+// Layout: tag, the agents' networks (QAgentSet::save_networks), the online then target mixer's
+// hypernetworks, the mixer's optimisers, epsilon and the learning-step count.
 void QmixLearner::save_state(StateWriter& w) const {
   w.tag("qmix");
-  w.u64(online_.size());
-  for (std::size_t v = 0; v < online_.size(); ++v) {
-    w.saved(online_[v]);
-    w.saved(target_[v]);
-    w.saved(agent_opt_[v]);
-  }
+  q_.save_networks(w);
   for (const auto* mixer : {&mixer_, &target_mixer_})
     for (const nn::Mlp* net : mixer->networks()) w.saved(*net);
   w.u64(mixer_opt_.size());
   for (const auto& opt : mixer_opt_) w.saved(opt);
-  epsilon_.save_state(w);
-  w.i64(learn_steps_);
+  q_.save_progress(w);
 }
 
 void QmixLearner::load_state(StateReader& r) {
   r.expect_tag("qmix");
-  if (r.u64() != online_.size()) r.fail("QMIX checkpoint with another number of agents");
-  for (std::size_t v = 0; v < online_.size(); ++v) {
-    r.load_into(online_[v]);
-    r.load_into(target_[v]);
-    r.load_into(agent_opt_[v]);
-  }
+  q_.load_networks(r, "QMIX");
   for (auto* mixer : {&mixer_, &target_mixer_})
     for (nn::Mlp* net : mixer->networks()) r.load_into(*net);
   if (r.u64() != mixer_opt_.size()) r.fail("QMIX checkpoint with another mixer");
   for (auto& opt : mixer_opt_) r.load_into(opt);
-  epsilon_.load_state(r);
-  learn_steps_ = r.i64();
+  q_.load_progress(r);
 }
 
 }  // namespace semra::rl

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "semra/rl/joint_replay.hpp"
-#include "semra/rl/vdn.hpp"
+#include "semra/rl/q_agents.hpp"
 
 namespace semra::rl {
 
@@ -49,42 +49,43 @@ class QmixMixer {
 };
 
 struct QmixConfig {
-  VdnConfig agent;  // agent networks, TD settings, epsilon
+  QLearningConfig agent;  // agent networks, TD settings, epsilon
   int embed = 32;
   int hyper_hidden = 64;
 };
 
+// A QAgentSet with the QMIX mixer.
 class QmixLearner {
  public:
   QmixLearner(int agents, int obs_dim, int num_actions, int state_dim, const QmixConfig& config,
               Rng& init_rng);
 
-  int agents() const { return static_cast<int>(online_.size()); }
-  int act(int agent, const float* obs, const std::uint8_t* mask, Rng& rng, bool explore);
+  int agents() const { return q_.agents(); }
+  int act(int agent, const float* obs, const std::uint8_t* mask, Rng& rng, bool explore) {
+    return q_.act(agent, obs, mask, rng, explore);
+  }
   // One gradient step on the batch's team reward (needs global states). Returns the loss.
   double learn(const JointBatch& batch);
 
-  nn::Mlp& online(int agent) { return online_[static_cast<std::size_t>(agent)]; }
-  const nn::Mlp& online(int agent) const { return online_[static_cast<std::size_t>(agent)]; }
+  QAgentSet& agents_set() { return q_; }
+  const QAgentSet& agents_set() const { return q_; }
+  nn::Mlp& online(int agent) { return q_.online(agent); }
+  const nn::Mlp& online(int agent) const { return q_.online(agent); }
   QmixMixer& mixer() { return mixer_; }
   const QmixMixer& mixer() const { return mixer_; }
-  EpsilonSchedule& epsilon() { return epsilon_; }
+  EpsilonSchedule& epsilon() { return q_.epsilon(); }
   // Checkpoints: agent and mixer networks (online and target), optimiser states, epsilon and the
   // learning-step count. load_state needs a learner built with the same sizes and config.
   void save_state(StateWriter& w) const;
   void load_state(StateReader& r);
 
  private:
-  int num_actions_;
   QmixConfig config_;
-  std::vector<nn::Mlp> online_, target_;
+  QAgentSet q_;
   QmixMixer mixer_, target_mixer_;
-  std::vector<nn::Optimizer> agent_opt_, mixer_opt_;
-  EpsilonSchedule epsilon_;
-  std::int64_t learn_steps_ = 0;
+  std::vector<nn::Optimizer> mixer_opt_;
   nn::Matrix q_taken_, q_next_;
   nn::Vector targets_, grad_q_tot_, col_;
-  Eigen::VectorXi next_actions_;
 };
 
 }  // namespace semra::rl

@@ -19,7 +19,7 @@ rl::DqnConfig dqn_config(const Config& c, double gamma) {
   d.batch_size = c.batch_size;
   d.learn_start = c.batch_size;
   d.target_sync_every = c.target_sync_steps;
-  d.double_dqn = c.double_dqn;
+  d.double_q = c.double_dqn;
   d.loss = nn::parse_loss(c.loss);
   const float lr = static_cast<float>(c.lr);
   const float decay = static_cast<float>(c.lr_decay);

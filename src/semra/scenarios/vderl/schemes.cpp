@@ -69,8 +69,9 @@ rl::EpsilonConfig epsilon_config(const Config& cfg) {
   return e;
 }
 
-rl::VdnConfig vdn_config(const Config& cfg) {
-  rl::VdnConfig c;
+// The Q-learning settings of every value-based scheme (VD-ERL's critic, VDN, QMIX's agents, IDQN).
+rl::QLearningConfig q_learning_config(const Config& cfg) {
+  rl::QLearningConfig c;
   c.hidden = cfg.hidden_sizes();
   c.gamma = static_cast<float>(cfg.gamma);
   c.batch_size = cfg.batch_size;
@@ -156,8 +157,8 @@ class JointAgents : public Agents {
 class VdnAgents final : public JointAgents<rl::VdnLearner> {
  public:
   VdnAgents(const Config& cfg, const Env& env, Rng& init)
-      : JointAgents(cfg, env, 0, env.agents(), env.obs_dim(), env.num_actions(), vdn_config(cfg),
-                    init) {}
+      : JointAgents(cfg, env, 0, env.agents(), env.obs_dim(), env.num_actions(),
+                    q_learning_config(cfg), init) {}
   void save(const std::string& dir) const override {
     for (int v = 0; v < servers_; ++v) learner_.online(v).save(model_path(dir, "q", v).string());
   }
@@ -171,7 +172,7 @@ class VdErlAgents final : public JointAgents<rl::VdErlLearner> {
         temperature_final_(cfg.temperature_final) {}
   static rl::VdErlConfig config(const Config& cfg) {
     rl::VdErlConfig c;
-    c.critic = vdn_config(cfg);
+    c.critic = q_learning_config(cfg);
     c.actor.hidden = cfg.hidden_sizes();
     c.actor.optimizer = optimizer_config(cfg.optimizer, cfg.policy_lr);
     c.actor.grad_clip = static_cast<float>(cfg.grad_clip);
@@ -210,7 +211,7 @@ class QmixAgents final : public JointAgents<rl::QmixLearner> {
                     env.state_dim(), config(cfg), init) {}
   static rl::QmixConfig config(const Config& cfg) {
     rl::QmixConfig c;
-    c.agent = vdn_config(cfg);
+    c.agent = q_learning_config(cfg);
     c.embed = cfg.mixing_embed;
     c.hyper_hidden = cfg.hypernet_hidden;
     return c;
@@ -233,21 +234,10 @@ class IdqnAgents final : public Agents {
         obs_dim_(env.obs_dim()),
         actions_(env.num_actions()),
         team_reward_(cfg.idqn_reward == "team") {
-    const rl::VdnConfig v = vdn_config(cfg);
-    rl::DqnConfig c;
-    c.hidden = v.hidden;
-    c.gamma = v.gamma;
+    rl::DqnConfig c(q_learning_config(cfg));
     c.replay_capacity = cfg.replay_capacity;
-    c.batch_size = cfg.batch_size;
     c.learn_start =
         0;  // gated by training.learning_starts_frames in the loop, as the joint learners
-    c.target_sync_every = v.target_sync_every;
-    c.tau = v.tau;
-    c.double_dqn = v.double_q;
-    c.loss = v.loss;
-    c.optimizer = v.optimizer;
-    c.grad_clip = v.grad_clip;
-    c.epsilon = v.epsilon;
     for (int s = 0; s < servers_; ++s) {
       Rng rng = init.child("agent", static_cast<std::uint64_t>(s));
       agents_.emplace_back(obs_dim_, actions_, c, rng);
