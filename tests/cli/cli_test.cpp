@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "../support/cli_process.hpp"
 #include "semra/core/isa.hpp"
@@ -23,11 +25,24 @@ TEST(Cli, VersionHelpListExitZero) {
   EXPECT_NE(r.out.find("semra 0.1.0"), std::string::npos);
   r = run("--help");
   EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.out.find("run"), std::string::npos);
+  // The subcommands it lists, in order: the first word of each line after "Subcommands:".
+  std::vector<std::string> listed;
+  std::istringstream help(r.out.substr(std::min(r.out.find("Subcommands:"), r.out.size())));
+  std::string line;
+  std::getline(help, line);
+  while (std::getline(help, line) && !line.empty()) {
+    std::istringstream words(line);
+    std::string first;
+    words >> first;
+    listed.push_back(first);
+  }
+  EXPECT_EQ(listed, (std::vector<std::string>{"list", "run", "figure", "sweep", "semantic", "plot",
+                                              "config"}))
+      << r.out;
   r = run("list");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("scenarios:"), std::string::npos);
-  for (const char* sub : {"run", "figure", "sweep", "semantic", "list", "config"}) {
+  for (const char* sub : {"run", "figure", "sweep", "semantic", "plot", "list", "config"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
   }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "../nn/count_malloc.hpp"
@@ -157,7 +158,28 @@ TEST(RlDqn, ConfigValidation) {
   c = small_config();
   c.hidden = {};
   EXPECT_THROW(DqnAgent(2, 3, c, init), semra::InputError);
-  EXPECT_NO_THROW(DqnConfig{}.validate());
+  c = small_config();
+  c.tau = 2.0f;  // a check shared with the other Q learners, named for DQN
+  try {
+    DqnAgent bad(2, 3, c, init);
+    ADD_FAILURE() << "tau = 2 accepted";
+  } catch (const semra::InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "dqn.tau: expected a value in [0, 1] (0 = hard sync)");
+  }
+  // The defaults are the DHDRL reference's (docs/model-dhdrl.md, table row 6), and valid.
+  const DqnConfig d;
+  d.validate();
+  EXPECT_EQ(d.hidden, (std::vector<int>{64, 32}));
+  EXPECT_EQ(d.gamma, 0.5f);
+  EXPECT_EQ(d.replay_capacity, 500);
+  EXPECT_EQ(d.batch_size, 8);
+  EXPECT_EQ(d.learn_start, 256);
+  EXPECT_EQ(d.target_sync_every, 100);
+  EXPECT_EQ(d.tau, 0.0f);
+  EXPECT_EQ(d.optimizer, nn::OptimizerConfig::keras_rmsprop(5e-4f, 1e-4f));
+  EXPECT_EQ(d.grad_clip, 0.0f);
+  EXPECT_EQ(d.epsilon, (EpsilonConfig{EpsilonKind::Inverse, 0.6, 0.01, 1e-4, 1e4}));
+  EXPECT_TRUE(d.epsilon_per_learn_step);
 }
 
 TEST(RlDqn, SameSeedsSameAgent) {

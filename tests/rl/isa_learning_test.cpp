@@ -61,24 +61,9 @@ Learnt dqn_bandit(std::uint64_t seed) {
 // VD-ERL (soft target) on the cooperative matrix game (learning_tasks.hpp), 800 episodes. Learnt
 // value: Q_1(2) + Q_2(2) = Q_tot(2, 2), optimum 5.
 Learnt vderl_matrix_game(std::uint64_t seed) {
-  VdErlConfig c;
-  c.critic_target = CriticTarget::Soft;
-  c.critic.hidden = {16};
-  c.critic.gamma = 0.0f;
-  c.critic.target_sync_every = 20;
-  c.critic.optimizer = nn::OptimizerConfig::adam(5e-3f);
-  c.actor.hidden = {16};
-  c.actor.optimizer = nn::OptimizerConfig::adam(5e-3f);
-  c.actor.temperature = 1.0f;
   Rng init(seed, "init"), rng(seed, "play");
-  VdErlLearner erl(2, 1, 3, c, init);
-  JointReplayBuffer replay(500, 2, 1, 3);
-  play_matrix_game(
-      erl, replay,
-      [&](int v, const float* o, const std::uint8_t* m, Rng& r, bool e) {
-        return erl.act(v, o, m, r, e);
-      },
-      800, 0, rng);
+  VdErlLearner erl(2, 1, 3, matrix_game_vderl_config(CriticTarget::Soft), init);
+  train_on_matrix_game(erl, 800, 0, rng);
   const float obs[2] = {1.0f, 1.0f};
   const std::uint8_t masks[3] = {1, 1, 1};
   Learnt l;

@@ -1,13 +1,16 @@
 #pragma once
 // Small learning tasks shared by the rl tests (dqn_test, value_decomposition_test,
-// isa_learning_test).
+// isa_learning_test, state_test).
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "semra/core/rng.hpp"
 #include "semra/rl/dqn.hpp"
 #include "semra/rl/joint_replay.hpp"
+#include "semra/rl/q_agents.hpp"
+#include "semra/rl/vd_erl.hpp"
 
 namespace semra::rl::test {
 
@@ -58,26 +61,60 @@ inline void train_bandit(DqnAgent& agent, Rng& rng, int steps) {
 // a sum of per-agent values can represent the greedy optimum and every learner must find it.
 inline constexpr float kPayoff[3][3] = {{0, 1, 0}, {1, 2, 1}, {0, 1, 5}};
 
-// Two agents, one-step episodes: obs = constant 1 per agent; all 3 actions valid; done = 1.
-template <class Learner, class Act>
-void play_matrix_game(Learner& learner, JointReplayBuffer& replay, Act act, int episodes,
-                      int state_dim, Rng& rng) {
-  const float obs[2] = {1.0f, 1.0f};
+// Two agents, one-step episodes (done = 1), all 3 actions valid, team reward kPayoff[a_1][a_2].
+// Each agent observes its half of `obs` and acts with learner.act (exploring); once `replay` holds
+// `batch` transitions, one learning step per episode on a sampled batch.
+template <class Learner>
+void play_matrix_game(Learner& learner, JointReplayBuffer& replay, int episodes, int state_dim,
+                      Rng& rng, const std::vector<float>& obs = {1.0f, 1.0f}, int batch = 32) {
+  const std::ptrdiff_t obs_dim = static_cast<std::ptrdiff_t>(obs.size() / 2);
   const std::uint8_t masks[6] = {1, 1, 1, 1, 1, 1};
   std::vector<float> state(static_cast<std::size_t>(state_dim), 1.0f);
-  JointBatch batch;
+  JointBatch b;
   for (int e = 0; e < episodes; ++e) {
     int a[2];
-    for (int v = 0; v < 2; ++v) a[v] = act(v, obs + v, masks + 3 * v, rng, true);
+    for (int v = 0; v < 2; ++v)
+      a[v] = learner.act(v, obs.data() + obs_dim * v, masks + 3 * v, rng, true);
     const float r = kPayoff[a[0]][a[1]];
     const float rewards[2] = {r, r};
-    replay.add(obs, masks, a, rewards, r, obs, masks, true, state_dim ? state.data() : nullptr,
-               state_dim ? state.data() : nullptr);
-    if (replay.size() >= 32) {
-      replay.sample(32, rng, batch);
-      learner.learn(batch);
+    replay.add(obs.data(), masks, a, rewards, r, obs.data(), masks, true,
+               state_dim ? state.data() : nullptr, state_dim ? state.data() : nullptr);
+    if (replay.size() >= batch) {
+      replay.sample(batch, rng, b);
+      learner.learn(b);
     }
   }
+}
+
+// The learning tests' setting: observation 1 per agent, a 500-transition replay, batches of 32.
+template <class Learner>
+void train_on_matrix_game(Learner& learner, int episodes, int state_dim, Rng& rng) {
+  JointReplayBuffer replay(500, 2, 1, 3, state_dim);
+  play_matrix_game(learner, replay, episodes, state_dim, rng);
+}
+
+// The Q-learning settings of every learner on the matrix game: 16 hidden units, gamma 0 (one-step
+// episodes), a target sync every 20 steps, Adam 5e-3, epsilon 1 -> 0.3 over 600 learning steps.
+inline QLearningConfig matrix_game_q_config() {
+  QLearningConfig c;
+  c.hidden = {16};
+  c.gamma = 0.0f;
+  c.target_sync_every = 20;
+  c.optimizer = nn::OptimizerConfig::adam(5e-3f);
+  c.epsilon = {EpsilonKind::Linear, 1.0, 0.3, 0.0, 600.0};
+  return c;
+}
+
+// VD-ERL on the matrix game: the critic above (its epsilon unused), a 16-unit policy with Adam 5e-3
+// at delta = 1 (payoff gaps of 1-5: exploring early, nearly greedy once Q is learnt).
+inline VdErlConfig matrix_game_vderl_config(CriticTarget target) {
+  VdErlConfig c;
+  c.critic_target = target;
+  c.critic = matrix_game_q_config();
+  c.actor.hidden = {16};
+  c.actor.optimizer = nn::OptimizerConfig::adam(5e-3f);
+  c.actor.temperature = 1.0f;
+  return c;
 }
 
 }  // namespace semra::rl::test

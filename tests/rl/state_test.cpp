@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "learning_tasks.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/core/serialize.hpp"
@@ -18,6 +19,7 @@
 
 using namespace semra;
 using namespace semra::rl;
+using semra::rl::test::play_matrix_game;
 
 namespace {
 
@@ -35,28 +37,10 @@ void load(T& obj, const std::string& bytes) {
   r.expect_end();
 }
 
-// A 2-agent one-step cooperative game (team payoff below), played into a joint replay buffer with
-// a learning step per episode once the buffer holds a batch.
-constexpr float kPayoff[3][3] = {{0, 1, 0}, {1, 2, 1}, {0, 1, 5}};
-
+// The matrix game of learning_tasks.hpp with two observation values per agent and batches of 8.
 template <class Learner>
 void play(Learner& learner, JointReplayBuffer& replay, int episodes, int state_dim, Rng& rng) {
-  const float obs[4] = {1.0f, 0.5f, 0.5f, 1.0f};
-  const std::uint8_t masks[6] = {1, 1, 1, 1, 1, 1};
-  const std::vector<float> state(static_cast<std::size_t>(state_dim), 1.0f);
-  JointBatch batch;
-  for (int e = 0; e < episodes; ++e) {
-    int a[2];
-    for (int v = 0; v < 2; ++v) a[v] = learner.act(v, obs + 2 * v, masks + 3 * v, rng, true);
-    const float r = kPayoff[a[0]][a[1]];
-    const float rewards[2] = {r, r};
-    replay.add(obs, masks, a, rewards, r, obs, masks, true, state_dim ? state.data() : nullptr,
-               state_dim ? state.data() : nullptr);
-    if (replay.size() >= 8) {
-      replay.sample(8, rng, batch);
-      learner.learn(batch);
-    }
-  }
+  play_matrix_game(learner, replay, episodes, state_dim, rng, {1.0f, 0.5f, 0.5f, 1.0f}, 8);
 }
 
 // Train `make(1)` for a while; copy its state into `make(2)` (other initial weights); train both on

@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "learning_tasks.hpp"
+#include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/nn/softmax.hpp"
 #include "semra/rl/discrete_sac.hpp"
@@ -194,24 +196,37 @@ TEST(Qmix, MixerGradientsMatchFiniteDifferencesAndAreMonotone) {
   }
 }
 
+// The shared Q-learning checks name the learner whose config is wrong.
+TEST(ValueDecomposition, ConfigErrorsNameTheLearner) {
+  QLearningConfig bad = matrix_game_q_config();
+  bad.gamma = 1.5f;
+  Rng init(1, "init");
+  auto message = [](auto make) {
+    try {
+      make();
+    } catch (const semra::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message([&] { VdnLearner(2, 1, 3, bad, init); }),
+            "vdn.gamma: expected a value in [0, 1]");
+  QmixConfig q;
+  q.agent = bad;
+  EXPECT_EQ(message([&] { QmixLearner(2, 1, 3, 2, q, init); }),
+            "qmix.gamma: expected a value in [0, 1]");
+  VdErlConfig v = matrix_game_vderl_config(CriticTarget::Max);
+  v.critic = bad;
+  EXPECT_EQ(message([&] { VdErlLearner(2, 1, 3, v, init); }),
+            "vdn.gamma: expected a value in [0, 1]");
+}
+
 TEST(ValueDecomposition, VdnFindsTheJointOptimumOfACooperativeMatrixGame) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= seeds; ++seed) {
-    QLearningConfig c;
-    c.hidden = {16};
-    c.gamma = 0.0f;
-    c.target_sync_every = 20;
-    c.optimizer = nn::OptimizerConfig::adam(5e-3f);
-    c.epsilon = {EpsilonKind::Linear, 1.0, 0.3, 0.0, 600.0};
     Rng init(seed, "init"), rng(seed, "play");
-    VdnLearner vdn(2, 1, 3, c, init);
-    JointReplayBuffer replay(500, 2, 1, 3);
-    play_matrix_game(
-        vdn, replay,
-        [&](int v, const float* o, const std::uint8_t* m, Rng& r, bool e) {
-          return vdn.act(v, o, m, r, e);
-        },
-        800, 0, rng);
+    VdnLearner vdn(2, 1, 3, matrix_game_q_config(), init);
+    train_on_matrix_game(vdn, 800, 0, rng);
     const float o = 1.0f;
     const std::uint8_t m[3] = {1, 1, 1};
     EXPECT_EQ(vdn.greedy_action(0, &o, m), 2) << "seed " << seed;
@@ -223,22 +238,12 @@ TEST(ValueDecomposition, QmixFindsTheJointOptimum) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= seeds; ++seed) {
     QmixConfig c;
-    c.agent.hidden = {16};
-    c.agent.gamma = 0.0f;
-    c.agent.target_sync_every = 20;
-    c.agent.optimizer = nn::OptimizerConfig::adam(5e-3f);
-    c.agent.epsilon = {EpsilonKind::Linear, 1.0, 0.3, 0.0, 600.0};
+    c.agent = matrix_game_q_config();
     c.embed = 8;
     c.hyper_hidden = 16;
     Rng init(seed, "init"), rng(seed, "play");
     QmixLearner qmix(2, 1, 3, 2, c, init);
-    JointReplayBuffer replay(500, 2, 1, 3, 2);
-    play_matrix_game(
-        qmix, replay,
-        [&](int v, const float* o, const std::uint8_t* m, Rng& r, bool e) {
-          return qmix.act(v, o, m, r, e);
-        },
-        800, 2, rng);
+    train_on_matrix_game(qmix, 800, 2, rng);
     const float o = 1.0f;
     const std::uint8_t m[3] = {1, 1, 1};
     Rng none(0, "unused");
@@ -247,28 +252,14 @@ TEST(ValueDecomposition, QmixFindsTheJointOptimum) {
   }
 }
 
+// Odd seeds with eq. (14)'s max target, even seeds with the soft target.
 TEST(ValueDecomposition, VdErlFindsTheJointOptimum) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= 2 * seeds; ++seed) {
-    VdErlConfig c;
-    c.critic_target = seed % 2 ? CriticTarget::Max : CriticTarget::Soft;
-    c.critic.hidden = {16};
-    c.critic.gamma = 0.0f;
-    c.critic.target_sync_every = 20;
-    c.critic.optimizer = nn::OptimizerConfig::adam(5e-3f);
-    c.actor.hidden = {16};
-    c.actor.optimizer = nn::OptimizerConfig::adam(5e-3f);
-    c.actor.temperature =
-        1.0f;  // payoff gaps of 1-5: exploring early, nearly greedy once Q is learnt
     Rng init(seed, "init"), rng(seed, "play");
-    VdErlLearner erl(2, 1, 3, c, init);
-    JointReplayBuffer replay(500, 2, 1, 3);
-    play_matrix_game(
-        erl, replay,
-        [&](int v, const float* o, const std::uint8_t* m, Rng& r, bool e) {
-          return erl.act(v, o, m, r, e);
-        },
-        800, 0, rng);
+    VdErlLearner erl(
+        2, 1, 3, matrix_game_vderl_config(seed % 2 ? CriticTarget::Max : CriticTarget::Soft), init);
+    train_on_matrix_game(erl, 800, 0, rng);
     const float o = 1.0f;
     const std::uint8_t m[3] = {1, 1, 1};
     Rng none(0, "unused");

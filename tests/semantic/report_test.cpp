@@ -90,7 +90,8 @@ TEST(SemanticReport, BadInput) {
   EXPECT_THROW(sem::semantic_report_json(kGraphs, "", 0.0), semra::InputError);
   EXPECT_THROW(sem::semantic_report_json(kGraphs, "", 1.5), semra::InputError);
   EXPECT_THROW(sem::semantic_report_json("/nonexistent.json", "", 0.5), semra::InputError);
-  EXPECT_NO_THROW(sem::semantic_report_json(kGraphs, "", 1.0));
+  // xi = 1 is the top of the accepted range (0, 1].
+  EXPECT_EQ(nlohmann::json::parse(sem::semantic_report_json(kGraphs, "", 1.0))["xi"], 1.0);
   sem::Embeddings e;
   e.dim = 2;
   e.images["1"] = {1.0, 0.0};

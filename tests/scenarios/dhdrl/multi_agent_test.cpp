@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-// vderl_env_test.cpp defines test_scenarios' malloc counter.
+// vderl/env_test.cpp defines test_scenarios' malloc counter.
 #define SEMRA_COUNT_MALLOC_COUNTER_ONLY
 #include "../../nn/count_malloc.hpp"
-#include "../dhdrl_test_helpers.hpp"
 #include "multi_agent_helpers.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/core/serialize.hpp"
 #include "semra/experiments/registry.hpp"
+#include "test_helpers.hpp"
 
 namespace {
 

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "../dhdrl_test_helpers.hpp"
 #include "multi_agent_helpers.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/scenarios/dhdrl/learned.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
+#include "test_helpers.hpp"
 
 namespace {
 

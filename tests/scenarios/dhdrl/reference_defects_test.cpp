@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "dhdrl_test_helpers.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/experiment.hpp"
 #include "semra/radio/units.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
 #include "semra/scenarios/dhdrl/env.hpp"
 #include "semra/scenarios/dhdrl/run.hpp"
+#include "test_helpers.hpp"
 
 using namespace semra::dhdrl;
 

@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include "dhdrl_test_helpers.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/experiment.hpp"
 #include "semra/radio/units.hpp"
@@ -15,6 +14,7 @@
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/run.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
+#include "test_helpers.hpp"
 
 using namespace semra::dhdrl;
 

@@ -13,7 +13,7 @@
 #include "semra/rl/dqn.hpp"
 #include "semra/scenarios/vderl/multi_agent_env.hpp"
 
-#include "vderl_test_helpers.hpp"
+#include "test_helpers.hpp"
 
 namespace vd = semra::vderl;
 
