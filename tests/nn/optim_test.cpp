@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "semra/core/error.hpp"
@@ -73,7 +74,7 @@ TEST(NnOptim, RmspropPyTorch) {
   const double want[3][2] = {{0.900000019999996, -1.9000000399999841},
                              {0.9449013374421751, -1.9949158275632235},
                              {0.9271374176630169, -1.9949158275632235}};
-  expect_steps(run(OptimizerConfig::rmsprop(0.01f)), want);
+  expect_steps(run(OptimizerConfig::torch_rmsprop(0.01f)), want);
 }
 
 TEST(NnOptim, RmspropKerasWithDecay) {
@@ -91,7 +92,7 @@ TEST(NnOptim, RmspropKerasWithDecay) {
 
 TEST(NnOptim, RmspropEpsInsideSqrt) {
   // lr 0.01, alpha 0.9, eps 1e-2 inside: p1[0] = 1 - 0.01 * 0.5 / sqrt(0.025 + 0.01) = 0.97327388.
-  auto cfg = OptimizerConfig::rmsprop(0.01f);
+  auto cfg = OptimizerConfig::torch_rmsprop(0.01f);
   cfg.alpha = 0.9f;
   cfg.eps = 1e-2f;
   cfg.eps_inside_sqrt = true;
@@ -206,7 +207,7 @@ TEST(NnOptim, LoadRejectsMismatchAndCorruption) {
   std::stringstream s1(bytes);
   EXPECT_THROW(wrong_size.load(s1, "r"), semra::InputError);
 
-  Optimizer wrong_kind(OptimizerConfig::rmsprop(), 3);
+  Optimizer wrong_kind(OptimizerConfig::torch_rmsprop(), 3);
   std::stringstream s2(bytes);
   EXPECT_THROW(wrong_kind.load(s2, "r"), semra::InputError);
 
@@ -217,6 +218,31 @@ TEST(NnOptim, LoadRejectsMismatchAndCorruption) {
 
   std::stringstream s4(bytes.substr(0, bytes.size() - 3));
   EXPECT_THROW(a.load(s4, "r"), semra::InputError);
+}
+
+// Config values name the RMSprop they mean; plain "rmsprop" is a scenario's own word (Keras 2's in
+// dhdrl, PyTorch's in vderl), resolved before it gets here.
+TEST(NnOptim, ConfigNamesSayWhichRmsprop) {
+  const OptimizerConfig torch = OptimizerConfig::torch_rmsprop(0.01f);
+  EXPECT_EQ(torch.kind, OptimizerKind::RmsProp);
+  EXPECT_EQ(torch.alpha, 0.99f);
+  EXPECT_EQ(torch.eps, 1e-8f);
+  const OptimizerConfig keras = OptimizerConfig::keras_rmsprop(0.01f);
+  EXPECT_EQ(keras.kind, OptimizerKind::RmsProp);
+  EXPECT_EQ(keras.alpha, 0.9f);
+  EXPECT_EQ(keras.eps, 1e-7f);
+  EXPECT_EQ(OptimizerConfig::named("rmsprop_torch", 0.01f, "k"), torch);
+  EXPECT_EQ(OptimizerConfig::named("rmsprop_keras", 0.01f, "k"), keras);
+  EXPECT_EQ(OptimizerConfig::named("adam", 0.01f, "k"), OptimizerConfig::adam(0.01f));
+  EXPECT_EQ(OptimizerConfig::named("sgd", 0.01f, "k"), OptimizerConfig::sgd(0.01f));
+  try {
+    OptimizerConfig::named("rmsprop", 0.01f, "training.optimizer");
+    ADD_FAILURE() << "plain rmsprop accepted";
+  } catch (const semra::InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "training.optimizer: unknown optimizer 'rmsprop' (expected one of: sgd, adam, "
+              "rmsprop_torch, rmsprop_keras)");
+  }
 }
 
 }  // namespace

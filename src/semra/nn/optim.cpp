@@ -22,14 +22,6 @@ std::string_view to_string(OptimizerKind k) {
   return "?";
 }
 
-OptimizerKind parse_optimizer(std::string_view name) {
-  if (name == "sgd") return OptimizerKind::Sgd;
-  if (name == "adam") return OptimizerKind::Adam;
-  if (name == "rmsprop") return OptimizerKind::RmsProp;
-  throw InputError("unknown optimizer '" + std::string(name) +
-                   "' (expected one of: sgd, adam, rmsprop)");
-}
-
 OptimizerConfig OptimizerConfig::sgd(float lr, float momentum) {
   OptimizerConfig c;
   c.kind = OptimizerKind::Sgd;
@@ -45,7 +37,7 @@ OptimizerConfig OptimizerConfig::adam(float lr) {
   return c;
 }
 
-OptimizerConfig OptimizerConfig::rmsprop(float lr) {
+OptimizerConfig OptimizerConfig::torch_rmsprop(float lr) {
   OptimizerConfig c;
   c.kind = OptimizerKind::RmsProp;
   c.lr = lr;
@@ -55,11 +47,20 @@ OptimizerConfig OptimizerConfig::rmsprop(float lr) {
 }
 
 OptimizerConfig OptimizerConfig::keras_rmsprop(float lr, float lr_decay) {
-  OptimizerConfig c = rmsprop(lr);
+  OptimizerConfig c = torch_rmsprop(lr);
   c.lr_decay = lr_decay;
   c.alpha = 0.9f;
   c.eps = 1e-7f;
   return c;
+}
+
+OptimizerConfig OptimizerConfig::named(std::string_view name, float lr, std::string_view key) {
+  if (name == "sgd") return sgd(lr);
+  if (name == "adam") return adam(lr);
+  if (name == "rmsprop_torch") return torch_rmsprop(lr);
+  if (name == "rmsprop_keras") return keras_rmsprop(lr);
+  throw InputError(std::string(key) + ": unknown optimizer '" + std::string(name) +
+                   "' (expected one of: sgd, adam, rmsprop_torch, rmsprop_keras)");
 }
 
 Optimizer::Optimizer(const OptimizerConfig& config, Eigen::Index num_params)

@@ -18,7 +18,8 @@
 // Learning-rate decay (Keras 2's `decay` argument, used by the DHDRL reference):
 //   lr_t = lr / (1 + lr_decay * (t - 1)),  i.e. the first step uses lr itself.
 // PyTorch defaults: SGD none; Adam lr 1e-3, betas (0.9, 0.999), eps 1e-8; RMSprop lr 1e-2,
-// alpha 0.99, eps 1e-8. Keras 2 RMSprop defaults: lr 1e-3, rho 0.9, eps 1e-7 (keras_rmsprop()).
+// alpha 0.99, eps 1e-8 (torch_rmsprop()). Keras 2 RMSprop defaults: lr 1e-3, rho 0.9, eps 1e-7
+// (keras_rmsprop()). Both RMSprops are OptimizerKind::RmsProp with another alpha and eps.
 //
 // Global gradient-norm clipping, torch.nn.utils.clip_grad_norm_:
 //   n = ||g||_2;  if max_norm / (n + 1e-6) < 1:  g <- g * max_norm / (n + 1e-6).
@@ -33,8 +34,6 @@ namespace semra::nn {
 enum class OptimizerKind : std::uint8_t { Sgd = 0, Adam = 1, RmsProp = 2 };
 
 std::string_view to_string(OptimizerKind k);
-// Accepts "sgd", "adam", "rmsprop"; throws semra::InputError naming the valid values otherwise.
-OptimizerKind parse_optimizer(std::string_view name);
 
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::Adam;
@@ -50,9 +49,15 @@ struct OptimizerConfig {
 
   static OptimizerConfig sgd(float lr, float momentum = 0.0f);
   static OptimizerConfig adam(float lr = 1e-3f);
-  static OptimizerConfig rmsprop(float lr = 1e-2f);
+  // torch.optim.RMSprop's defaults (alpha 0.99, eps 1e-8, eps outside the sqrt).
+  static OptimizerConfig torch_rmsprop(float lr = 1e-2f);
   // Keras 2 RMSprop (rho 0.9, eps 1e-7, eps outside the sqrt), e.g. keras_rmsprop(5e-4f, 1e-4f).
   static OptimizerConfig keras_rmsprop(float lr = 1e-3f, float lr_decay = 0.0f);
+  // The optimiser a config value names, at learning rate lr: "sgd", "adam", "rmsprop_torch"
+  // (torch_rmsprop) or "rmsprop_keras" (keras_rmsprop). Anything else, plain "rmsprop" included
+  // (a scenario resolves it to its own meaning first), throws semra::InputError naming `key` and
+  // the valid values.
+  static OptimizerConfig named(std::string_view name, float lr, std::string_view key);
 
   bool operator==(const OptimizerConfig&) const = default;
 };

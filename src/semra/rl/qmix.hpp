@@ -67,8 +67,6 @@ class QmixLearner {
   // One gradient step on the batch's team reward (needs global states). Returns the loss.
   double learn(const JointBatch& batch);
 
-  QAgentSet& agents_set() { return q_; }
-  const QAgentSet& agents_set() const { return q_; }
   nn::Mlp& online(int agent) { return q_.online(agent); }
   const nn::Mlp& online(int agent) const { return q_.online(agent); }
   QmixMixer& mixer() { return mixer_; }

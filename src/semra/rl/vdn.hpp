@@ -45,8 +45,6 @@ class VdnLearner {
   // One gradient step of eqs. (13)-(16) on the batch's team reward. Returns the loss.
   double learn(const JointBatch& batch);
 
-  QAgentSet& agents_set() { return q_; }
-  const QAgentSet& agents_set() const { return q_; }
   nn::Mlp& online(int agent) { return q_.online(agent); }
   const nn::Mlp& online(int agent) const { return q_.online(agent); }
   nn::Mlp& target(int agent) { return q_.target(agent); }

@@ -5,10 +5,29 @@
 #include <cstdlib>
 
 #include "semra/core/experiment.hpp"
+#include "semra/nn/optim.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/scenarios/dhdrl/learned.hpp"
 #include "semra/scenarios/dhdrl/run.hpp"
 
 using namespace semra::dhdrl;
+
+// learning.optimizer: plain "rmsprop" (the default) is Keras 2's RMSprop, as it always was here;
+// the explicit names choose either, with lr_decay applied to every optimiser.
+TEST(DhdrlLearning, PlainRmspropIsKerasRmsprop) {
+  Config c;
+  c.lr = 5e-4;
+  c.lr_decay = 1e-4;
+  EXPECT_EQ(c.optimizer, "rmsprop");
+  const auto keras = semra::nn::OptimizerConfig::keras_rmsprop(5e-4f, 1e-4f);
+  EXPECT_EQ(dqn_config(c, 0.5).optimizer, keras);
+  c.optimizer = "rmsprop_keras";
+  EXPECT_EQ(dqn_config(c, 0.5).optimizer, keras);
+  c.optimizer = "rmsprop_torch";
+  auto torch = semra::nn::OptimizerConfig::torch_rmsprop(5e-4f);
+  torch.lr_decay = 1e-4f;
+  EXPECT_EQ(dqn_config(c, 0.5).optimizer, torch);
+}
 
 TEST(DhdrlLearning, BeatsRandomByAClearMarginOverThreeSeeds) {
   // Budget: 3000 slots per seed in Release (about 1 s each); under the sanitizers (5-10x slower)

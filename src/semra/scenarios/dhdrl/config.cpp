@@ -109,8 +109,10 @@ void Config::describe(ConfigSchema& s) {
         "per transition)");
   s.add("learning.hidden", hidden, RealRange{1.0, 4096.0}, "",
         "hidden layer sizes of every DQN (integers)");
-  s.add("learning.optimizer", optimizer, Choices{"rmsprop", "adam", "sgd"},
-        "optimiser (rmsprop = Keras 2 RMSprop as the reference)");
+  s.add("learning.optimizer", optimizer,
+        Choices{"rmsprop", "rmsprop_keras", "rmsprop_torch", "adam", "sgd"},
+        "optimiser (rmsprop = rmsprop_keras: Keras 2 RMSprop, as the reference; rmsprop_torch: "
+        "PyTorch's)");
   s.add("learning.lr", lr, RealRange{0.0, 1.0, true}, "", "learning rate");
   s.add("learning.lr_decay", lr_decay, RealRange{0.0, 1.0}, "",
         "lr_t = lr / (1 + lr_decay t), t = optimiser steps");

@@ -23,15 +23,10 @@ rl::DqnConfig dqn_config(const Config& c, double gamma) {
   d.loss = nn::parse_loss(c.loss);
   const float lr = static_cast<float>(c.lr);
   const float decay = static_cast<float>(c.lr_decay);
-  if (c.optimizer == "rmsprop") {
-    d.optimizer = nn::OptimizerConfig::keras_rmsprop(lr, decay);
-  } else if (c.optimizer == "adam") {
-    d.optimizer = nn::OptimizerConfig::adam(lr);
-    d.optimizer.lr_decay = decay;
-  } else {
-    d.optimizer = nn::OptimizerConfig::sgd(lr);
-    d.optimizer.lr_decay = decay;
-  }
+  // Plain "rmsprop" is Keras 2's here, the reference's optimiser (docs/decisions.md).
+  d.optimizer = nn::OptimizerConfig::named(c.optimizer == "rmsprop" ? "rmsprop_keras" : c.optimizer,
+                                           lr, "learning.optimizer");
+  d.optimizer.lr_decay = decay;
   d.epsilon = {rl::EpsilonKind::Inverse, c.epsilon_start, c.epsilon_min, c.epsilon_decay, 1e4};
   return d;
 }

@@ -91,8 +91,10 @@ void Config::describe(ConfigSchema& s) {
         "replay capacity (one transition per RB step)");
   s.add("training.hidden", hidden, RealRange{1.0, 4096.0}, "",
         "hidden layer sizes of every network (integers)");
-  s.add("training.optimizer", optimizer, Choices{"adam", "rmsprop", "sgd"},
-        "optimiser of every network");
+  s.add("training.optimizer", optimizer,
+        Choices{"adam", "rmsprop", "rmsprop_torch", "rmsprop_keras", "sgd"},
+        "optimiser of every network (rmsprop = rmsprop_torch: PyTorch RMSprop; rmsprop_keras: "
+        "Keras 2's)");
   s.add("training.lr", lr, RealRange{0.0, 1.0, true}, "",
         "learning rate of the Q networks (and the QMIX mixer)");
   s.add("training.gamma", gamma, RealRange{0.0, 1.0}, "",

@@ -47,16 +47,10 @@ int convergence_iteration(const std::vector<double>& total_reward, int window, d
 
 namespace {
 
-nn::OptimizerConfig optimizer_config(const std::string& kind, double lr) {
-  switch (nn::parse_optimizer(kind)) {
-    case nn::OptimizerKind::Adam:
-      return nn::OptimizerConfig::adam(static_cast<float>(lr));
-    case nn::OptimizerKind::RmsProp:
-      return nn::OptimizerConfig::rmsprop(static_cast<float>(lr));
-    case nn::OptimizerKind::Sgd:
-      return nn::OptimizerConfig::sgd(static_cast<float>(lr));
-  }
-  return nn::OptimizerConfig::adam(static_cast<float>(lr));
+nn::OptimizerConfig optimizer_config(const std::string& name, double lr) {
+  // Plain "rmsprop" is PyTorch's here, the paper's code's framework (docs/decisions.md).
+  return nn::OptimizerConfig::named(name == "rmsprop" ? "rmsprop_torch" : name,
+                                    static_cast<float>(lr), "training.optimizer");
 }
 
 rl::EpsilonConfig epsilon_config(const Config& cfg) {
