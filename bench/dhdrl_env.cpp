@@ -1,16 +1,19 @@
-// dhdrl hot paths, one thread. Items/s = slots/s.
+// dhdrl hot paths, one thread (BM_TrainSlotDhdrlThreads: one experiment on several). Items/s =
+// slots/s.
 //   BM_EnvRandomSlot/rings:   environment only, random actions (issue target: >= 100,000 slots/s at
 //                             rings = 1, 7 cells): the physics of a slot (Environment)
 //   BM_MultiAgentRandomSlot/rings: the same through the multi-agent environment (random actions,
 //                             every agent observed, rewards and metrics: what Python's step costs)
 //   BM_TrainSlot/scheme/rings: full training slot of a scheme (dhdrl target >= 2,000 slots/s at 7
 //                             cells: both levels learning every slot, batch 8)
+//   BM_TrainSlotDhdrlThreads/rings/threads: dhdrl's training slot on a WorkTeam of `threads`
+//                             (wall time; issue 10: 37 cells, 2 threads >= 1.7x one)
 #include <benchmark/benchmark.h>
 
 #include <memory>
-
 #include <vector>
 
+#include "semra/core/work_team.hpp"
 #include "semra/scenarios/dhdrl/env.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
@@ -69,8 +72,8 @@ static void BM_MultiAgentRandomSlot(benchmark::State& state) {
 BENCHMARK(BM_MultiAgentRandomSlot)->Arg(1);
 
 // The run loop of run.cpp (run_slot) without the metric bookkeeping, after a warm-up past
-// learning_starts.
-static void train_slot(benchmark::State& state, const char* scheme_name) {
+// learning_starts; on `threads` threads of one experiment (a WorkTeam, as run.cpp gives it).
+static void train_slot(benchmark::State& state, const char* scheme_name, int threads = 1) {
   Config c;
   c.rings = static_cast<int>(state.range(0));
   c.train_slots = 1000000000;  // no truncation inside the benchmark
@@ -78,6 +81,10 @@ static void train_slot(benchmark::State& state, const char* scheme_name) {
                             scheme_env_options(scheme_name));
   env.reset(1);
   auto scheme = make_scheme(scheme_name, env, 1);
+  std::unique_ptr<semra::WorkTeam> team;
+  if (threads > 1) team = std::make_unique<semra::WorkTeam>(threads);
+  env.set_team(team.get());
+  scheme->set_team(team.get());
   while (env.slot() < c.learning_starts_slots + 200) run_slot(*scheme, env);
   for (auto _ : state) run_slot(*scheme, env);
   state.SetItemsProcessed(state.iterations());
@@ -96,6 +103,16 @@ static void BM_SlotOracle(benchmark::State& s) {
   train_slot(s, "oracle");
 }
 BENCHMARK(BM_TrainSlotDhdrl)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMicrosecond);
+// One experiment on several threads (issue 10: 37 cells, 2 threads vs 1 >= 1.7x in wall time, so
+// real time: CPU time counts only the calling thread). Args: rings, threads.
+static void BM_TrainSlotDhdrlThreads(benchmark::State& s) {
+  train_slot(s, "dhdrl", static_cast<int>(s.range(1)));
+  s.counters["threads"] = static_cast<double>(s.range(1));
+}
+BENCHMARK(BM_TrainSlotDhdrlThreads)
+    ->ArgsProduct({{1, 3}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TrainSlotDdrl)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SlotGreedy)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SlotOracle)->Arg(1)->Unit(benchmark::kMicrosecond);

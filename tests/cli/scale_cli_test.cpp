@@ -267,6 +267,73 @@ TEST(Resume, CheckpointEveryMustNotBeNegative) {
   EXPECT_EQ(r.code, 2) << r.out;
 }
 
+// One large experiment on the command's spare threads (issue 10; RunContext::threads(), a
+// WorkTeam in dhdrl): a single dhdrl experiment of 7 and of 19 cells writes byte-identical
+// metrics.csv at --threads 1, 2 and 3, and so does one interrupted at a checkpoint on 3 threads
+// and resumed on 2.
+TEST(Threads, OneDhdrlExperimentGivesTheSameMetricsOnAnyNumberOfThreads) {
+  auto dhdrl = [](int rings, int slots) {
+    return std::string(" run dhdrl --scheme dhdrl --seeds 1 --quiet --set network.rings=") +
+           std::to_string(rings) + " --set train.slots=" + std::to_string(slots) +
+           " --set learning.learning_starts_slots=50 --set output.record_every_slots=10";
+  };
+  for (int rings : {1, 2}) {
+    SCOPED_TRACE("rings " + std::to_string(rings));
+    const auto one = fresh("threads-1");
+    auto r = run_cli(dhdrl(rings, 300) + " --threads 1 --out " + one.string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    for (int threads : {2, 3}) {
+      const auto d = fresh("threads-" + std::to_string(threads));
+      r = run_cli(dhdrl(rings, 300) + " --threads " + std::to_string(threads) + " --out " +
+                  d.string());
+      ASSERT_EQ(r.code, 0) << r.out;
+      expect_same_outputs(one, d);
+      fs::remove_all(d);
+    }
+    fs::remove_all(one);
+  }
+  // 19 cells, 600 slots: stopped (SIGINT) right after its first checkpoint at slot 50 on three
+  // threads, resumed on two.
+  const auto one = fresh("threads-resume-ref"), d = fresh("threads-resume");
+  auto r = run_cli(dhdrl(2, 600) + " --threads 1 --out " + one.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::vector<std::string> base = {"run",
+                                         "dhdrl",
+                                         "--scheme",
+                                         "dhdrl",
+                                         "--seeds",
+                                         "1",
+                                         "--quiet",
+                                         "--set",
+                                         "network.rings=2",
+                                         "--set",
+                                         "train.slots=600",
+                                         "--set",
+                                         "learning.learning_starts_slots=50",
+                                         "--set",
+                                         "output.record_every_slots=10",
+                                         "--checkpoint-every",
+                                         "50",
+                                         "--out",
+                                         d.string()};
+  std::vector<std::string> args = base;
+  for (const char* a : {"--threads", "3"}) args.push_back(a);
+  const fs::path log = d.string() + ".log";
+  const pid_t pid = spawn(args, log);
+  ASSERT_TRUE(semra_test::wait_until([&] { return semra_test::count_files(d, ".ckpt") > 0; },
+                                     std::chrono::milliseconds(2)))
+      << semra::read_file(log);
+  ::kill(pid, SIGINT);
+  ASSERT_EQ(wait_exit(pid), 130) << semra::read_file(log);
+  ASSERT_FALSE(fs::exists(d / "summary.json"));
+  r = run_cli(joined(base) + " --threads 2 --resume");
+  ASSERT_EQ(r.code, 0) << r.out;
+  expect_same_outputs(one, d);
+  fs::remove_all(one);
+  fs::remove_all(d);
+  fs::remove(log);
+}
+
 // mpirun -np 2 writes exactly what one process writes.
 TEST(Mpi, TwoRanksMatchOneProcessAndResume) {
 #ifndef SEMRA_HAVE_MPI

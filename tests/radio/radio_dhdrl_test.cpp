@@ -5,6 +5,7 @@
 #include <complex>
 #include <vector>
 
+#include "semra/core/work_team.hpp"
 #include "semra/radio/antenna.hpp"
 #include "semra/radio/fading.hpp"
 #include "semra/radio/geometry.hpp"
@@ -142,6 +143,32 @@ TEST(Multipath, ChannelGainMatchesExplicitVectorAndFadingStaysStationary) {
         for (int l = 0; l < 4; ++l) acc += std::norm(ch.fading(t, r, l));
   }
   EXPECT_NEAR(acc / (steps * 4.0), 1.0, 0.03);
+}
+
+// step() on a WorkTeam splits the pairs into parts computed at once, each from its own copy of the
+// stream advanced to where the serial loop would be: the fading and the stream after the step are
+// the serial ones at any team size.
+TEST(Multipath, StepOnATeamGivesTheSerialFadingAndStream) {
+  std::vector<Point> pts;
+  for (int i = 0; i < 19; ++i) pts.push_back({150.0 * i, 40.0 * (i % 3)});
+  const DftCodebook cb(8, 8);
+  const MultipathParams mp;  // 19 x 19 pairs x 4 paths = 1444 gains: two or three parts
+  auto run = [&](int threads) {
+    semra::Rng sh(3, "shadowing"), aod(3, "aod"), fad(3, "fading");
+    MultipathChannel ch;
+    ch.reset(pts, pts, cb, mp, sh, aod, fad);
+    semra::WorkTeam team(threads);
+    for (int s = 0; s < 5; ++s) ch.step(fad, &team);
+    std::vector<cplx> g;
+    for (int t = 0; t < 19; ++t)
+      for (int r = 0; r < 19; ++r)
+        for (int l = 0; l < 4; ++l) g.push_back(ch.fading(t, r, l));
+    g.push_back({fad.uniform(), 0.0});  // the stream's next draw
+    return g;
+  };
+  const auto one = run(1);
+  EXPECT_EQ(run(2), one);
+  EXPECT_EQ(run(3), one);
 }
 
 TEST(Sinr, HandBuiltTwoCellCase) {

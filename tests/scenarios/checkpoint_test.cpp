@@ -231,8 +231,8 @@ std::vector<std::string> vderl_cli_run(const std::string& checkpoint_every) {
 }  // namespace
 
 // One experiment given several threads (RunContext::threads()) gives the one-thread result bit for
-// bit, for every scheme, and so does resuming it on another number of threads. (dhdrl does not use
-// the threads yet, decisions.md; this holds the rule for when it does.)
+// bit, for every scheme, and so does resuming it on another number of threads. (The learned
+// schemes run their agents on the threads, every scheme its fading: a WorkTeam, decisions.md.)
 TEST(DhdrlThreads, EverySchemeGivesTheSameResultOnAnyNumberOfThreads) {
   const semra::dhdrl::Config c = small_dhdrl();
   for (const auto& scheme : semra::dhdrl::scheme_names()) {
@@ -262,6 +262,28 @@ TEST(DhdrlThreads, EverySchemeGivesTheSameResultOnAnyNumberOfThreads) {
     resume.resume_step = 100;
     resume.resume_state = state;
     EXPECT_TRUE(run_on(2, std::move(resume)) == one) << "resumed on 2 threads";
+  }
+}
+
+// The same at 19 cells (38 links: the fading and the measurements are split too) for the schemes
+// whose agents run on the threads.
+TEST(DhdrlThreads, NineteenCellsGiveTheSameResultOnAnyNumberOfThreads) {
+  semra::dhdrl::Config c = small_dhdrl();
+  c.rings = 2;
+  c.train_slots = sanitized() ? 80 : 160;
+  for (const char* scheme : {"dhdrl", "ddrl", "dhdrl-continuous"}) {
+    SCOPED_TRACE(std::string("scheme ") + scheme);
+    auto run_on = [&](int threads) {
+      return run_with(
+          [&](semra::RunContext& ctx) {
+            ctx.set_threads(threads);
+            return semra::dhdrl::run_experiment(c, scheme, 5, ctx);
+          },
+          {});
+    };
+    const auto one = run_on(1);
+    EXPECT_TRUE(run_on(2) == one) << "2 threads";
+    EXPECT_TRUE(run_on(3) == one) << "3 threads";
   }
 }
 

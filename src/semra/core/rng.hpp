@@ -52,6 +52,12 @@ class Rng {
     return result;
   }
 
+  // Skips n draws of next_u64 (uniform() and normal() use one per value): a stream split into
+  // parts that are computed at once (WorkTeam) starts each part where the serial loop would be.
+  void discard(std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i) next_u64();
+  }
+
   // Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   double uniform(double a, double b) { return a + (b - a) * uniform(); }

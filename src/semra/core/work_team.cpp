@@ -15,12 +15,18 @@
 namespace semra {
 
 namespace {
-// About 10-40 us of pause instructions: longer than the serial part between two rounds of a
-// training slot, short enough not to steal a core from another process for long.
+// Pause instructions a helper spins for the next round before it sleeps: ~50-100 us on current
+// x86 cores, longer than the serial part between two rounds of a training slot (the environment's
+// step), short enough not to hold a core long after the experiment's last round.
 constexpr int kSpins = 4000;
+
+bool open(std::uint64_t round) {
+  return (round & 1) != 0;
+}
 }  // namespace
 
-WorkTeam::WorkTeam(int threads) {
+WorkTeam::WorkTeam(int threads, std::function<void()> before_join)
+    : before_join_(std::move(before_join)) {
   try {
     for (int t = 1; t < threads; ++t) helpers_.emplace_back([this] { helper_loop(); });
   } catch (const std::system_error& e) {
@@ -55,7 +61,7 @@ void WorkTeam::work() {
     const int i = next_.fetch_add(1, std::memory_order_relaxed);
     if (i >= n_) return;
     try {
-      (*task_)(i);
+      call_(task_, i);
     } catch (...) {
       std::lock_guard<std::mutex> lock(m_);
       if (!error_) error_ = std::current_exception();
@@ -65,44 +71,56 @@ void WorkTeam::work() {
 }
 
 void WorkTeam::helper_loop() {
-  std::uint64_t seen = 0;
+  std::uint64_t done = 0;  // the last round this helper took part in or skipped
+  auto due = [&](std::uint64_t r) { return open(r) && r != done; };
   for (;;) {
     // Spin briefly for the next round, then sleep until run() or the destructor wakes us.
-    int spins = 0;
-    while (round_.load(std::memory_order_acquire) == seen && !quit_.load() && spins < kSpins) {
+    std::uint64_t r = round_.load(std::memory_order_acquire);
+    for (int spins = 0; !due(r) && !quit_.load(std::memory_order_relaxed) && spins < kSpins;
+         ++spins) {
       SEMRA_PAUSE();
-      ++spins;
+      r = round_.load(std::memory_order_acquire);
     }
-    if (round_.load(std::memory_order_acquire) == seen) {
+    if (!due(r) && !quit_.load()) {
       std::unique_lock<std::mutex> lock(m_);
-      wake_.wait(lock, [&] { return quit_.load() || round_.load() != seen; });
+      ++sleepers_;
+      wake_.wait(lock, [&] { return quit_.load() || due(round_.load()); });
+      --sleepers_;
+      r = round_.load();
     }
     if (quit_.load()) return;
-    seen = round_.load(std::memory_order_acquire);
-    work();
-    busy_.fetch_sub(1, std::memory_order_acq_rel);
+    if (before_join_) before_join_();
+    // Join, then check the round is still the one seen: run() closes a round before it waits
+    // for the joined helpers (both sides sequentially consistent, so either run() sees this
+    // helper joined or this helper sees the round closed and touches nothing of it).
+    joined_.fetch_add(1);
+    if (round_.load() == r) work();
+    joined_.fetch_sub(1, std::memory_order_release);
+    done = r;
   }
 }
 
-void WorkTeam::run(int n, const std::function<void(int)>& task) {
-  if (helpers_.empty() || n <= 1) {
-    for (int i = 0; i < n; ++i) task(i);
-    return;
-  }
+void WorkTeam::run_erased(int n, Call call, void* task) {
+  // No helper is joined here (the previous round waited for them), so the round's fields are ours.
+  n_ = n;
+  call_ = call;
+  task_ = task;
+  next_.store(0, std::memory_order_relaxed);
+  failed_.store(false, std::memory_order_relaxed);
+  error_ = nullptr;
+  bool wake = false;
   {
+    // Opened under the lock: a helper going to sleep either sees the round or is counted.
     std::lock_guard<std::mutex> lock(m_);
-    n_ = n;
-    task_ = &task;
-    next_ = 0;
-    failed_ = false;
-    error_ = nullptr;
-    busy_ = static_cast<int>(helpers_.size());
-    round_.fetch_add(1, std::memory_order_acq_rel);
+    round_.store(round_.load(std::memory_order_relaxed) + 1);
+    wake = sleepers_ > 0;
   }
-  wake_.notify_all();
+  if (wake) wake_.notify_all();
   work();
-  // Every helper has left work() (so nobody touches task_ or n_ after we return).
-  while (busy_.load(std::memory_order_acquire) != 0) SEMRA_PAUSE();
+  // Every index is taken. Close the round, then wait for the helpers inside it (they finish
+  // their last task); helpers that did not join in time skip it.
+  round_.store(round_.load(std::memory_order_relaxed) + 1);
+  while (joined_.load() != 0) SEMRA_PAUSE();
   if (error_) std::rethrow_exception(error_);
 }
 

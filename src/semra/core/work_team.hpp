@@ -3,11 +3,15 @@
 // of one time slot: run(n, task) calls task(i) for every i in [0, n) exactly once, spread over the
 // team, and returns when all are done. Tasks must be independent (each writes only its own state
 // and draws only from its own Rng stream); the results then equal the serial loop's bit for bit,
-// whatever the team size (RunContext::threads()).
+// whatever the team size (RunContext::threads()) and whichever thread runs which index.
 //
-// Built for short, frequent rounds (a slot's learning steps take ~0.1-1 ms): the helpers spin for
-// a few microseconds after a round before they sleep, so a round costs a few microseconds of
-// hand-off instead of a thread start.
+// Built for short, frequent rounds (a dhdrl slot has two or three of ~0.1-1 ms each): the calling
+// thread takes indices too, and a round waits only for the helpers that joined it. A helper still
+// asleep (or descheduled by a loaded machine) when the round opens costs nothing: the caller and
+// the helpers that are awake take its share, and it skips the round when it comes. Helpers spin
+// for some tens of microseconds after a round before they sleep, so consecutive rounds are handed
+// over without a system call; run() signals the condition variable only when a helper sleeps.
+// No allocation per round.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -15,14 +19,17 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace semra {
 
 class WorkTeam {
  public:
-  // `threads` - 1 helper threads (threads <= 1: none, run() is a plain loop).
-  explicit WorkTeam(int threads);
+  // `threads` - 1 helper threads (threads <= 1: none, run() is a plain loop). `before_join`, if
+  // set, is called by a helper each time it is about to join a round (tests hold helpers back with
+  // it to check that a round never waits for them).
+  explicit WorkTeam(int threads, std::function<void()> before_join = {});
   ~WorkTeam();
   WorkTeam(const WorkTeam&) = delete;
   WorkTeam& operator=(const WorkTeam&) = delete;
@@ -30,22 +37,51 @@ class WorkTeam {
   int size() const { return static_cast<int>(helpers_.size()) + 1; }
 
   // task(i) for i in [0, n); the calling thread takes part. The first exception a task throws is
-  // rethrown here after the round ends (tasks not yet started are skipped).
-  void run(int n, const std::function<void(int)>& task);
+  // rethrown here after the round ends (tasks not yet started are skipped). Not reentrant: one
+  // round at a time, from one thread.
+  template <class Task>
+  void run(int n, Task&& task) {
+    if (helpers_.empty() || n <= 1) {
+      for (int i = 0; i < n; ++i) task(i);
+      return;
+    }
+    using T = std::remove_reference_t<Task>;
+    run_erased(
+        n, [](void* t, int i) { (*static_cast<T*>(t))(i); },
+        const_cast<void*>(static_cast<const void*>(&task)));
+  }
 
  private:
+  using Call = void (*)(void*, int);
+  void run_erased(int n, Call call, void* task);
   void helper_loop();
   void work();
 
   std::vector<std::thread> helpers_;
+  std::function<void()> before_join_;
   std::mutex m_;
   std::condition_variable wake_;
+  int sleepers_ = 0;  // helpers waiting on wake_ (guarded by m_)
+  // Odd while a round is open (2r + 1 for the r-th round), even between rounds.
   std::atomic<std::uint64_t> round_{0};
-  std::atomic<int> next_{0}, busy_{0};
+  std::atomic<int> joined_{0};  // helpers inside the open round (or about to check it)
+  std::atomic<int> next_{0};    // the next index to take
   std::atomic<bool> failed_{false}, quit_{false};
+  // The round's work: written by run() while no helper is joined, read by joined helpers.
   int n_ = 0;
-  const std::function<void(int)>* task_ = nullptr;
-  std::exception_ptr error_;
+  Call call_ = nullptr;
+  void* task_ = nullptr;
+  std::exception_ptr error_;  // guarded by m_
 };
+
+// team->run(n, task) with a team, the plain loop without one (null).
+template <class Task>
+void run_on(WorkTeam* team, int n, Task&& task) {
+  if (team != nullptr) {
+    team->run(n, task);
+  } else {
+    for (int i = 0; i < n; ++i) task(i);
+  }
+}
 
 }  // namespace semra

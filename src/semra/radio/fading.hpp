@@ -12,6 +12,7 @@ namespace semra::radio {
 
 // CN(0, variance): real and imaginary parts independent N(0, variance / 2). One Box-Muller
 // transform yields both parts (one log, one sqrt, one sin/cos per complex sample).
+constexpr int kComplexNormalDraws = 2;  // uniforms (Rng::next_u64 calls) per complex_normal
 inline std::complex<double> complex_normal(Rng& rng, double variance) {
   const double u1 = 1.0 - rng.uniform();  // (0, 1]
   const double u2 = rng.uniform();

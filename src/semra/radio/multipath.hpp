@@ -14,6 +14,7 @@
 
 #include "semra/core/rng.hpp"
 #include "semra/core/serialize.hpp"
+#include "semra/core/work_team.hpp"
 #include "semra/radio/antenna.hpp"
 #include "semra/radio/geometry.hpp"
 
@@ -36,8 +37,11 @@ class MultipathChannel {
   void reset(const std::vector<Point>& tx, const std::vector<Point>& rx,
              const DftCodebook& codebook, const MultipathParams& params, Rng& shadowing_rng,
              Rng& aod_rng, Rng& fading_rng);
-  // One slot of Gauss-Markov evolution for every path of every pair.
-  void step(Rng& fading_rng);
+  // One slot of Gauss-Markov evolution for every path of every pair. With a team (of one
+  // experiment's threads) the pairs are split into parts computed at once, each part drawing from
+  // a copy of `fading_rng` advanced to where the serial loop would be: the same fading and the
+  // same final stream at any team size.
+  void step(Rng& fading_rng, WorkTeam* team = nullptr);
   // Checkpoints: the only state that changes after reset() is the fading (the Rng is the caller's).
   // load_state needs a channel reset() with the same sizes (geometry, shadowing and AoDs are
   // redrawn identically from the seed).

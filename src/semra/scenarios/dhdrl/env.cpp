@@ -1,8 +1,10 @@
 #include "semra/scenarios/dhdrl/env.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "semra/radio/units.hpp"
 
@@ -69,7 +71,6 @@ Environment::Environment(const Config& config,
   rate_.assign(links_, 0.0);
   acc_.assign(links_, 0.0);
   parts_.assign(links_, {});
-  scratch_.reserve(static_cast<std::size_t>(cells_));
 }
 
 void Environment::reset(std::uint64_t seed) {
@@ -179,7 +180,7 @@ void Environment::redraw_requirements() {
 
 void Environment::compute_radio(Measurements& m) const {
   // rx_w[u, b] = p_b |h_bu w_b|^2 within u's RB; SINR = rx[u, b_u] / (sum_{b != b_u} rx + sigma^2).
-  for (int i = 0; i < links_; ++i) {
+  auto measure = [&](int i) {
     const int layer = layer_of(i);
     const int cell = cell_of(i);
     const radio::MultipathChannel& ch = channel_[layer];
@@ -199,7 +200,16 @@ void Environment::compute_radio(Measurements& m) const {
     m.in_w[i] = in;
     m.sinr[i] = rx[cell] / in;
     m.codeword[i] = codeword_[i];
+  };
+  // Each link writes only its own row: in parts of at least 8 links (~10 us) on the team.
+  const int parts = team_ == nullptr ? 1 : std::min(team_->size(), links_ / 8);
+  if (parts <= 1) {
+    for (int i = 0; i < links_; ++i) measure(i);
+    return;
   }
+  team_->run(parts, [&](int part) {
+    for (int i = links_ * part / parts; i < links_ * (part + 1) / parts; ++i) measure(i);
+  });
 }
 
 void Environment::begin_slot() {
@@ -213,7 +223,7 @@ void Environment::remeasure() {
 }
 
 void Environment::advance() {
-  for (auto& ch : channel_) ch.step(fading_rng_);
+  for (auto& ch : channel_) ch.step(fading_rng_, team_);
 }
 
 double Environment::sinr_db(int link) const {
@@ -257,33 +267,54 @@ void Environment::evaluate() {
   }
 }
 
+namespace {
+
+// The `count` candidates with the largest value, ties to the smaller id, in that order: the first
+// `count` of a sort by (value desc., id asc.), which is a total order, so the result is unique.
+// On the stack (count <= 64, hierarchy.neighbours), so observations of different links can be
+// computed at once (the agents' rounds of a slot, WorkTeam).
+class TopNeighbours {
+ public:
+  explicit TopNeighbours(int count) : count_(count) {}
+  void offer(double value, int id) {
+    if (size_ == count_ && !before(value, id, best_[size_ - 1])) return;
+    int j = size_ < count_ ? size_++ : count_ - 1;
+    for (; j > 0 && before(value, id, best_[j - 1]); --j) best_[j] = best_[j - 1];
+    best_[j] = {value, id};
+  }
+  void ids(int* out) const {
+    for (int n = 0; n < size_; ++n) out[n] = best_[n].second;
+  }
+
+ private:
+  static bool before(double value, int id, const std::pair<double, int>& b) {
+    return value > b.first || (value == b.first && id < b.second);
+  }
+  std::array<std::pair<double, int>, 64> best_{};
+  int count_, size_ = 0;
+};
+
+}  // namespace
+
 void Environment::strongest_interferers(const Measurements& m, int link, int* out) const {
   const int cell = cell_of(link);
   const double* rx = m.rx_w.data() + static_cast<std::size_t>(link) * cells_;
-  scratch_.clear();
+  TopNeighbours top(neighbours_);
   for (int b = 0; b < cells_; ++b)
-    if (b != cell) scratch_.emplace_back(rx[b], b);
-  std::partial_sort(scratch_.begin(), scratch_.begin() + neighbours_, scratch_.end(),
-                    [](const auto& a, const auto& b) {
-                      return a.first > b.first || (a.first == b.first && a.second < b.second);
-                    });
-  for (int n = 0; n < neighbours_; ++n) out[n] = scratch_[n].second;
+    if (b != cell) top.offer(rx[b], b);
+  top.ids(out);
 }
 
 void Environment::most_interfered(const Measurements& m, int link, int* out) const {
   const int cell = cell_of(link);
   const int layer = layer_of(link);
-  scratch_.clear();
+  TopNeighbours top(neighbours_);
   for (int b = 0; b < cells_; ++b) {
     if (b == cell) continue;
     const int other = link_of(b, layer);
-    scratch_.emplace_back(m.rx_w[static_cast<std::size_t>(other) * cells_ + cell], other);
+    top.offer(m.rx_w[static_cast<std::size_t>(other) * cells_ + cell], other);
   }
-  std::partial_sort(scratch_.begin(), scratch_.begin() + neighbours_, scratch_.end(),
-                    [](const auto& a, const auto& b) {
-                      return a.first > b.first || (a.first == b.first && a.second < b.second);
-                    });
-  for (int n = 0; n < neighbours_; ++n) out[n] = scratch_[n].second;
+  top.ids(out);
 }
 
 float* Environment::observe_local(int link, const Measurements& old, int slots_left,

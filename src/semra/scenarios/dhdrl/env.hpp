@@ -16,6 +16,7 @@
 
 #include "semra/core/rng.hpp"
 #include "semra/core/serialize.hpp"
+#include "semra/core/work_team.hpp"
 #include "semra/radio/antenna.hpp"
 #include "semra/radio/geometry.hpp"
 #include "semra/radio/multipath.hpp"
@@ -85,6 +86,9 @@ class Environment {
   void evaluate();
   // One slot of fading.
   void advance();
+  // Threads of the experiment for the fading and the measurements (null: the calling thread
+  // only; not owned). Results are the same at any team size.
+  void set_team(WorkTeam* team) { team_ = team; }
   void redraw_requirements();
 
   // Checkpoints: everything that changes after reset() (fading and requirement streams, fading,
@@ -173,13 +177,13 @@ class Environment {
   std::vector<radio::Point> ut_;                  // [link]
   std::vector<radio::MultipathChannel> channel_;  // [layer]: tx = cells, rx = cells
   Rng topology_rng_, shadowing_rng_, aod_rng_, fading_rng_, requirements_rng_;
+  WorkTeam* team_ = nullptr;
   std::vector<semantic::Requirement> req_;
   std::vector<int> codeword_, power_level_;
   std::vector<double> power_w_, k_;
   Measurements now_, prev_, eval_;
   std::vector<double> sinr_, rate_, acc_;
   std::vector<semantic::QoeParts> parts_;
-  mutable std::vector<std::pair<double, int>> scratch_;
 };
 
 }  // namespace semra::dhdrl

@@ -187,51 +187,56 @@ void HierarchicalScheme::step(MultiAgentEnvironment& env) {
   }
 }
 
+// The agents' phases of a step run link by link on the experiment's team (run_on): a link's task
+// touches only that link's agents, Rng streams and slices of the observation, action and reward
+// arrays, so any team size gives the serial loop's results.
+
 void HierarchicalScheme::decide_high(MultiAgentEnvironment& env) {
   // o_H(e) (one epoch old part: the previous epoch start's measurements); store the transition of
-  // the previous epoch with the reward the environment delivered when it closed.
-  for (int i = 0; i < links_; ++i) {
+  // the previous epoch with the reward the environment delivered when it closed; act on o_H(e).
+  const bool epsilon_step =
+      train_ && high_epsilon_per_epoch_ && env.slot() >= config_.learning_starts_slots;
+  run_on(team_, links_, [&](int i) {
     float* next = high_next_.data() + static_cast<std::size_t>(i) * high_dim_;
     env.observe(env.high_agent(i), next);
     if (have_epoch_ && train_) {
       high_[i].remember(high_obs_.data() + static_cast<std::size_t>(i) * high_dim_, high_action_[i],
                         high_reward_[i], next, false);
     }
-  }
-  std::swap(high_obs_, high_next_);
-  for (int i = 0; i < links_; ++i) {
-    const int a = high_[i].act(high_obs_.data() + static_cast<std::size_t>(i) * high_dim_, nullptr,
-                               high_explore_[i], train_);
+    const int a = high_[i].act(next, nullptr, high_explore_[i], train_);
     high_action_[i] = a;
     actions_[env.high_agent(i)] = a;
-    if (train_ && high_epsilon_per_epoch_ && env.slot() >= config_.learning_starts_slots)
-      high_[i].epsilon().step();
-  }
+    if (epsilon_step) high_[i].epsilon().step();
+  });
+  std::swap(high_obs_, high_next_);
   env.step(actions_.data(), rewards_.data());
   have_epoch_ = true;
 }
 
 void HierarchicalScheme::slot(MultiAgentEnvironment& env) {
   const int max_k = env.model().max_k();
-  for (int i = 0; i < links_; ++i) {
+  run_on(team_, links_, [&](int i) {
     float* o = low_obs_.data() + static_cast<std::size_t>(i) * low_dim_;
     env.observe(env.low_agent(i), o);
     if (continuous_low_) {
       // k = 1 + (a + 1) / 2 (K - 1), a in [-1, 1]: continuous in [1, K].
       low_td3_[i].act(o, &low_cont_action_[i], low_explore_[i], train_);
       low_k_[i] = 1.0 + 0.5 * (low_cont_action_[i] + 1.0) * (max_k - 1);
-      continue;
+      return;
     }
     low_action_[i] = low_[i].act(o, nullptr, low_explore_[i], train_);
     actions_[env.low_agent(i)] = low_action_[i];
-  }
+  });
   env.step(actions_.data(), continuous_low_ ? low_k_.data() : nullptr, rewards_.data());
   const std::int64_t slot = env.slot() - 1;
   const bool epoch_end = env.epoch_closed();
   if (epoch_end)
     for (int i = 0; i < links_; ++i) high_reward_[i] = rewards_[env.high_agent(i)];
   if (!train_) return;
-  for (int i = 0; i < links_; ++i) {
+  const bool learn = slot >= config_.learning_starts_slots;
+  // hierarchy.high_learn_every_slots = N: the high level learns on one slot in N.
+  const bool learn_high = learn && slot % config_.high_learn_every_slots == 0;
+  run_on(team_, links_, [&](int i) {
     // Low level: the episode ends with the epoch.
     const float r = rewards_[env.low_agent(i)];
     float* next = low_next_.data() + static_cast<std::size_t>(i) * low_dim_;
@@ -239,21 +244,13 @@ void HierarchicalScheme::slot(MultiAgentEnvironment& env) {
     const float* o = low_obs_.data() + static_cast<std::size_t>(i) * low_dim_;
     if (continuous_low_) {
       low_td3_[i].remember(o, &low_cont_action_[i], r, next, epoch_end);
+      if (learn) low_td3_[i].learn(low_replay_[i]);
     } else {
       low_[i].remember(o, low_action_[i], r, next, epoch_end);
+      if (learn) low_[i].learn(low_replay_[i]);
     }
-  }
-  if (slot >= config_.learning_starts_slots) {
-    for (int i = 0; i < links_; ++i) {
-      if (continuous_low_) {
-        low_td3_[i].learn(low_replay_[i]);
-      } else {
-        low_[i].learn(low_replay_[i]);
-      }
-      // hierarchy.high_learn_every_slots = N: the high level learns on one slot in N.
-      if (slot % config_.high_learn_every_slots == 0) high_[i].learn(high_replay_[i]);
-    }
-  }
+    if (learn_high) high_[i].learn(high_replay_[i]);
+  });
 }
 
 void HierarchicalScheme::save(const std::string& dir) const {
@@ -363,23 +360,22 @@ void SingleLayerScheme::step(MultiAgentEnvironment& env) {
     env.step(actions_.data(), rewards_.data());  // a Redraw step: nobody acts
     return;
   }
-  for (int i = 0; i < links_; ++i) {
+  run_on(team_, links_, [&](int i) {
     float* o = obs_.data() + static_cast<std::size_t>(i) * dim_;
     env.observe(env.single_agent(i), o);
     actions_[env.single_agent(i)] = agents_[i].act(o, nullptr, explore_[i], train_);
-  }
+  });
   env.step(actions_.data(), rewards_.data());
   const std::int64_t slot = env.slot() - 1;
   if (!train_) return;
-  for (int i = 0; i < links_; ++i) {
+  const bool learn = slot >= config_.learning_starts_slots;
+  run_on(team_, links_, [&](int i) {
     float* next = next_.data() + static_cast<std::size_t>(i) * dim_;
     env.observe(env.single_agent(i), next);
     agents_[i].remember(obs_.data() + static_cast<std::size_t>(i) * dim_,
                         actions_[env.single_agent(i)], rewards_[env.single_agent(i)], next, false);
-  }
-  if (slot >= config_.learning_starts_slots) {
-    for (int i = 0; i < links_; ++i) agents_[i].learn(replay_[i]);
-  }
+    if (learn) agents_[i].learn(replay_[i]);
+  });
 }
 
 void SingleLayerScheme::save(const std::string& dir) const {

@@ -117,6 +117,9 @@ class MultiAgentEnvironment final : public MultiAgentEnv {
   const EnvOptions& options() const { return options_; }
   const Config& config() const { return config_; }
   int links() const { return model_.links(); }
+  // Threads of the experiment for the physics of a step (Environment::set_team; null: one
+  // thread). Schemes use the same team for their agents (Scheme::set_team).
+  void set_team(WorkTeam* team) { model_.set_team(team); }
   // The physics (introspection for greedy and oracle, metrics, tests).
   const Environment& model() const { return model_; }
 

@@ -7,6 +7,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/work_team.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
@@ -44,6 +45,12 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
   MultiAgentEnvironment env(config, accuracy_model(config), scheme_env_options(scheme_name));
   env.reset(seed);
   std::unique_ptr<Scheme> scheme = make_loaded_scheme(config, scheme_name, env, seed);
+  // The experiment's own threads (more than one when the command has spare ones): the agents'
+  // phases of a slot and the fading run on them; the results are the same at any number.
+  std::unique_ptr<WorkTeam> team;
+  if (ctx.threads() > 1) team = std::make_unique<WorkTeam>(ctx.threads());
+  env.set_team(team.get());
+  scheme->set_team(team.get());
 
   ExperimentResult result;
   result.scheme = scheme_name;

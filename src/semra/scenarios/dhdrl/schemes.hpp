@@ -11,6 +11,7 @@
 
 #include "semra/core/scenario_entry.hpp"
 #include "semra/core/serialize.hpp"
+#include "semra/core/work_team.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 
 namespace semra::dhdrl {
@@ -32,6 +33,13 @@ class Scheme {
   // schemes (greedy, oracle: they recompute everything every slot) write nothing.
   virtual void save_state(StateWriter& w) const { (void)w; }
   virtual void load_state(StateReader& r) { (void)r; }
+  // Threads of the experiment (null: one thread; not owned). The learned schemes run their agents'
+  // act and learn phases on it, agent by agent; each agent has its own networks, replay buffer
+  // and Rng streams, so the results are the same at any team size.
+  void set_team(WorkTeam* team) { team_ = team; }
+
+ protected:
+  WorkTeam* team_ = nullptr;
 };
 
 // The scheme table's rows for the registry (name, default set, step cost, help), in the figure's
