@@ -74,23 +74,24 @@ void WorkTeam::helper_loop() {
   std::uint64_t done = 0;  // the last round this helper took part in or skipped
   auto due = [&](std::uint64_t r) { return open(r) && r != done; };
   for (;;) {
-    // Spin briefly for the next round, then sleep until run() or the destructor wakes us.
+    // Spin briefly for the next round, then sleep until run() or the destructor wakes us; after
+    // a wake-up look again from the top (the round may already be closed).
     std::uint64_t r = round_.load(std::memory_order_acquire);
     for (int spins = 0; !due(r) && !quit_.load(std::memory_order_relaxed) && spins < kSpins;
          ++spins) {
       SEMRA_PAUSE();
       r = round_.load(std::memory_order_acquire);
     }
-    if (!due(r) && !quit_.load()) {
+    if (quit_.load()) return;
+    if (!due(r)) {
       std::unique_lock<std::mutex> lock(m_);
       ++sleepers_;
       wake_.wait(lock, [&] { return quit_.load() || due(round_.load()); });
       --sleepers_;
-      r = round_.load();
+      continue;
     }
-    if (quit_.load()) return;
     if (before_join_) before_join_();
-    // Join, then check the round is still the one seen: run() closes a round before it waits
+    // Join, then check the round seen (open) is still open: run() closes a round before it waits
     // for the joined helpers (both sides sequentially consistent, so either run() sees this
     // helper joined or this helper sees the round closed and touches nothing of it).
     joined_.fetch_add(1);
