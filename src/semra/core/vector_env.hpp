@@ -8,6 +8,7 @@
 // episode ended resets it (reset(), continuing its streams), ignores its actions, and reports
 // the reset observation with rewards 0 and terminated = truncated = false. Each environment writes
 // only its own rows, so results do not depend on the thread count.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -82,8 +83,9 @@ class VectorEnv {
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(int)>* task_ = nullptr;
-  std::uint64_t generation_ = 0;
-  int pending_ = 0;
+  // Written under mu_ (so a sleeping worker cannot miss a round), read without it while spinning.
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
   bool quit_ = false;
   std::vector<std::exception_ptr> errors_;
 };
