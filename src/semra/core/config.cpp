@@ -260,6 +260,14 @@ std::string did_you_mean(const std::string& typed, const std::vector<std::string
   return " (did you mean " + names + "'?)";
 }
 
+std::string unknown_name(const std::string& what, const std::string& typed,
+                         const std::vector<std::string>& valid) {
+  std::string list;
+  for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+  return "unknown " + what + " '" + typed + "'" + did_you_mean(typed, valid) + " (valid: " + list +
+         ")";
+}
+
 void ConfigSchema::add(std::string key, int& ref, IntRange range, std::string unit,
                        std::string help) {
   Field f{std::move(key), &ref, range, {}, {}, std::move(unit), std::move(help), ""};

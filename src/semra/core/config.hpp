@@ -105,5 +105,9 @@ int edit_distance(const std::string& a, const std::string& b);
 // " (did you mean 'x'?)" when the nearest of `valid` is close to `typed` (at most 2 edits, or a
 // third of its length), else "": appended to "unknown scheme 'dhdr'" and the like.
 std::string did_you_mean(const std::string& typed, const std::vector<std::string>& valid);
+// "unknown WHAT 'typed' (did you mean 'x'?) (valid: a, b, ...)": the one line for a name that is
+// not one of `valid` (scenarios, figures, sweep-file keys).
+std::string unknown_name(const std::string& what, const std::string& typed,
+                         const std::vector<std::string>& valid);
 
 }  // namespace semra

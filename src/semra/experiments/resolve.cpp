@@ -24,13 +24,8 @@ std::string set_key(const std::string& assignment) {
 const ScenarioEntry& scenario_or_throw(const std::string& name) {
   if (const auto* s = find_scenario_or_extra(name)) return *s;
   std::vector<std::string> names;
-  std::string list;
-  for (const auto& s : scenarios()) {
-    names.push_back(s.name);
-    list += (list.empty() ? "" : ", ") + s.name;
-  }
-  throw InputError("unknown scenario '" + name + "'" + did_you_mean(name, names) +
-                   " (valid: " + list + ")");
+  for (const auto& s : scenarios()) names.push_back(s.name);
+  throw InputError(unknown_name("scenario", name, names));
 }
 
 std::unique_ptr<ConfigBase> resolve_config(const ScenarioEntry& scenario,
@@ -113,13 +108,8 @@ RunPlan make_figure_plan(const FigureRequest& r) {
   const FigureEntry* f = find_figure_or_extra(r.name);
   if (f == nullptr) {
     std::vector<std::string> names;
-    std::string list;
-    for (const auto& x : figures()) {
-      names.push_back(x.name);
-      list += (list.empty() ? "" : ", ") + x.name;
-    }
-    throw InputError("unknown figure '" + r.name + "'" + did_you_mean(r.name, names) +
-                     " (valid: " + list + ")");
+    for (const auto& x : figures()) names.push_back(x.name);
+    throw InputError(unknown_name("figure", r.name, names));
   }
   const ScenarioEntry& sc = scenario_or_throw(f->scenario);
   RunPlan plan;

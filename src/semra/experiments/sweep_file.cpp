@@ -18,16 +18,9 @@ const std::vector<std::string> kTopKeys = {"scenario", "name",       "descriptio
                                            "quick",    "grid",       "names",       "plot"};
 const std::vector<std::string> kPlotKeys = {"metric", "x_label", "y_label", "log_y"};
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
 [[noreturn]] void unknown(const std::string& src, const std::string& what, const std::string& key,
                           const std::vector<std::string>& valid) {
-  throw InputError(src + ": unknown " + what + " '" + key + "'" + did_you_mean(key, valid) +
-                   " (valid: " + join(valid) + ")");
+  throw InputError(src + ": " + unknown_name(what, key, valid));
 }
 
 std::string node_text(const toml::node& n) {
@@ -180,8 +173,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
   if (plan.scenario == nullptr) {
     std::vector<std::string> names;
     for (const auto& s : scenarios()) names.push_back(s.name);
-    throw InputError(src + ": unknown scenario '" + sc_name + "'" + did_you_mean(sc_name, names) +
-                     " (valid: " + join(names) + ")");
+    unknown(src, "scenario", sc_name, names);
   }
   const auto& sc = *plan.scenario;
 
