@@ -170,6 +170,13 @@ bool given(const CommonOptions& o, const std::string& flag) {
   return o.cmd != nullptr && o.cmd->get_option_no_throw(flag) != nullptr && o.cmd->count(flag) > 0;
 }
 
+// --config's file; given with an empty name it is an error, not "no file".
+const std::string& config_path(const CommonOptions& o) {
+  if (given(o, "--config") && o.config_file.empty())
+    throw semra::InputError("--config '': expected a TOML file");
+  return o.config_file;
+}
+
 // Default: every core, shared among the ranks on this machine under mpirun.
 int threads_for(const CommonOptions& o) {
   if (o.threads > 0) return static_cast<int>(o.threads);
@@ -427,10 +434,8 @@ int main(int argc, char** argv) {
 
     if (app.got_subcommand("run")) {
       const auto& sc = semra::scenario_or_throw(run_scenario);
-      if (given(run_o, "--config") && run_o.config_file.empty())
-        throw semra::InputError("--config '': expected a TOML file");
       semra::RunRequest request;
-      request.config_path = run_o.config_file;
+      request.config_path = config_path(run_o);
       request.sets = run_o.sets;
       if (run->count("--scheme") > 0) request.schemes = parse_schemes(run_schemes);
       if (run->count("--steps") > 0) request.steps = run_steps;
@@ -441,10 +446,8 @@ int main(int argc, char** argv) {
     }
 
     if (app.got_subcommand("figure")) {
-      if (given(fig_o, "--config") && fig_o.config_file.empty())
-        throw semra::InputError("--config '': expected a TOML file");
-      semra::FigureRequest request{fig_name,  fig_o.config_file, fig_o.sets,
-                                   fig_quick, fig_o.seed,        std::nullopt};
+      semra::FigureRequest request{fig_name,  config_path(fig_o), fig_o.sets,
+                                   fig_quick, fig_o.seed,         std::nullopt};
       if (given(fig_o, "--seeds")) request.seeds = fig_o.seeds;
       semra::RunPlan plan = semra::make_figure_plan(request);
       return finish_plan(plan, fig_o, plan.figure);
