@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Statistics for docs/reproduction.md from semra output directories (summary.json, metrics.csv).
 
-Usage (Debian's /usr/bin/python3; numpy only):
+Usage (Debian's /usr/bin/python3 with numpy and semra's Python module: build/python of this checkout
+is found by itself, an installed `semra` otherwise):
   scripts/repro_stats.py compare A_DIR[:SCHEME] B_DIR[:SCHEME] [--metric final_qoe]
       mean +- 95% CI of each side over seeds, ratio of means, Welch two-sided p.
   scripts/repro_stats.py summary DIR [--metric M]
@@ -10,86 +11,36 @@ Usage (Debian's /usr/bin/python3; numpy only):
       mean of a metrics.csv column over steps [FROM, TO), per seed and pooled.
   scripts/repro_stats.py reach DIR SCHEME LEVEL [--column qoe] [--window 5]
       first step at which the moving average (window rows) reaches LEVEL, per seed.
-  scripts/repro_stats.py convergence DIR SCHEME [--fraction 0.9] [--window 5] [--tolerance 0.05]
-      vderl: iterations to convergence per seed under two definitions: semra's (enters and stays
-      within +-tolerance of the final moving average) and the first iteration whose moving average
-      reaches `fraction` of the final one (fixed fraction of the final reward).
+  scripts/repro_stats.py convergence DIR SCHEME [--fraction 0.9] [--window 5]
+      vderl: iterations to convergence per seed under two definitions: semra's (summary.json
+      convergence_iteration: the curve enters and stays within 5% of its final moving average) and
+      the first iteration whose moving average reaches `fraction` of the final one.
 """
 import argparse
 import csv
 import json
-import math
 import os
 import sys
 
 import numpy as np
 
 
-# ---- Student t distribution without scipy (regularised incomplete beta, Numerical Recipes 6.4)
-def _betacf(a, b, x):
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > 1e-300 else 1e-300)
-    h = d
-    for m in range(1, 300):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > 1e-300 else 1e-300)
-        c = 1.0 + aa / c if abs(1.0 + aa / c) > 1e-300 else 1e-300
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > 1e-300 else 1e-300)
-        c = 1.0 + aa / c if abs(1.0 + aa / c) > 1e-300 else 1e-300
-        de = d * c
-        h *= de
-        if abs(de - 1.0) < 1e-14:
-            break
-    return h
-
-
-def _betai(a, b, x):
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    lbt = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(1 - x)
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(lbt) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(lbt) * _betacf(b, a, 1 - x) / b
-
-
-def t_two_sided_p(t, df):
-    return _betai(df / 2.0, 0.5, df / (df + t * t))
-
-
-def t_quantile_975(df):
-    lo, hi = 0.0, 100.0
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if t_two_sided_p(mid, df) > 0.05:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
+# The statistics are semra's own (semra.stats: the C++ code behind summary.json), not a copy.
+_BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "python")
+if os.path.isdir(_BUILD):
+    sys.path.insert(0, _BUILD)
+try:
+    from semra import stats
+except ImportError as e:
+    sys.exit(f"repro_stats.py: needs the semra Python module ({e}); build it (make test) or set PYTHONPATH")
 
 
 def mean_ci(x):
-    x = np.asarray(x, float)
-    if len(x) < 2:
-        return float(x.mean()), float("nan")
-    return float(x.mean()), t_quantile_975(len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
+    return stats.mean_ci95(x)
 
 
 def welch_p(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    if va + vb == 0:
-        return float("nan")
-    t = (a.mean() - b.mean()) / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    return t_two_sided_p(abs(t), df)
+    return stats.welch_p(a, b)
 
 
 # ---- semra outputs
@@ -161,7 +112,6 @@ def main():
     v.add_argument("scheme")
     v.add_argument("--fraction", type=float, default=0.9)
     v.add_argument("--window", type=int, default=5)
-    v.add_argument("--tolerance", type=float, default=0.05)
     v.add_argument("--column", default="total_reward")
     a = ap.parse_args()
 
@@ -206,24 +156,16 @@ def main():
         print(f"{a.scheme} reaches {a.level} in {len(got)}/{len(out)} seeds; mean step {np.mean(got) if got else float('nan'):.0f}")
     elif a.cmd == "convergence":
         data = rows(a.dir, a.scheme, a.column)
-        ours, frac = [], []
-        for seed, rs in sorted(data.items()):
-            y = [v for _, v in rs]
-            ma = moving_average(y, a.window)
-            final = ma[-1]
-            band = a.tolerance * max(abs(final), 1e-12)
-            first = len(ma) - 1
-            for i in range(len(ma) - 1, -1, -1):
-                if abs(ma[i] - final) > band:
-                    break
-                first = i
-            ours.append(first + 1)
-            frac.append(next(i + 1 for i in range(len(ma)) if ma[i] >= a.fraction * final))
-            print(f"seed {seed}: semra definition {ours[-1]}, {a.fraction:.0%} of final {frac[-1]}")
+        ours, seeds = per_seed(a.dir, a.scheme, "convergence_iteration")
+        ours = [int(x) for x in ours]
+        frac = []
+        for seed, (_, rs) in zip(seeds, sorted(data.items())):
+            ma = moving_average([v for _, v in rs], a.window)
+            frac.append(next(i + 1 for i in range(len(ma)) if ma[i] >= a.fraction * ma[-1]))
+            print(f"seed {seed}: semra definition {ours[len(frac) - 1]}, {a.fraction:.0%} of final {frac[-1]}")
         for name, x in (("semra (5% band)", ours), (f"{a.fraction:.0%} of final", frac)):
             m, cc = mean_ci(x)
             print(f"{a.scheme} {name}: {m:.1f} +- {cc:.1f}  {x}")
-
 
 if __name__ == "__main__":
     main()

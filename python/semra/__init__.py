@@ -2,7 +2,7 @@
 environment, experiments (the CLI's `semra run`) and trained networks. docs/python.md."""
 from __future__ import annotations
 
-from . import _core
+from . import _core, stats
 from .env import ParallelEnv, VectorEnv, parallel_env, vector_env
 from .results import Results, load_network, load_results
 from .run import run
@@ -20,6 +20,7 @@ __all__ = [
     "ParallelEnv",
     "VectorEnv",
     "Results",
+    "stats",
 ]
 
 

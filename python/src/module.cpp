@@ -16,6 +16,7 @@
 #include "semra/core/error.hpp"
 #include "semra/core/multi_agent_env.hpp"
 #include "semra/core/rng.hpp"
+#include "semra/core/stats.hpp"
 #include "semra/core/thread_pool.hpp"
 #include "semra/core/vector_env.hpp"
 #include "semra/experiments/limits.hpp"
@@ -341,6 +342,10 @@ PYBIND11_MODULE(_core, m) {
     py::gil_scoped_release release;
     for (std::int64_t t = 0; t < steps; ++t) core.step(p + (static_cast<std::size_t>(t) % K) * per);
   });
+  // The statistics of summary.json (semra.stats): the same Student-t code, not a second copy.
+  m.def("mean", &semra::stats::mean);
+  m.def("ci95", &semra::stats::ci95);
+  m.def("welch_p_value", &semra::stats::welch_p_value);
   m.def("load_network", &load_network);
   m.def("network_info", &network_info);
   m.def("greedy_actions", &greedy_actions);

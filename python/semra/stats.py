@@ -1,0 +1,36 @@
+"""The statistics semra's summary.json reports, for comparing runs from Python: the mean over seeds
+with the half-width of its 95% Student-t interval, and Welch's two-sided t-test. Computed by the
+same C++ code as summary.json (src/semra/core/stats.cpp), so a number here equals the CLI's."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from . import _core
+
+
+def _values(name: str, x: Iterable[float], at_least: int) -> list[float]:
+    try:
+        v = [float(e) for e in x]
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name}: expected a sequence of numbers ({e})") from None
+    if len(v) < at_least:
+        raise ValueError(f"{name}: {len(v)} value(s); expected at least {at_least}")
+    bad = [e for e in v if not math.isfinite(e)]
+    if bad:
+        raise ValueError(f"{name}: {bad[0]} is not a finite number")
+    return v
+
+
+def mean_ci95(x: Iterable[float]) -> tuple[float, float]:
+    """(mean, half-width of the 95% Student-t confidence interval of the mean). One value gives
+    a half-width of 0, as in summary.json; ValueError for no value or a non-finite one."""
+    v = _values("mean_ci95", x, 1)
+    return _core.mean(v), _core.ci95(v)
+
+
+def welch_p(a: Iterable[float], b: Iterable[float]) -> float:
+    """Two-sided p-value of Welch's unequal-variance t-test for mean(a) != mean(b). When neither
+    sample varies (a deterministic scheme), 1 for equal means and 0 otherwise, as in summary.json;
+    ValueError for fewer than 2 values."""
+    return _core.welch_p_value(_values("welch_p: a", a, 2), _values("welch_p: b", b, 2))
