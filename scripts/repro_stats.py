@@ -4,7 +4,8 @@
 Usage (Debian's /usr/bin/python3 with numpy and semra's Python module: build/python of this checkout
 is found by itself, an installed `semra` otherwise):
   scripts/repro_stats.py compare A_DIR[:SCHEME] B_DIR[:SCHEME] [--metric final_qoe]
-      mean +- 95% CI of each side over seeds, ratio of means, Welch two-sided p.
+      mean +- 95% CI of each side over seeds, ratio of means, Welch two-sided p. A quoted glob
+      ('OUT/eval-*-seed*:dhdrl') pools the seeds of several one-seed directories.
   scripts/repro_stats.py summary DIR [--metric M]
       every scheme's mean +- 95% CI and per-seed values.
   scripts/repro_stats.py early DIR SCHEME FROM TO [--column qoe]
@@ -18,6 +19,7 @@ is found by itself, an installed `semra` otherwise):
 """
 import argparse
 import csv
+import glob
 import json
 import os
 import sys
@@ -45,6 +47,18 @@ def welch_p(a, b):
 
 # ---- semra outputs
 def per_seed(run_dir, scheme, metric):
+    """Per-seed values of `metric`; a glob pattern (quoted) pools the seeds of several directories,
+    e.g. the one-seed greedy evaluations of saved models."""
+    if any(c in run_dir for c in "*?["):
+        dirs = sorted(glob.glob(run_dir))
+        if not dirs:
+            sys.exit(f"{run_dir}: matches no directory")
+        values, seeds = [], []
+        for d in dirs:
+            v, sd = per_seed(d, scheme, metric)
+            values += v
+            seeds += sd
+        return values, seeds
     with open(os.path.join(run_dir, "summary.json")) as f:
         s = json.load(f)
     if scheme not in s["schemes"]:
