@@ -8,8 +8,9 @@ is found by itself, an installed `semra` otherwise):
       ('OUT/eval-*-seed*:dhdrl') pools the seeds of several one-seed directories.
   scripts/repro_stats.py summary DIR [--metric M]
       every scheme's mean +- 95% CI and per-seed values.
-  scripts/repro_stats.py early DIR SCHEME FROM TO [--column qoe]
-      mean of a metrics.csv column over steps [FROM, TO), per seed and pooled.
+  scripts/repro_stats.py early DIR SCHEME FROM TO [--column qoe] [--vs B_DIR:SCHEME]
+      mean of a metrics.csv column over steps [FROM, TO), per seed and over seeds; with --vs, the
+      same window of B, the ratio and Welch p (a learning-speed comparison).
   scripts/repro_stats.py reach DIR SCHEME LEVEL [--column qoe] [--window 5]
       first step at which the moving average (window rows) reaches LEVEL, per seed.
   scripts/repro_stats.py convergence DIR SCHEME [--fraction 0.9] [--window 5]
@@ -115,6 +116,7 @@ def main():
     e.add_argument("lo", type=int)
     e.add_argument("hi", type=int)
     e.add_argument("--column", default="qoe")
+    e.add_argument("--vs", default=None, metavar="DIR:SCHEME")
     r = sub.add_parser("reach")
     r.add_argument("dir")
     r.add_argument("scheme")
@@ -150,14 +152,21 @@ def main():
                     mm, cc = mean_ci(m["per_seed"])
                     print(f"{sch:18s} {k:24s} {fmt(mm, cc)}  {[round(x, 4) for x in m['per_seed']]}")
     elif a.cmd == "early":
-        data = rows(a.dir, a.scheme, a.column)
-        vals = []
-        for seed, rs in sorted(data.items()):
-            ys = [y for st, y in rs if a.lo <= st < a.hi]
-            vals.append(float(np.mean(ys)))
-            print(f"seed {seed}: {vals[-1]:.4f}")
-        m, cc = mean_ci(vals)
-        print(f"{a.scheme} {a.column} over [{a.lo}, {a.hi}): {fmt(m, cc)}")
+        def window(d, scheme):
+            vals = []
+            for seed, rs in sorted(rows(d, scheme, a.column).items()):
+                vals.append(float(np.mean([y for st, y in rs if a.lo <= st < a.hi])))
+                print(f"{scheme} seed {seed}: {vals[-1]:.4f}")
+            m, cc = mean_ci(vals)
+            print(f"{d}:{scheme} {a.column} over [{a.lo}, {a.hi}): {fmt(m, cc)}")
+            return vals
+
+        va = window(a.dir, a.scheme)
+        if a.vs:
+            db, sb = split(a.vs, a.scheme)
+            vb = window(db, sb)
+            ma, mb = float(np.mean(va)), float(np.mean(vb))
+            print(f"A/B = {ma / mb:.4f}  (A-B)/|B| = {(ma - mb) / abs(mb):+.2%}  Welch p = {welch_p(va, vb):.3g}")
     elif a.cmd == "reach":
         data = rows(a.dir, a.scheme, a.column)
         out = []
