@@ -35,7 +35,22 @@ if os.path.isdir(_BUILD):
 try:
     from semra import stats
 except ImportError as e:
-    sys.exit(f"repro_stats.py: needs the semra Python module ({e}); build it (make test) or set PYTHONPATH")
+    print(f"repro_stats.py: needs the semra Python module ({e}); build it (make test) or set PYTHONPATH", file=sys.stderr)
+    sys.exit(2)
+
+
+def fail(message):
+    """Bad input: one line naming it, exit code 2 (as semra's CLI)."""
+    print(f"repro_stats.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def read_summary(run_dir):
+    path = os.path.join(run_dir, "summary.json")
+    if not os.path.isfile(path):
+        fail(f"{run_dir}: no summary.json (not a finished semra run directory)")
+    with open(path) as f:
+        return json.load(f)
 
 
 def mean_ci(x):
@@ -53,26 +68,30 @@ def per_seed(run_dir, scheme, metric):
     if any(c in run_dir for c in "*?["):
         dirs = sorted(glob.glob(run_dir))
         if not dirs:
-            sys.exit(f"{run_dir}: matches no directory")
+            fail(f"{run_dir}: matches no directory")
         values, seeds = [], []
         for d in dirs:
             v, sd = per_seed(d, scheme, metric)
             values += v
             seeds += sd
         return values, seeds
-    with open(os.path.join(run_dir, "summary.json")) as f:
-        s = json.load(f)
+    s = read_summary(run_dir)
+    if "points" in s:
+        fail(f"{run_dir}: a sweep (one value per grid point); its summary.json 'comparisons' hold the per-point tests")
     if scheme not in s["schemes"]:
-        sys.exit(f"{run_dir}: no scheme '{scheme}' (has {', '.join(s['schemes'])})")
+        fail(f"{run_dir}: no scheme '{scheme}' (has {', '.join(s['schemes'])})")
     m = s["schemes"][scheme].get(metric)
     if not isinstance(m, dict) or "per_seed" not in m:
-        sys.exit(f"{run_dir}: scheme '{scheme}' has no per-seed metric '{metric}'")
+        fail(f"{run_dir}: scheme '{scheme}' has no per-seed metric '{metric}'")
     return m["per_seed"], s["seeds"]
 
 
 def rows(run_dir, scheme, column):
     out = {}
-    with open(os.path.join(run_dir, "metrics.csv")) as f:
+    path = os.path.join(run_dir, "metrics.csv")
+    if not os.path.isfile(path):
+        fail(f"{run_dir}: no metrics.csv (not a finished semra run directory)")
+    with open(path) as f:
         for r in csv.DictReader(f):
             if r["scheme"] == scheme:
                 out.setdefault(int(r["seed"]), []).append((int(r["step"]), float(r[column])))
@@ -135,7 +154,7 @@ def main():
         da, sa = split(a.a, None)
         db, sb = split(a.b, sa)
         if sa is None:
-            sys.exit("compare: name the scheme as DIR:SCHEME")
+            fail("compare: name the scheme as DIR:SCHEME")
         xa, seeds_a = per_seed(da, sa, a.metric)
         xb, seeds_b = per_seed(db, sb, a.metric)
         ma, ca = mean_ci(xa)
@@ -144,8 +163,7 @@ def main():
         print(f"B {db}:{sb} seeds {seeds_b}: {fmt(mb, cb)}  per seed {[round(x, 4) for x in xb]}")
         print(f"A/B = {ma / mb:.4f}  (A-B)/|B| = {(ma - mb) / abs(mb):+.2%}  Welch p = {welch_p(xa, xb):.3g}")
     elif a.cmd == "summary":
-        with open(os.path.join(a.dir, "summary.json")) as f:
-            js = json.load(f)
+        js = read_summary(a.dir)
         for sch, d in js["schemes"].items():
             for k, m in d.items():
                 if isinstance(m, dict) and "per_seed" in m and (a.metric is None or k == a.metric):

@@ -57,3 +57,10 @@ def test_repro_stats_script_compares_runs_with_these_statistics(tmp_path):
     p = float(re.search(r"Welch p = (\S+)", out).group(1))
     assert p == pytest.approx(stats.welch_p(xa, xb), rel=1e-2)
     assert f"{stats.mean_ci95(xa)[0]:.4f} +- {stats.mean_ci95(xa)[1]:.4f}" in out
+
+
+def test_repro_stats_script_names_a_directory_that_is_not_a_run(tmp_path):
+    script = Path(__file__).resolve().parents[2] / "scripts" / "repro_stats.py"
+    r = subprocess.run([sys.executable, str(script), "summary", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"repro_stats.py: {tmp_path}: no summary.json (not a finished semra run directory)"
