@@ -68,9 +68,14 @@ void load_result(StateReader& r, ExperimentResult& out) {
 RunContext::RunContext(RunContext& shared, CheckpointHooks hooks)
     : models_root(shared.models_root), shared_(&shared.root()), hooks_(std::move(hooks)) {}
 
+std::string saved_model_dir(const std::string& models_root, const std::string& scheme,
+                            std::uint64_t seed) {
+  return models_root + "/" + scheme + "-seed" + std::to_string(seed);
+}
+
 std::string RunContext::model_dir_for(const std::string& scheme, std::uint64_t seed) const {
   if (models_root.empty()) return "";
-  return models_root + "/" + scheme + "-seed" + std::to_string(seed);
+  return saved_model_dir(models_root, scheme, seed);
 }
 
 }  // namespace semra

@@ -56,6 +56,10 @@ struct CheckpointHooks {
   std::function<void(const ExperimentResult& partial)> row;
 };
 
+// Where a run saved one experiment's networks: MODELS_ROOT/<scheme>-seed<seed> (--save-models).
+std::string saved_model_dir(const std::string& models_root, const std::string& scheme,
+                            std::uint64_t seed);
+
 // The runner gives every experiment its own RunContext; progress counters and the stop flag are
 // shared with the command's context (the `shared` constructor argument). Thread-safe where noted.
 //

@@ -48,3 +48,48 @@ TEST(DhdrlModels, SaveThenEvaluateOnMoreCellsWithoutLearning) {
   EXPECT_THROW(run_experiment(bad, "dhdrl", 1, ctx), semra::InputError);
   fs::remove_all(root);
 }
+
+// eval.load = a run's models/ directory: each experiment loads <scheme>-seed<seed>, exactly as if
+// that directory were named; a seed the run did not save is refused, naming what is there.
+TEST(DhdrlModels, EvalLoadOfARunsModelsDirectoryTakesEachExperimentsOwnSeed) {
+  const fs::path root = fs::temp_directory_path() / "semra_dhdrl_models_root_test";
+  fs::remove_all(root);
+  for (const std::uint64_t seed : {1, 2}) {
+    Config c;
+    c.train_slots = 300;
+    c.learning_starts_slots = 50;
+    semra::RunContext ctx;
+    ctx.models_root = root.string();
+    run_experiment(c, "dhdrl", seed, ctx);
+  }
+  Config e;
+  e.train_slots = 100;
+  e.train_enabled = false;
+  semra::RunContext ctx;
+  for (const std::uint64_t seed : {1, 2}) {
+    e.eval_load = root.string();
+    const auto via_root = run_experiment(e, "dhdrl", seed, ctx);
+    e.eval_load = semra::saved_model_dir(root.string(), "dhdrl", seed);
+    const auto named = run_experiment(e, "dhdrl", seed, ctx);
+    EXPECT_EQ(via_root.values, named.values) << "seed " << seed;
+  }
+  // Seed 1's networks on seed 2's run differ from seed 2's own: the directory really is per seed.
+  e.eval_load = semra::saved_model_dir(root.string(), "dhdrl", 1);
+  const auto other = run_experiment(e, "dhdrl", 2, ctx);
+  e.eval_load = root.string();
+  EXPECT_NE(other.values, run_experiment(e, "dhdrl", 2, ctx).values);
+
+  e.eval_load = root.string();
+  try {
+    check_experiment(e, "dhdrl", {1, 2, 3});
+    FAIL() << "seed 3 was not saved";
+  } catch (const semra::InputError& err) {
+    EXPECT_EQ(
+        std::string(err.what()),
+        "eval.load: '" + root.string() +
+            "' holds a run's saved models but no 'dhdrl-seed3' (has dhdrl-seed1, dhdrl-seed2)");
+  }
+  EXPECT_THROW(check_experiment(e, "ddrl", {1}), semra::InputError);
+  EXPECT_NO_THROW(check_experiment(e, "dhdrl", {1, 2}));
+  fs::remove_all(root);
+}

@@ -155,8 +155,9 @@ void Config::describe(ConfigSchema& s) {
   s.add("train.enabled", train_enabled,
         "learn and explore; false = act greedily with the networks from eval.load");
   s.add("eval.load", eval_load, Choices{},
-        "directory of models saved with --save-models (one scheme, one seed); empty = fresh "
-        "networks");
+        "models saved with --save-models: one experiment's directory (OUT/models/dhdrl-seed1), or "
+        "a run's OUT/models, from which each experiment loads its own scheme's and seed's; "
+        "empty = fresh networks");
   s.add("output.record_every_slots", record_every_slots, IntRange{1, 1000000}, "slots",
         "metrics.csv row every N slots (the mean over those slots)");
 }

@@ -71,10 +71,10 @@ ScenarioEntry dhdrl_scenario_entry() {
     const auto& c = dynamic_cast<const dhdrl::Config&>(base);
     return std::make_unique<dhdrl::MultiAgentEnvironment>(c, dhdrl::accuracy_model(c));
   };
-  // Scheme options and eval.load's networks (seed-independent: checked once).
+  // Scheme options and eval.load's networks (each seed's, when eval.load is a run's models/).
   e.check = [](const ConfigBase& base, const std::string& scheme,
-               const std::vector<std::uint64_t>&) {
-    dhdrl::check_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme);
+               const std::vector<std::uint64_t>& seeds) {
+    dhdrl::check_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seeds);
   };
   e.estimate_memory = estimate_dhdrl;
   e.metric_columns = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};

@@ -1,17 +1,46 @@
 #include "semra/scenarios/dhdrl/run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "semra/core/error.hpp"
+#include "semra/core/experiment.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/work_team.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
 namespace semra::dhdrl {
+
+namespace {
+
+// eval.load's directory for one experiment (see make_loaded_scheme in run.hpp).
+std::string eval_model_dir(const std::string& load, const std::string& scheme_name,
+                           std::uint64_t seed) {
+  namespace fs = std::filesystem;
+  const std::string own = saved_model_dir(load, scheme_name, seed);
+  if (fs::is_directory(own)) return own;
+  // A run's models/ directory holds only <scheme>-seed<k> sub-directories; one experiment's holds
+  // network files. Naming what is there tells a user which seed or scheme is missing.
+  std::vector<std::string> runs;
+  for (const auto& e : fs::directory_iterator(load))
+    if (e.is_directory() && e.path().filename().string().find("-seed") != std::string::npos)
+      runs.push_back(e.path().filename().string());
+  if (runs.empty()) return load;
+  std::sort(runs.begin(), runs.end());
+  std::string has;
+  for (std::size_t i = 0; i < runs.size() && i < 8; ++i) has += (i ? ", " : "") + runs[i];
+  if (runs.size() > 8) has += ", ...";
+  throw InputError("eval.load: '" + load + "' holds a run's saved models but no '" + scheme_name +
+                   "-seed" + std::to_string(seed) + "' (has " + has + ")");
+}
+
+}  // namespace
 
 std::unique_ptr<Scheme> make_loaded_scheme(const Config& config, const std::string& scheme_name,
                                            const MultiAgentEnvironment& env, std::uint64_t seed) {
@@ -21,7 +50,7 @@ std::unique_ptr<Scheme> make_loaded_scheme(const Config& config, const std::stri
       throw InputError("eval.load: scheme '" + scheme_name + "' has no networks to load");
     if (!std::filesystem::is_directory(config.eval_load))
       throw InputError("eval.load: '" + config.eval_load + "' is not a directory");
-    scheme->load(config.eval_load);
+    scheme->load(eval_model_dir(config.eval_load, scheme_name, seed));
   } else if (!config.train_enabled && scheme->learns()) {
     throw InputError("train.enabled = false with scheme '" + scheme_name +
                      "' needs eval.load (a directory of saved models)");
@@ -29,14 +58,20 @@ std::unique_ptr<Scheme> make_loaded_scheme(const Config& config, const std::stri
   return scheme;
 }
 
-void check_experiment(const Config& config, const std::string& scheme_name) {
+void check_experiment(const Config& config, const std::string& scheme_name,
+                      const std::vector<std::uint64_t>& seeds) {
   // Replay buffers of one transition: the check must not allocate what the run will.
   Config small = config;
   small.replay_capacity = 1;
   MultiAgentEnvironment env(small, std::make_shared<const semantic::AccuracyModel>(),
                             scheme_env_options(scheme_name));
   env.reset(1);
-  (void)make_loaded_scheme(small, scheme_name, env, 1);
+  // Networks may differ per seed (a run's models/ directory): each seed's are loaded once.
+  if (config.eval_load.empty()) {
+    (void)make_loaded_scheme(small, scheme_name, env, 1);
+    return;
+  }
+  for (const std::uint64_t seed : seeds) (void)make_loaded_scheme(small, scheme_name, env, seed);
 }
 
 ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,

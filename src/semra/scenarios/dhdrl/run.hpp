@@ -15,13 +15,17 @@ namespace semra::dhdrl {
 // Scalars: final_qoe (mean QoE over the last 10% of slots), steps_per_second (slots/s of the loop).
 // Samples: sinr_db of every (UT, slot) with non-zero serving power.
 // The experiment's scheme, with eval.load's networks when configured; InputError for a scheme and
-// eval.load / train.enabled combination that cannot run, or models that do not fit.
+// eval.load / train.enabled combination that cannot run, or models that do not fit. eval.load
+// names one experiment's networks, or a run's models/ directory: then each experiment loads its own
+// scheme's and seed's (<scheme>-seed<seed>), so one command evaluates every seed of a run.
 std::unique_ptr<Scheme> make_loaded_scheme(const Config& config, const std::string& scheme_name,
                                            const MultiAgentEnvironment& env, std::uint64_t seed);
 
 // What run_experiment rejects before its first slot, checked cheaply (replay buffers of one
-// transition, the built-in accuracy table): the scheme's options and eval.load's networks.
-void check_experiment(const Config& config, const std::string& scheme_name);
+// transition, the built-in accuracy table): the scheme's options and, for each seed, eval.load's
+// networks.
+void check_experiment(const Config& config, const std::string& scheme_name,
+                      const std::vector<std::uint64_t>& seeds);
 
 ExperimentResult run_experiment(const Config& config, const std::string& scheme, std::uint64_t seed,
                                 RunContext& ctx);
