@@ -1,5 +1,6 @@
 // The docs match the code: docs/config.md describes exactly the keys, defaults and ranges the code
-// has; each scenario has its model document; docs/architecture.md names only paths that exist.
+// has; each scenario has its model document; docs/architecture.md names only paths that exist;
+// every relative link and image of the README and docs/ resolves.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -51,4 +52,32 @@ TEST(Docs, ArchitectureNamesOnlyPathsThatExist) {
     EXPECT_TRUE(fs::exists(root + "/" + path) || fs::exists(root + "/src/semra/" + path)) << path;
   }
   EXPECT_GT(checked, 20) << "the doc names fewer paths than it did: is the pattern still right?";
+}
+
+// Every relative link and image of README.md and docs/*.md points at a file that exists, so a
+// figure or page that moved does not leave a broken picture on the front page.
+TEST(Docs, RelativeLinksAndImagesExist) {
+  namespace fs = std::filesystem;
+  const fs::path root = SEMRA_SOURCE_DIR;
+  std::vector<fs::path> pages{root / "README.md"};
+  for (const auto& e : fs::directory_iterator(root / "docs"))
+    if (e.path().extension() == ".md") pages.push_back(e.path());
+  int checked = 0;
+  for (const fs::path& page : pages) {
+    const std::string doc = semra::read_file(page.string());
+    // Every "](target)" of a Markdown link or image.
+    for (std::size_t a = doc.find("]("); a != std::string::npos; a = doc.find("](", a + 2)) {
+      const std::size_t b = doc.find(')', a + 2);
+      if (b == std::string::npos) break;
+      std::string target = doc.substr(a + 2, b - a - 2);
+      if (target.find("://") != std::string::npos || target.rfind('#', 0) == 0 ||
+          target.rfind("mailto:", 0) == 0 || target.find(' ') != std::string::npos)
+        continue;
+      target = target.substr(0, target.find('#'));
+      ++checked;
+      EXPECT_TRUE(fs::exists(page.parent_path() / target))
+          << page.filename().string() << " links to missing " << target;
+    }
+  }
+  EXPECT_GT(checked, 10) << "fewer links than the docs have: is the pattern still right?";
 }
