@@ -53,14 +53,6 @@ def read_summary(run_dir):
         return json.load(f)
 
 
-def mean_ci(x):
-    return stats.mean_ci95(x)
-
-
-def welch_p(a, b):
-    return stats.welch_p(a, b)
-
-
 # ---- semra outputs
 def per_seed(run_dir, scheme, metric):
     """Per-seed values of `metric`; a glob pattern (quoted) pools the seeds of several directories,
@@ -119,6 +111,12 @@ def fmt(m, c):
     return f"{m:.4f} +- {c:.4f}"
 
 
+def print_ratio(xa, xb):
+    """A against B: ratio of the means, relative difference, Welch p."""
+    ma, mb = stats.mean_ci95(xa)[0], stats.mean_ci95(xb)[0]
+    print(f"A/B = {ma / mb:.4f}  (A-B)/|B| = {(ma - mb) / abs(mb):+.2%}  Welch p = {stats.welch_p(xa, xb):.3g}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -157,17 +155,17 @@ def main():
             fail("compare: name the scheme as DIR:SCHEME")
         xa, seeds_a = per_seed(da, sa, a.metric)
         xb, seeds_b = per_seed(db, sb, a.metric)
-        ma, ca = mean_ci(xa)
-        mb, cb = mean_ci(xb)
+        ma, ca = stats.mean_ci95(xa)
+        mb, cb = stats.mean_ci95(xb)
         print(f"A {da}:{sa} seeds {seeds_a}: {fmt(ma, ca)}  per seed {[round(x, 4) for x in xa]}")
         print(f"B {db}:{sb} seeds {seeds_b}: {fmt(mb, cb)}  per seed {[round(x, 4) for x in xb]}")
-        print(f"A/B = {ma / mb:.4f}  (A-B)/|B| = {(ma - mb) / abs(mb):+.2%}  Welch p = {welch_p(xa, xb):.3g}")
+        print_ratio(xa, xb)
     elif a.cmd == "summary":
         js = read_summary(a.dir)
         for sch, d in js["schemes"].items():
             for k, m in d.items():
                 if isinstance(m, dict) and "per_seed" in m and (a.metric is None or k == a.metric):
-                    mm, cc = mean_ci(m["per_seed"])
+                    mm, cc = stats.mean_ci95(m["per_seed"])
                     print(f"{sch:18s} {k:24s} {fmt(mm, cc)}  {[round(x, 4) for x in m['per_seed']]}")
     elif a.cmd == "early":
         def window(d, scheme):
@@ -175,16 +173,14 @@ def main():
             for seed, rs in sorted(rows(d, scheme, a.column).items()):
                 vals.append(float(np.mean([y for st, y in rs if a.lo <= st < a.hi])))
                 print(f"{scheme} seed {seed}: {vals[-1]:.4f}")
-            m, cc = mean_ci(vals)
+            m, cc = stats.mean_ci95(vals)
             print(f"{d}:{scheme} {a.column} over [{a.lo}, {a.hi}): {fmt(m, cc)}")
             return vals
 
         va = window(a.dir, a.scheme)
         if a.vs:
             db, sb = split(a.vs, a.scheme)
-            vb = window(db, sb)
-            ma, mb = float(np.mean(va)), float(np.mean(vb))
-            print(f"A/B = {ma / mb:.4f}  (A-B)/|B| = {(ma - mb) / abs(mb):+.2%}  Welch p = {welch_p(va, vb):.3g}")
+            print_ratio(va, window(db, sb))
     elif a.cmd == "reach":
         data = rows(a.dir, a.scheme, a.column)
         out = []
@@ -200,13 +196,14 @@ def main():
         ours, seeds = per_seed(a.dir, a.scheme, "convergence_iteration")
         ours = [int(x) for x in ours]
         frac = []
-        for seed, (_, rs) in zip(seeds, sorted(data.items())):
+        for seed, own, (_, rs) in zip(seeds, ours, sorted(data.items())):
             ma = moving_average([v for _, v in rs], a.window)
             frac.append(next(i + 1 for i in range(len(ma)) if ma[i] >= a.fraction * ma[-1]))
-            print(f"seed {seed}: semra definition {ours[len(frac) - 1]}, {a.fraction:.0%} of final {frac[-1]}")
+            print(f"seed {seed}: semra definition {own}, {a.fraction:.0%} of final {frac[-1]}")
         for name, x in (("semra (5% band)", ours), (f"{a.fraction:.0%} of final", frac)):
-            m, cc = mean_ci(x)
+            m, cc = stats.mean_ci95(x)
             print(f"{a.scheme} {name}: {m:.1f} +- {cc:.1f}  {x}")
+
 
 if __name__ == "__main__":
     main()
