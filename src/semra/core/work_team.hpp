@@ -12,8 +12,10 @@
 // for some tens of microseconds after a round before they sleep, so consecutive rounds are handed
 // over without a system call; run() signals the condition variable only when a helper sleeps.
 // No allocation per round.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -73,6 +75,23 @@ class WorkTeam {
   void* task_ = nullptr;
   std::exception_ptr error_;  // guarded by m_
 };
+
+// f(first, last) over [0, n) cut into contiguous parts that run at once on the team: at most one
+// part per thread, none smaller than `min_part` items (a smaller part is not worth its hand-over).
+// Without a team, or when n is too small for two parts, f(0, n) on the calling thread.
+template <class F>
+void run_parts(WorkTeam* team, std::size_t n, std::size_t min_part, F&& f) {
+  const std::size_t parts =
+      team == nullptr ? 1 : std::min(static_cast<std::size_t>(team->size()), n / min_part);
+  if (parts <= 1) {
+    f(std::size_t{0}, n);
+    return;
+  }
+  team->run(static_cast<int>(parts), [&](int part) {
+    const auto p = static_cast<std::size_t>(part);
+    f(n * p / parts, n * (p + 1) / parts);
+  });
+}
 
 // team->run(n, task) with a team, the plain loop without one (null).
 template <class Task>

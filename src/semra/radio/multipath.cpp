@@ -1,6 +1,5 @@
 #include "semra/radio/multipath.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 #include "semra/radio/fading.hpp"
@@ -55,28 +54,16 @@ void MultipathChannel::reset(const std::vector<Point>& tx, const std::vector<Poi
 void MultipathChannel::step(Rng& fading_rng, WorkTeam* team) {
   // g_l(t) = rho g_l(t-1) + sqrt(1 - rho^2) e_l(t), e_l ~ CN(0, 1/L)   (spec 2)
   // (e_l ~ CN(0, 1) with MultipathParams::innovation_variance = 1, the reference's defect.)
-  auto evolve = [&](std::size_t first, std::size_t last, Rng& rng) {
+  // Parts of at least 512 gains (~15 us), each from a copy of the stream advanced to its place.
+  const std::size_t n = fading_.size();
+  Rng end = fading_rng;
+  run_parts(team, n, 512, [&](std::size_t first, std::size_t last) {
+    Rng rng = fading_rng;
+    rng.discard(first * kComplexNormalDraws);
     for (std::size_t i = first; i < last; ++i)
       fading_[i] =
           rho_ * fading_[i] + innovation_scale_ * complex_normal(rng, innovation_variance_);
-  };
-  const std::size_t n = fading_.size();
-  // Parts of at least 512 gains (~15 us): smaller ones are not worth a hand-over.
-  const int parts = team == nullptr ? 1
-                                    : static_cast<int>(std::min<std::size_t>(
-                                          static_cast<std::size_t>(team->size()), n / 512));
-  if (parts <= 1) {
-    evolve(0, n, fading_rng);
-    return;
-  }
-  Rng end = fading_rng;
-  team->run(parts, [&](int part) {
-    const std::size_t first = n * static_cast<std::size_t>(part) / parts;
-    const std::size_t last = n * static_cast<std::size_t>(part + 1) / parts;
-    Rng rng = fading_rng;
-    rng.discard(first * kComplexNormalDraws);
-    evolve(first, last, rng);
-    if (part == parts - 1) end = rng;
+    if (last == n) end = rng;
   });
   fading_rng = end;
 }

@@ -202,13 +202,8 @@ void Environment::compute_radio(Measurements& m) const {
     m.codeword[i] = codeword_[i];
   };
   // Each link writes only its own row: in parts of at least 8 links (~10 us) on the team.
-  const int parts = team_ == nullptr ? 1 : std::min(team_->size(), links_ / 8);
-  if (parts <= 1) {
-    for (int i = 0; i < links_; ++i) measure(i);
-    return;
-  }
-  team_->run(parts, [&](int part) {
-    for (int i = links_ * part / parts; i < links_ * (part + 1) / parts; ++i) measure(i);
+  run_parts(team_, static_cast<std::size_t>(links_), 8, [&](std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) measure(static_cast<int>(i));
   });
 }
 
