@@ -3,11 +3,13 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/experiments/limits.hpp"
 #include "semra/experiments/registry.hpp"
 
 namespace semra {
@@ -212,6 +214,13 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
         throw InputError(src + ": first_seed goes with a seed count, not with a list of seeds");
     } else {
       const auto count = integer_or_throw(*n, src + ": seeds", 1);
+      // The bounds of the CLI's --seeds (seed_list), checked before any seed is listed.
+      if (count > static_cast<std::int64_t>(limits::kMaxExperiments))
+        throw InputError(src + ": seeds = " + std::to_string(count) + ": expected at most " +
+                         std::to_string(limits::kMaxExperiments) + " (docs/limits.md)");
+      if (first_seed > std::numeric_limits<std::int64_t>::max() - (count - 1))
+        throw InputError(src + ": first_seed = " + std::to_string(first_seed) + " with seeds = " +
+                         std::to_string(count) + ": the last seed would overflow");
       for (std::int64_t i = 0; i < count; ++i)
         seeds.push_back(static_cast<std::uint64_t>(first_seed + i));
     }
