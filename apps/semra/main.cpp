@@ -17,6 +17,7 @@
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
+#include "semra/core/stop.hpp"
 #include "semra/core/thread_pool.hpp"
 #include "semra/experiments/docs.hpp"
 #include "semra/experiments/limits.hpp"
@@ -34,14 +35,13 @@
 
 namespace {
 
-std::atomic<bool> g_stop{false};
 int g_argc = 0;
 char** g_argv = nullptr;
 
 // The first SIGINT/SIGTERM asks running experiments to stop at their next step boundary (they
 // checkpoint, finished ones are already stored); a second one kills at once.
 extern "C" void on_signal(int sig) {
-  g_stop.store(true);
+  semra::stop_flag().store(true);
   std::signal(sig, SIG_DFL);
 }
 
@@ -213,7 +213,7 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
   plan.figure_style.formats = semra::parse_figure_formats(o.formats);
   semra::check_figure_size(o.size);
   plan.figure_style.size = o.size;
-  plan.stop_flag = &g_stop;
+  plan.stop_flag = &semra::stop_flag();
   plan.config->validate();
   try {
     const auto outcome = semra::execute(plan);

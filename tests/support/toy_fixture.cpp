@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 
 #include "semra/core/error.hpp"
@@ -22,6 +23,7 @@ struct ToyConfig : ConfigBase {
   std::int64_t fail_at = -1;
   std::string fail_with = "internal";
   std::int64_t memory_mb = 0;
+  std::string nan_final = "none";
   void describe(ConfigSchema& s) override {
     s.add("train.steps", steps, IntRange{1, 1000000000}, "steps", "experiment length");
     s.add("model.gain", gain, RealRange{0.0, 10.0}, "", "scale of the target value");
@@ -37,6 +39,8 @@ struct ToyConfig : ConfigBase {
           "what toy.fail_at throws: an internal error, std::bad_alloc, or a bad-input error");
     s.add("toy.memory_mb", memory_mb, IntRange{0, 1000000000}, "MB",
           "memory an experiment claims to need (its estimate; nothing is allocated)");
+    s.add("toy.nan_final", nan_final, Choices{"none", "bad", "all"},
+          "schemes whose final_value is NaN (figures of values gnuplot cannot draw)");
   }
   std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<ToyConfig>(*this); }
 };
@@ -118,7 +122,9 @@ ExperimentResult toy_run(const ConfigBase& base, const std::string& scheme, std:
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.scalars["final_value"] = sum / static_cast<double>(c.steps);
+  const bool nan = c.nan_final == "all" || (c.nan_final == "bad" && scheme == "bad");
+  r.scalars["final_value"] =
+      nan ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(c.steps);
   r.scalars["final_estimate"] = estimate;
   r.scalars["steps_per_second"] = wall > 0 ? static_cast<double>(c.steps - t0) / wall : 0.0;
   return r;

@@ -186,7 +186,7 @@ std::optional<Failure> guarded(F&& f) {
   } catch (const std::bad_alloc&) {
     return Failure{'R', "out of memory"};
   } catch (const std::system_error& e) {
-    // Threads or processes refused by the system (EAGAIN): a limit of the machine, not a bug.
+    // Threads or processes refused by the OS with EAGAIN: a limit of the machine, not a bug.
     if (e.code() == std::errc::resource_unavailable_try_again)
       return Failure{'R', std::string("the system refused a resource: ") + e.what()};
     return Failure{'E', e.what()};

@@ -49,19 +49,19 @@ std::string figure_preamble(const FigureStyle& style, const std::string& stem,
   std::ostringstream s;
   s.setf(std::ios::fixed);
   s.precision(2);
-  s << "if (!exists(\"fmt\")) fmt = '" << style.formats.front() << "'\n"
-    << "if (!exists(\"size\")) size = '" << style.size << "'\n"
-    << "if (!exists(\"out\")) out = '" << stem << ".' . fmt\n"
+  s << "if (!exists(\"fmt\")) fmt = " << gnuplot_quote(style.formats.front()) << "\n"
+    << "if (!exists(\"size\")) size = " << gnuplot_quote(style.size) << "\n"
+    << "if (!exists(\"out\")) out = " << gnuplot_quote("./" + stem + ".") << " . fmt\n"
     << "if (size eq 'ieee') {\n"
     << "  if (fmt eq 'pdf') {\n"
     << "    set terminal pdfcairo size " << iw_in << "in," << ih_in
-    << "in enhanced font 'DejaVu Sans,8' linewidth 1\n"
+    << "in noenhanced font 'DejaVu Sans,8' linewidth 1\n"
     << "  } else { if (fmt eq 'svg') {\n"
     << "    set terminal svg size " << iw_in * 72 << "," << ih_in * 72
-    << " dynamic enhanced font 'DejaVu Sans,8' background rgb 'white'\n"
+    << " dynamic noenhanced font 'DejaVu Sans,8' background rgb 'white'\n"
     << "  } else {\n"
     << "    set terminal pngcairo size " << std::lround(iw_in * 300) << ","
-    << std::lround(ih_in * 300) << " enhanced font 'DejaVu Sans,8' fontscale " << dpi_scale
+    << std::lround(ih_in * 300) << " noenhanced font 'DejaVu Sans,8' fontscale " << dpi_scale
     << " linewidth " << dpi_scale << "\n"
     << "  } }\n"
     << "  set key below font ',7' samplen 2 spacing 0.9 height 0.5\n"
@@ -72,13 +72,13 @@ std::string figure_preamble(const FigureStyle& style, const std::string& stem,
     << "} else {\n"
     << "  if (fmt eq 'pdf') {\n"
     << "    set terminal pdfcairo size " << w_px / 100 << "in," << h_px / 100
-    << "in enhanced font 'DejaVu Sans," << font_pt - 1 << "'\n"
+    << "in noenhanced font 'DejaVu Sans," << font_pt - 1 << "'\n"
     << "  } else { if (fmt eq 'svg') {\n"
     << "    set terminal svg size " << std::lround(w_px) << "," << std::lround(h_px)
-    << " dynamic enhanced font 'DejaVu Sans," << font_pt << "' background rgb 'white'\n"
+    << " dynamic noenhanced font 'DejaVu Sans," << font_pt << "' background rgb 'white'\n"
     << "  } else {\n"
     << "    set terminal pngcairo size " << std::lround(w_px) << "," << std::lround(h_px)
-    << " enhanced font 'DejaVu Sans," << font_pt << "'\n"
+    << " noenhanced font 'DejaVu Sans," << font_pt << "'\n"
     << "  } }\n"
     << "  set key outside right top\n"
     << "}\n"
@@ -91,10 +91,11 @@ constexpr std::size_t kMaxPoints = 2000;
 // that wide hides every curve, so bands start at three seeds (t = 4.3).
 constexpr std::size_t kMinBandSeeds = 3;
 
-void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curve>& curves,
-                     std::size_t window, bool log_y, const std::string& data_file) {
+std::vector<std::string> learning_curves(std::ostream& dat, std::ostream& gp,
+                                         const std::vector<Curve>& curves, std::size_t window,
+                                         bool log_y, const std::string& data_file) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::vector<bool> band(curves.size(), false);
+  std::vector<bool> band(curves.size(), false), drawn(curves.size(), false);
   for (std::size_t c = 0; c < curves.size(); ++c) {
     const auto& curve = curves[c];
     const std::size_t rows = curve.steps.size();
@@ -106,8 +107,8 @@ void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curv
     }
     band[c] = smooth.size() >= kMinBandSeeds;
     if (c > 0) dat << "\n\n";  // gnuplot data blocks, selected with `index`
-    dat << "# " << curve.label << ": step mean ci95_low ci95_high (" << smooth.size()
-        << " seeds, moving average over " << window << " rows"
+    dat << "# " << gnuplot_comment(curve.label) << ": step mean ci95_low ci95_high ("
+        << smooth.size() << " seeds, moving average over " << window << " rows"
         << (rows > kMaxPoints
                 ? ", every " + std::to_string((rows + kMaxPoints - 1) / kMaxPoints) + "th row"
                 : std::string())
@@ -120,28 +121,37 @@ void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curv
       if (i % k != 0 && i + 1 != rows) continue;
       for (std::size_t k = 0; k < smooth.size(); ++k) at[k] = smooth[k][i];
       const double m = stats::mean(at), h = stats::ci95(at);
+      drawn[c] = drawn[c] || (std::isfinite(m) && (!log_y || m > 0));
       dat << curve.steps[i] << " " << format_double(m) << " " << format_double(m - h) << " "
           << format_double(m + h) << "\n";
     }
   }
+  // gnuplot skips undefined points, but fails ("all points y value undefined") on a plot of
+  // nothing else: curves without a single drawable point are left out, and named.
+  std::vector<std::string> left_out;
+  for (std::size_t c = 0; c < curves.size(); ++c)
+    if (!drawn[c]) left_out.push_back(curves[c].label);
+  if (left_out.size() == curves.size()) return left_out;
   gp << "plot ";
   bool first = true;
   const std::string low = log_y ? "($3 > 0 ? $3 : $2/10)" : "3";
   // Lighter bands when many overlap.
   const double opacity = std::count(band.begin(), band.end(), true) > 3 ? 0.13 : 0.22;
   for (std::size_t c = 0; c < curves.size(); ++c) {
-    if (!band[c]) continue;
-    gp << (first ? "" : ", \\\n     ") << gnuplot_quote(data_file) << " index " << c
+    if (!band[c] || !drawn[c]) continue;
+    gp << (first ? "" : ", \\\n     ") << gnuplot_quote("./" + data_file) << " index " << c
        << " using 1:" << low << ":4 with filledcurves lc " << c + 1 << " fs transparent solid "
        << opacity << " noborder notitle";
     first = false;
   }
   for (std::size_t c = 0; c < curves.size(); ++c) {
-    gp << (first ? "" : ", \\\n     ") << gnuplot_quote(data_file) << " index " << c
+    if (!drawn[c]) continue;
+    gp << (first ? "" : ", \\\n     ") << gnuplot_quote("./" + data_file) << " index " << c
        << " using 1:2 with lines lw 2 lc " << c + 1 << " title " << gnuplot_quote(curves[c].label);
     first = false;
   }
   gp << "\n";
+  return left_out;
 }
 
 }  // namespace detail

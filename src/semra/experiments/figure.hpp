@@ -41,9 +41,13 @@ struct Curve {
 // each seed's trailing moving average over `window` rows, and the 95% Student-t interval of that
 // mean; at most ~2000 rows per curve, every k-th) and to `gp` the plot command: a shaded band
 // (three or more seeds) under each mean line. With log_y, band edges at or below zero are drawn at
-// a tenth of the mean.
-void learning_curves(std::ostream& dat, std::ostream& gp, const std::vector<Curve>& curves,
-                     std::size_t window, bool log_y, const std::string& data_file);
+// a tenth of the mean. Labels reach the script through gnuplot_quote. Returns the labels of the
+// curves left out of the plot command because no point of theirs can be drawn (every mean NaN or
+// infinite; with log_y, none above zero); when that is every curve, `gp` gets no plot command and
+// the caller must not render it (gnuplot fails on a plot of nothing).
+std::vector<std::string> learning_curves(std::ostream& dat, std::ostream& gp,
+                                         const std::vector<Curve>& curves, std::size_t window,
+                                         bool log_y, const std::string& data_file);
 
 }  // namespace detail
 }  // namespace semra

@@ -242,11 +242,15 @@ ojson summary_json(const RunPlan& plan, const Grid& g, double wall_seconds) {
 }
 
 // figure.dat rows "x mean ci95 mean ci95 ..." of a scalar over the first axis, for the grid
-// points whose other axes have the value indices `rest` (empty for a one-key sweep).
-void sweep_block(std::ostream& dat, const RunPlan& plan, const Grid& g,
-                 const std::vector<std::size_t>& rest) {
+// points whose other axes have the value indices `rest` (empty for a one-key sweep). A non-numeric
+// axis (strings, booleans) is written as its value index; the values label the ticks in the script
+// (sweep_xtics), so no string ever enters the data file. Returns, per scheme, whether any mean can
+// be drawn (finite; with a log axis, above zero).
+std::vector<bool> sweep_block(std::ostream& dat, const RunPlan& plan, const Grid& g,
+                              const std::vector<std::size_t>& rest) {
   const auto& x_axis = plan.axes[0];
   const bool numeric = axis_numeric(x_axis);
+  std::vector<bool> drawable(g.ns, false);
   for (std::size_t xi = 0; xi < x_axis.values.size(); ++xi) {
     // Point index: first axis outermost, then the others in order.
     std::size_t p = xi;
@@ -255,24 +259,40 @@ void sweep_block(std::ostream& dat, const RunPlan& plan, const Grid& g,
     if (numeric)
       dat << axis_value_text(x_axis.values[xi]);
     else
-      dat << xi << " " << gnuplot_quote(axis_value_text(x_axis.values[xi]));
+      dat << xi;
     for (std::size_t s = 0; s < g.ns; ++s) {
       const auto v = scalar_over_seeds(g, p, s, plan.y_metric);
-      dat << " " << format_double(stats::mean(v)) << " " << format_double(stats::ci95(v));
+      const double m = stats::mean(v);
+      drawable[s] = drawable[s] || (std::isfinite(m) && (!plan.log_y || m > 0));
+      dat << " " << format_double(m) << " " << format_double(stats::ci95(v));
     }
     dat << "\n";
   }
+  return drawable;
 }
 
-// The gnuplot `plot` command of a sweep panel over data block `index`.
-std::string sweep_plot(const RunPlan& plan, const Grid& g, int index) {
-  const bool numeric = axis_numeric(plan.axes[0]);
-  const std::size_t off = numeric ? 2 : 3;  // first mean column
+// `set xtics` labelling a non-numeric first axis by its values (empty for a numeric one).
+std::string sweep_xtics(const RunPlan& plan) {
+  if (axis_numeric(plan.axes[0])) return "";
+  std::string t = "set xtics (";
+  for (std::size_t i = 0; i < plan.axes[0].values.size(); ++i)
+    t += (i ? ", " : "") + gnuplot_quote(axis_value_text(plan.axes[0].values[i])) + " " +
+         std::to_string(i);
+  return t + ")\n";
+}
+
+// The gnuplot `plot` command of a sweep panel over data block `index`, for the schemes that have
+// something to draw there.
+std::string sweep_plot(const RunPlan& plan, const Grid& g, int index,
+                       const std::vector<bool>& drawable) {
   std::ostringstream gp;
   gp << "plot ";
+  bool first = true;
   for (std::size_t s = 0; s < g.ns; ++s) {
-    const std::size_t m = off + 2 * s, c = m + 1;
-    gp << (s ? ", \\\n     " : "") << "'figure.dat' index " << index << " using 1:" << m << ":";
+    if (!drawable[s]) continue;
+    const std::size_t m = 2 + 2 * s, c = m + 1;  // the scheme's mean and ci95 columns
+    gp << (first ? "" : ", \\\n     ") << "'figure.dat' index " << index << " using 1:" << m << ":";
+    first = false;
     if (plan.log_y) {
       // (x, y, ylow, yhigh): a 95% CI reaching zero or below has no place on a log axis, so its
       // lower bar stops at a tenth of the mean (stated in the figure).
@@ -281,11 +301,18 @@ std::string sweep_plot(const RunPlan& plan, const Grid& g, int index) {
     } else {
       gp << c;
     }
-    gp << (numeric ? "" : ":xtic(2)") << " with yerrorlines lw 2 pt 7 title "
-       << gnuplot_quote(plan.schemes[s]);
+    gp << " with yerrorlines lw 2 pt 7 title " << gnuplot_quote(plan.schemes[s]);
   }
   gp << "\n";
   return gp.str();
+}
+
+// "a, b" of the schemes not drawable anywhere (for the warning).
+std::string not_drawn(const RunPlan& plan, const std::vector<bool>& drawable) {
+  std::string s;
+  for (std::size_t i = 0; i < drawable.size(); ++i)
+    if (!drawable[i]) s += (s.empty() ? "" : ", ") + plan.schemes[i];
+  return s;
 }
 
 void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
@@ -300,9 +327,14 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
                  series ? "metric column" : "scalar", plan.y_metric.c_str());
     return;
   }
+  const std::string what = plan.log_y ? "finite value above zero (log axis)" : "finite value";
+  auto nothing_to_draw = [&](const std::string& where) {
+    std::fprintf(stderr, "semra: warning: no figure: no scheme has a %s of %s%s\n", what.c_str(),
+                 plan.y_metric.c_str(), where.c_str());
+  };
   const std::string title = !plan.figure.empty() ? plan.figure : plan.sweep;
   std::ostringstream dat, gp;
-  gp << "# semra figure: " << (title.empty() ? plan.scenario->name : title) << "\n"
+  gp << "# semra figure: " << gnuplot_comment(title.empty() ? plan.scenario->name : title) << "\n"
      << "# Re-render with: gnuplot figure.gp   (or gnuplot -e \"fmt='pdf'; size='ieee'\" "
         "figure.gp;\n"
      << "# fmt: png, pdf, svg; size: default, ieee = 3.5 in single column)\n";
@@ -338,21 +370,37 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
       for (std::size_t k = 0; k < g.nseed; ++k) c.values.push_back(g.at(0, s, k).values[col]);
       curves.push_back(std::move(c));
     }
-    dat << "# " << plan.y_metric << ", mean over seeds and 95% CI (smoothing: " << plan.smooth
-        << " steps)\n";
-    detail::learning_curves(dat, gp, curves, window, plan.log_y, "figure.dat");
+    dat << "# " << gnuplot_comment(plan.y_metric)
+        << ", mean over seeds and 95% CI (smoothing: " << plan.smooth << " steps)\n";
+    const auto left_out =
+        detail::learning_curves(dat, gp, curves, window, plan.log_y, "figure.dat");
+    if (left_out.size() == curves.size()) return nothing_to_draw("");
+    for (const auto& l : left_out)
+      std::fprintf(stderr, "semra: warning: figure: %s has no %s of %s (left out)\n", l.c_str(),
+                   what.c_str(), plan.y_metric.c_str());
   } else {
     const bool numeric = axis_numeric(plan.axes[0]);
-    auto header = [&](const std::string& what) {
-      dat << "# " << plan.axes[0].name << (numeric ? "" : "_index label");
+    auto header = [&](const std::string& extra) {
+      dat << "# " << gnuplot_comment(plan.axes[0].name) << (numeric ? "" : "_index");
       for (const auto& name : plan.schemes) dat << " " << name << "_mean " << name << "_ci95";
-      dat << "   (" << plan.y_metric << ", mean and 95% CI half-width over seeds" << what << ")\n";
+      dat << "   (" << gnuplot_comment(plan.y_metric) << ", mean and 95% CI half-width over seeds"
+          << gnuplot_comment(extra) << ")\n";
+      if (!numeric)
+        for (std::size_t i = 0; i < plan.axes[0].values.size(); ++i)
+          dat << "# " << i << ": " << gnuplot_comment(axis_value_text(plan.axes[0].values[i]))
+              << "\n";
     };
+    gp << sweep_xtics(plan);
     if (plan.axes.size() == 1) {
       if (!title.empty()) gp << "if (size ne 'ieee') set title " << gnuplot_quote(title) << "\n";
       header("");
-      sweep_block(dat, plan, g, {});
-      gp << sweep_plot(plan, g, 0);
+      const auto drawable = sweep_block(dat, plan, g, {});
+      if (std::none_of(drawable.begin(), drawable.end(), [](bool d) { return d; }))
+        return nothing_to_draw("");
+      if (const auto n = not_drawn(plan, drawable); !n.empty())
+        std::fprintf(stderr, "semra: warning: figure: %s has no %s of %s (left out)\n", n.c_str(),
+                     what.c_str(), plan.y_metric.c_str());
+      gp << sweep_plot(plan, g, 0, drawable);
     } else {
       // One panel per value of the second key.
       const auto& panel_axis = plan.axes[1];
@@ -365,9 +413,12 @@ void write_figure(const RunPlan& plan, const Grid& g, const fs::path& dir) {
         const std::string label = panel_axis.name + " = " + axis_value_text(panel_axis.values[i]);
         if (i > 0) dat << "\n\n";  // gnuplot data blocks, selected with `index`
         header(", " + label);
-        sweep_block(dat, plan, g, {i});
+        const auto drawable = sweep_block(dat, plan, g, {i});
+        // A panel gnuplot cannot draw fails the whole script.
+        if (std::none_of(drawable.begin(), drawable.end(), [](bool d) { return d; }))
+          return nothing_to_draw(" in the panel " + label);
         gp << "set title " << gnuplot_quote(label) << "\n"
-           << sweep_plot(plan, g, static_cast<int>(i));
+           << sweep_plot(plan, g, static_cast<int>(i), drawable);
       }
       gp << "unset multiplot\n";
     }
@@ -536,9 +587,11 @@ std::string write_outputs(const RunPlan& plan, const std::vector<Job>& jobs,
                     config_header(plan) + plan.config->schema().to_toml());
   write_file_atomic(plan.out_dir / "metrics.csv", metrics_csv(plan, jobs, results));
   write_mat(plan, g, plan.out_dir / "results.mat");
-  if (plan.plot && !plan.y_metric.empty()) write_figure(plan, g, plan.out_dir);
   write_file_atomic(plan.out_dir / "summary.json",
                     summary_json(plan, g, wall_seconds).dump(2) + "\n");
+  // Last: every data output is complete before gnuplot runs, so a figure that fails (an error,
+  // exit 2) leaves the results written.
+  if (plan.plot && !plan.y_metric.empty()) write_figure(plan, g, plan.out_dir);
   return summary_table(plan, g);
 }
 

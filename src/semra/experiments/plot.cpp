@@ -1,6 +1,7 @@
 #include "semra/experiments/plot.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -224,17 +225,28 @@ PlotOutcome plot_runs(const PlotRequest& req) {
   const fs::path dir = req.out.parent_path().empty() ? fs::path(".") : req.out.parent_path();
   const std::string stem = req.out.stem().string();
   std::ostringstream dat, gp;
-  gp << "# semra plot: " << outcome.metric << " of " << runs.size() << " " << scenario
-     << " run(s)\n"
-     << "# Re-render with: gnuplot " << stem << ".gp   (or gnuplot -e \"fmt='pdf'; size='ieee'\" "
-     << stem << ".gp)\n"
+  gp << "# semra plot: " << gnuplot_comment(outcome.metric) << " of " << runs.size() << " "
+     << scenario << " run(s)\n"
+     << "# Re-render with: gnuplot " << gnuplot_comment(stem)
+     << ".gp   (or gnuplot -e \"fmt='pdf'; size='ieee'\" " << gnuplot_comment(stem) << ".gp)\n"
      << detail::figure_preamble(style, stem) << "set grid\n"
      << "set xlabel " << gnuplot_quote(fig != nullptr ? fig->x_label : "step") << "\n"
      << "set ylabel " << gnuplot_quote(headline ? fig->y_label : outcome.metric) << "\n";
   if (headline && fig->log_y) gp << "set logscale y\n";
-  dat << "# " << outcome.metric << ", mean over seeds and 95% CI (smoothing: " << smooth
-      << " steps)\n";
-  detail::learning_curves(dat, gp, curves, window, headline && fig->log_y, stem + ".dat");
+  dat << "# " << gnuplot_comment(outcome.metric)
+      << ", mean over seeds and 95% CI (smoothing: " << smooth << " steps)\n";
+  const auto left_out =
+      detail::learning_curves(dat, gp, curves, window, headline && fig->log_y, stem + ".dat");
+  const std::string drawable =
+      headline && fig->log_y ? "finite value above zero (log axis)" : "finite value";
+  if (left_out.size() == curves.size())
+    throw InputError("plot: no run has a " + drawable + " of '" + outcome.metric +
+                     "' (every value is NaN or infinite" +
+                     (headline && fig->log_y ? ", or not above zero" : "") +
+                     "): nothing to draw; nothing was written");
+  for (const auto& l : left_out)
+    std::fprintf(stderr, "semra plot: warning: '%s' has no %s of '%s': left out of the figure\n",
+                 l.c_str(), drawable.c_str(), outcome.metric.c_str());
   write_file_atomic(dir / (stem + ".dat"), dat.str());
   write_file_atomic(dir / (stem + ".gp"), gp.str());
   if (render_gnuplot(dir, stem + ".gp", style.formats))
