@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "../support/cli_process.hpp"
+#include "../support/tmpfs.hpp"
+#include "semra/core/gnuplot.hpp"
 #include "semra/core/io.hpp"
 
 namespace fs = std::filesystem;
@@ -167,4 +169,26 @@ TEST(Limits, ReadOnlyAndFullOutputLocationsAreExitTwo) {
   ::umount(full.c_str());
   fs::remove_all(ro);
   fs::remove_all(full);
+}
+
+// `semra plot` onto a full disk: the figure gnuplot cannot finish is an error naming it (exit 2),
+// nothing is left under its name, and the advice never mentions --resume (plot has none).
+TEST(Limits, PlotOntoAFullDiskIsExitTwoWithoutResumeAdvice) {
+  if (semra::find_program("gnuplot").empty()) GTEST_SKIP() << "gnuplot not installed";
+  const fs::path run = fresh("plot-full-run");
+  auto r = run_cli("run toy --seeds 3 --set train.steps=200 --quiet --out " + run.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  // 16 kB: the script and its data fit, the PNG (~30 kB) does not.
+  semra_test::Tmpfs full(fresh("plot-full"), 16 << 10);
+  if (!full.ok()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  r = run_cli("plot " + run.string() + " --out " + (full.dir() / "cmp.png").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find((full.dir() / "cmp").string()), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("--resume"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("wrote"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(full.dir() / "cmp.png"));
+  for (const auto& e : fs::directory_iterator(full.dir()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+  fs::remove_all(run);
 }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "../support/tmpfs.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/thread_pool.hpp"
 
@@ -83,4 +84,40 @@ TEST(ThreadPool, RethrowsTaskException) {
                                      if (i == 3) throw semra::InputError("bad");
                                    }),
                semra::InputError);
+}
+
+// Writers on a full disk (a 64 kB tmpfs; skipped where this process may not mount one): exit-2
+// errors naming the path and the cause, no advice about --resume (the runner adds what became of a
+// run directory), and the file complete or absent: no 0-byte results.mat, no temp file left.
+TEST(Io, FullDiskLeavesNoPartialFileAndSaysWhy) {
+  semra_test::Tmpfs full(temp_dir("full") / "mnt", 64 << 10);
+  if (!full.ok()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  // 200 kB of values zlib cannot compress.
+  std::vector<double> noise(25000);
+  std::uint64_t x = 88172645463325252ULL;
+  for (auto& v : noise) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    v = static_cast<double>(x) / 3.0;
+  }
+  semra::MatFile mat;
+  mat.add_array("noise", {noise.size(), 1}, noise);
+  const fs::path target = full.dir() / "results.mat";
+  try {
+    mat.write(target);
+    FAIL() << "wrote 200 kB into a 64 kB file system";
+  } catch (const semra::ResourceError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("cannot write '" + target.string() + "'"), std::string::npos) << m;
+    EXPECT_NE(m.find("No space left on device"), std::string::npos) << m;
+    EXPECT_EQ(m.find("--resume"), std::string::npos) << m;
+  }
+  std::string text(200 << 10, 'x');
+  try {
+    semra::write_file_atomic(full.dir() / "big.txt", text);
+    FAIL();
+  } catch (const semra::ResourceError& e) {
+    EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos);
+    EXPECT_EQ(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(full.dir())) << "a partial or temporary file was left";
 }

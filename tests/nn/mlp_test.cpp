@@ -9,6 +9,9 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
+#include "../support/tmpfs.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/nn/mlp.hpp"
@@ -225,3 +228,23 @@ TEST_F(NnModelFile, EachCorruptionIsAClearInputError) {
 }
 
 }  // namespace
+
+// Saving networks on a full disk (--save-models; a 64 kB tmpfs, skipped where none can be
+// mounted): the error names the file and the cause, and no partial network is left.
+TEST_F(NnModelFile, SavingOnAFullDiskNamesTheFileAndTheCause) {
+  // (per process: the nn tests also run once per kernel variant, possibly at the same time)
+  semra_test::Tmpfs full(dir_ / ("full-" + std::to_string(::getpid())), 64 << 10);
+  if (!full.ok()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  Rng rng(4, "full");
+  Mlp net({64, 256, 64}, Activation::Tanh, Activation::Identity, rng);  // ~132 kB
+  const auto file = (full.dir() / "high_0.semrann").string();
+  try {
+    net.save(file);
+    FAIL() << "saved 132 kB into 64 kB";
+  } catch (const semra::ResourceError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("cannot write '" + file + "'"), std::string::npos) << m;
+    EXPECT_NE(m.find("No space left on device"), std::string::npos) << m;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(full.dir()));
+}

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <fstream>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 #include "semra/core/stop.hpp"
 
 extern char** environ;
@@ -81,18 +81,6 @@ bool complete_figure(const fs::path& path, const std::string& format) {
   const auto last = tail.find_last_not_of(" \t\r\n");
   return (head.rfind("<?xml", 0) == 0 || head.rfind("<svg", 0) == 0) && last != std::string::npos &&
          last >= 5 && tail.compare(last - 5, 6, "</svg>") == 0;
-}
-
-// " (N kB free on its file system)" when that is little: the likely reason a figure is cut short.
-std::string free_space_note(const fs::path& dir) {
-  struct statvfs v {};
-  if (::statvfs(dir.c_str(), &v) != 0) return "";
-  const double free_bytes = static_cast<double>(v.f_bavail) * static_cast<double>(v.f_frsize);
-  if (free_bytes > 64.0 * 1024 * 1024) return "";
-  char buf[96];
-  std::snprintf(buf, sizeof buf, " (%.0f kB free on its file system: a full disk?)",
-                free_bytes / 1024);
-  return buf;
 }
 
 struct Outcome {
@@ -258,7 +246,7 @@ bool render_gnuplot(const fs::path& dir, const std::string& script_name,
     if (!complete_figure(dir / tmp, fmt)) {
       fs::remove(dir / tmp, ec);
       throw ResourceError("gnuplot could not write " + figure + " completely" +
-                          free_space_note(dir) + "; it was not written");
+                          low_space_note(dir) + "; it was not written");
     }
     fs::rename(dir / tmp, figure, ec);
     if (ec) {

@@ -1,17 +1,21 @@
 #include "semra/core/io.hpp"
 
 #include <matio.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "semra/core/error.hpp"
 
@@ -30,13 +34,106 @@ fs::path temp_path_for(const fs::path& path) {
   name.append(std::to_string(counter.fetch_add(1)));
   return path.parent_path() / name;
 }
-std::string cannot_write(const fs::path& path, int err) {
-  std::string why = err != 0 ? std::string(std::strerror(err)) : "I/O error";
-  return "cannot write '" + path.string() + "': " + why +
-         (err == ENOSPC || err == EDQUOT ? " (free some space, then rerun with --resume)"
-                                         : " (choose a writable location, e.g. another --out)");
+
+// The sub-elements of an uncompressed MAT 5 matrix element's payload (u32 type, u32 bytes, data
+// padded to 8; or a small element of 8 bytes in all) end exactly at its end.
+bool whole_matrix(const std::string& payload) {
+  std::uint64_t pos = 0;
+  while (pos + 8 <= payload.size()) {
+    std::uint32_t tag[2];
+    std::memcpy(tag, payload.data() + pos, 8);
+    pos += (tag[0] >> 16) != 0 ? 8 : (8 + std::uint64_t{tag[1]} + 7) / 8 * 8;
+  }
+  return pos == payload.size();
+}
+
+// A compressed element's payload is one whole zlib stream (nothing after it) holding one matrix
+// element: its tag's byte count plus the tag is the inflated size.
+bool whole_compressed(std::istream& in, std::uint64_t bytes) {
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return false;
+  std::vector<unsigned char> src(1 << 16), dst(1 << 16);
+  std::uint64_t left = bytes, inflated = 0;
+  unsigned char tag[8];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    if (z.avail_in == 0 && left > 0) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, src.size()));
+      in.read(reinterpret_cast<char*>(src.data()), static_cast<std::streamsize>(n));
+      if (!in) break;
+      left -= n;
+      z.next_in = src.data();
+      z.avail_in = static_cast<uInt>(n);
+    }
+    z.next_out = dst.data();
+    z.avail_out = static_cast<uInt>(dst.size());
+    rc = inflate(&z, Z_NO_FLUSH);
+    const std::size_t out = dst.size() - z.avail_out;
+    for (std::size_t i = 0; i < out && inflated + i < 8; ++i) tag[inflated + i] = dst[i];
+    inflated += out;
+    if (rc == Z_BUF_ERROR && z.avail_in == 0 && left == 0) break;  // the stream is cut short
+    if (rc == Z_BUF_ERROR) rc = Z_OK;
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END || left != 0 || z.avail_in != 0 || inflated < 8) return false;
+  std::uint32_t t[2];
+  std::memcpy(t, tag, 8);
+  return t[0] == 14 && inflated == 8 + std::uint64_t{t[1]};
+}
+
+// Whether `path` is a whole MAT 5 file of `vars` variables, as matio writes them: the 128-byte
+// header, then one element per variable (u32 type, u32 byte count, that many bytes), ending
+// exactly at the end of the file, each element whole. matio 1.5.23 sets an element's byte count
+// from where its writes ended, so a file cut by a full disk passes the outer walk; the inner check
+// (the zlib stream ends, the matrix's parts fit) is what finds it.
+bool whole_mat5(const fs::path& path, std::size_t vars) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  std::uint64_t pos = 128;
+  std::size_t n = 0;
+  while (pos + 8 <= size) {
+    std::uint32_t tag[2];
+    in.seekg(static_cast<std::streamoff>(pos));
+    in.read(reinterpret_cast<char*>(tag), sizeof tag);
+    if (!in || pos + 8 + tag[1] > size) return false;
+    if (tag[0] == 15) {
+      if (!whole_compressed(in, tag[1])) return false;
+    } else if (tag[0] == 14) {
+      std::string payload(tag[1], '\0');
+      in.read(payload.data(), static_cast<std::streamsize>(payload.size()));
+      if (!in || !whole_matrix(payload)) return false;
+    } else {
+      return false;
+    }
+    pos += 8 + std::uint64_t{tag[1]};
+    ++n;
+  }
+  return pos == size && n == vars;
 }
 }  // namespace
+
+// The advice depends on the cause only: what became of a run directory, and whether --resume
+// continues it, is the runner's to say (RunStore::after_failure); `semra plot` has no --resume.
+std::string cannot_write(const fs::path& path, int err) {
+  const bool full = err == ENOSPC || err == EDQUOT;
+  std::string why = err != 0 ? std::string(std::strerror(err)) : "I/O error";
+  return "cannot write '" + path.string() + "': " + why +
+         (full ? " (free some space on its file system)"
+               : " (choose a writable location, e.g. another --out)");
+}
+
+std::string low_space_note(const fs::path& dir) {
+  struct statvfs v {};
+  if (::statvfs((dir.empty() ? fs::path(".") : dir).c_str(), &v) != 0) return "";
+  const double free_bytes = static_cast<double>(v.f_bavail) * static_cast<double>(v.f_frsize);
+  if (free_bytes > 64.0 * 1024 * 1024) return "";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " (%.0f kB free on its file system: a full disk?)",
+                free_bytes / 1024);
+  return buf;
+}
 
 void write_file_atomic(const fs::path& path, const std::string& content) {
   if (path.has_parent_path()) create_directories_or_throw(path.parent_path());
@@ -51,7 +148,8 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
       const int err = errno;
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw ResourceError(cannot_write(path, err));
+      throw ResourceError(cannot_write(path, err) +
+                          (err == 0 ? low_space_note(tmp.parent_path()) : ""));
     }
   }
   std::error_code ec;
@@ -135,15 +233,30 @@ void MatFile::write(const fs::path& path) const {
     ok = ok && Mat_VarWrite(mat, cell, MAT_COMPRESSION_NONE) == 0;
     if (cell) Mat_VarFree(cell);
   }
-  Mat_Close(mat);
-  if (!ok) {
+  // matio 1.5.23 reports success on a full disk (Mat_VarWrite and Mat_Close return 0 and leave a
+  // file cut at the disk's end), so the file is checked whole before it replaces anything.
+  const int close_err = Mat_Close(mat);
+  const int err = errno;
+  const bool whole = ok && close_err == 0 && whole_mat5(tmp, matrices_.size() + strings_.size());
+  if (!whole) {
+    // matio does not say why; a file system left with no free byte says it (checked before the
+    // cut file is removed).
+    struct statvfs v {};
+    const bool full = ::statvfs(tmp.parent_path().c_str(), &v) == 0 && v.f_bavail == 0;
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw ResourceError(cannot_write(path, errno));
+    if (full || err == ENOSPC || err == EDQUOT)
+      throw ResourceError(cannot_write(path, full ? ENOSPC : err));
+    throw ResourceError("cannot write '" + path.string() + "': the MAT file came out incomplete" +
+                        low_space_note(path.parent_path()));
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
-  if (ec) throw ResourceError(cannot_write(path, ec.value()));
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw ResourceError(cannot_write(path, ec.value()));
+  }
 }
 
 }  // namespace semra

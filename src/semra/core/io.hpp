@@ -16,6 +16,12 @@ void create_directories_or_throw(const std::filesystem::path& dir);
 // Throws InputError "<what> '<path>': is a directory, expected a file" (an ifstream opens a
 // directory without complaint and reads nothing from it).
 void refuse_directory(const std::filesystem::path& path, const std::string& what);
+// "cannot write 'PATH': <reason> (<what to do>)", the one message for an output that could not be
+// written (errno `err`; 0: "I/O error"). What became of a run directory is the runner's to add.
+std::string cannot_write(const std::filesystem::path& path, int err);
+// " (N kB free on its file system: a full disk?)" when the file system holding `dir` has less
+// than 64 MB free, else "": added where a writer (gnuplot, matio) does not say why it failed.
+std::string low_space_note(const std::filesystem::path& dir);
 // Reads a whole file; throws InputError naming the file when it is missing or unreadable.
 std::string read_file(const std::filesystem::path& path);
 

@@ -276,11 +276,11 @@ void Mlp::save(std::ostream& os) const {
 }
 
 void Mlp::save(const std::string& path) const {
-  std::ofstream os(path, std::ios::binary | std::ios::trunc);
-  if (!os) throw InputError("model file '" + path + "': cannot open for writing");
+  // Serialised first, then written atomically: a full disk gives "cannot write 'PATH': No space
+  // left on device" and leaves no partial network behind.
+  std::ostringstream os(std::ios::binary);
   save(os);
-  os.flush();
-  if (!os) throw InputError("model file '" + path + "': write failed");
+  write_file_atomic(path, std::move(os).str());
 }
 
 Mlp Mlp::from_stream(std::istream& is, std::string_view name) {
