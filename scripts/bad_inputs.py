@@ -1,16 +1,24 @@
 #!/usr/bin/python3
-"""Runs the bad-input campaign (tests/cli/bad_inputs.txt) against a semra binary and prints the
+"""Runs the bad-input campaign (tests/cli/bad_inputs*.txt) against a semra binary and prints the
 Markdown table of docs/bad-inputs.md: input, expected, observed, verdict.
 
     /usr/bin/python3 scripts/bad_inputs.py build/tests/semra-test [--before OLD_BINARY] > table.md
 
 Verdicts: "behaves as promised" (the expected exit code and text, no internal error, no output
-directory left behind by a refused command), "vague message" (the right exit code, but the message
-does not say what the table expects), "wrong behaviour" (anything else: exit 0 or 1, a crash,
-"internal error", or a refused command that left its output directory). The C++ test
+directory left behind by a refused command, no PWNED file created), "vague message" (the right exit
+code, but the message does not say what the table expects), "wrong behaviour" (anything else: exit
+0 or 1, a crash, "internal error", a refused command that left its output directory, or a hostile
+payload that ran: a file named PWNED appeared under TMP). The C++ test
 tests/cli/bad_inputs_test.cpp asserts the same on every build.
+
+Channels: every tests/cli/bad_inputs*.txt is read, in name order, each with its own scratch
+directory. A new channel is a new file there (e.g. bad_inputs_python.txt) in the same line format;
+commands may use @PYTHON@ (Debian's interpreter with PYTHONPATH set to the python/ directory of the
+binary's build, BUILD/python for BUILD/tests/semra-test; --python-path overrides it). Both runners
+pick the file up without any change.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,8 +42,12 @@ def parse(path):
         elif kind == "setup":
             setups.append(rest.strip())
         elif kind == "case":
-            channel, command, code, expect = [x.strip() for x in rest.split("|", 3)]
-            cases.append((channel, command, int(code), expect))
+            # CHANNEL | COMMAND | EXIT | EXPECTED: the command ends at the first "| <digits> |"
+            # (a command may hold '|' itself, e.g. a hostile file name).
+            channel, tail = [x.strip() for x in rest.split("|", 1)]
+            m = re.search(r"\|\s*([0-9]+)\s*\|", tail)
+            cases.append((channel, tail[:m.start()].strip(), int(m.group(1)),
+                          tail[m.end():].strip()))
     return files, setups, cases
 
 
@@ -43,14 +55,37 @@ def unescape(content):
     return content.encode("latin-1").decode("unicode_escape").encode("latin-1")
 
 
-# Cases of features younger than the "before" binary (37c99f4): not a verdict on it.
-NEWER_FEATURES = ("SEMRA_MEMORY_AVAILABLE_MB", "SEMRA_ISA", "@SEMRA@ plot", "--format", "--size")
+# Cases of features younger than the "before" binary are not a verdict on it: commands containing
+# any of --newer-features (comma-separated; e.g. "@SEMRA@ plot,--format" for a binary older than
+# `semra plot`), and cases whose old binary does not know a toy.* key.
+NEWER_FEATURES = ()
 
 
-def run_all(binary, data, binary_is_old=False):
+def pwned(tmp):
+    """Whether a hostile payload ran: a file named PWNED anywhere under the scratch directory."""
+    found = False
+    for root, _, names in os.walk(tmp):
+        for n in names:
+            if n == "PWNED":
+                os.remove(os.path.join(root, n))
+                found = True
+    return found
+
+
+def campaign_files():
+    d = os.path.join(SRC, "tests", "cli")
+    return [os.path.join(d, n) for n in sorted(os.listdir(d))
+            if n.startswith("bad_inputs") and n.endswith(".txt")]
+
+
+def run_all(binary, data, binary_is_old=False, python_path=None):
     files, setups, cases = parse(data)
     tmp = tempfile.mkdtemp(prefix="semra-bad-")
     env = dict(os.environ, SEMRA_TEST_FIXTURES="1")
+    env.pop("SEMRA_MEMORY_AVAILABLE_MB", None)
+    if python_path is None:
+        python_path = os.path.join(os.path.dirname(os.path.dirname(binary)), "python")
+    python = "env PYTHONPATH=%s /usr/bin/python3" % python_path
     try:
         for name, content in files:
             p = os.path.join(tmp, name)
@@ -59,8 +94,8 @@ def run_all(binary, data, binary_is_old=False):
                 f.write(unescape(content))
 
         def subst(s, out=""):
-            return (s.replace("@SEMRA@", binary).replace("@TMP@", tmp).replace("@SRC@", SRC)
-                    .replace("@OUT@", out))
+            return (s.replace("@SEMRA@", binary).replace("@PYTHON@", python)
+                    .replace("@TMP@", tmp).replace("@SRC@", SRC).replace("@OUT@", out))
 
         for s in setups:
             subprocess.run(subst(s), shell=True, env=env, check=False, capture_output=True)
@@ -79,12 +114,15 @@ def run_all(binary, data, binary_is_old=False):
                 raw, _ = p.communicate()
                 rc = -1
             text = raw.decode("utf-8", "replace")
+            ran = pwned(tmp)
             left = "@OUT@" in command and os.path.exists(out)
             shutil.rmtree(out, ignore_errors=True)
             want = subst(expect)
             if "unknown config key 'toy." in text or (
                     binary_is_old and any(m in command for m in NEWER_FEATURES)):
                 verdict = "n/a (feature added later)"
+            elif ran:
+                verdict = "wrong behaviour"
             elif rc == code and want in text and "internal error" not in text and not (
                     code == 2 and left):
                 verdict = "behaves as promised"
@@ -101,6 +139,9 @@ def run_all(binary, data, binary_is_old=False):
             shown = shown.replace(tmp, "TMP").replace(binary, "semra")
             if left and code == 2:
                 shown += " (left its output directory)"
+            if ran:
+                shown = "RAN THE PAYLOAD (created PWNED); " + shown
+            shown = shown.replace("\n", " ")
             results.append((channel, command, code, expect, rc, shown[:110], verdict))
         return results
     finally:
@@ -109,7 +150,8 @@ def run_all(binary, data, binary_is_old=False):
 
 def cell(s):
     return s.replace("|", "\\|").replace("@SEMRA@ ", "semra ").replace("@TMP@", "TMP") \
-        .replace("@OUT@", "OUT").replace("@SRC@/", "")
+        .replace("@OUT@", "OUT").replace("@SRC@/", "").replace("@PYTHON@", "python3") \
+        .replace("\n", " ")
 
 
 def main():
@@ -119,10 +161,22 @@ def main():
         i = args.index("--before")
         before = os.path.abspath(args[i + 1])
         del args[i:i + 2]
+    global NEWER_FEATURES
+    if "--newer-features" in args:
+        i = args.index("--newer-features")
+        NEWER_FEATURES = tuple(x for x in args[i + 1].split(",") if x)
+        del args[i:i + 2]
+    python_path = None
+    if "--python-path" in args:
+        i = args.index("--python-path")
+        python_path = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
     binary = os.path.abspath(args[0])
-    data = os.path.join(SRC, "tests", "cli", "bad_inputs.txt")
-    now = run_all(binary, data)
-    old = run_all(before, data, binary_is_old=True) if before else None
+    now, old = [], [] if before else None
+    for data in campaign_files():
+        now += run_all(binary, data, python_path=python_path)
+        if before:
+            old += run_all(before, data, binary_is_old=True, python_path=python_path)
     print("| # | channel | input | expected | observed before | verdict before | observed now "
           "| verdict now |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -13,6 +13,8 @@
 #include <new>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "entries.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
@@ -39,10 +41,23 @@ int g_argc = 0;
 char** g_argv = nullptr;
 
 // The first SIGINT/SIGTERM asks running experiments to stop at their next step boundary (they
-// checkpoint, finished ones are already stored); a second one kills at once.
+// checkpoint, finished ones are already stored); a second one kills at once. Before anything is
+// written (reading inputs, planning) there is nothing to clean up: exit 130 at once
+// (core/stop.hpp).
 extern "C" void on_signal(int sig) {
+  if (semra::exit_on_stop().load()) {
+    static const char kMessage[] = "semra: interrupted\n";
+    if (::write(2, kMessage, sizeof kMessage - 1) < 0) {
+    }
+    ::_exit(130);
+  }
   semra::stop_flag().store(true);
   std::signal(sig, SIG_DFL);
+}
+
+// Prints "semra: error: MESSAGE" as one line (control characters escaped, at most ~4 kB).
+void print_error(const std::string& message) {
+  std::fprintf(stderr, "semra: error: %s\n", semra::one_line(message).c_str());
 }
 
 // The command line that continues this one: the same arguments plus --resume (and --out DIR
@@ -67,6 +82,11 @@ std::string resume_command(int argc, char** argv, const std::filesystem::path& o
   }
   if (!had_out) cmd += " --out " + shell_quote(out.string());
   if (!has_resume) cmd += " --resume";
+  // A command line of kilobytes (many --set, long values) is not worth repeating in full.
+  if (cmd.size() > 1000)
+    return "the same command with --resume" +
+           (had_out ? std::string() : " --out " + shell_quote(out.string())) + " (it is " +
+           std::to_string(cmd.size()) + " bytes long)";
   return cmd;
 }
 
@@ -105,6 +125,20 @@ struct CommonOptions {
 // CLI11 clamps an out-of-range integer to the type's limit without a word (--seed
 // 18446744073709551615 ran with seed 9223372036854775807): every integer flag is checked as text
 // first, whole and in range.
+// A real in (low, high], checked as text like the integers (CLI11's own message for "abc" is its
+// parser's).
+CLI::Validator real_in_open_closed(double low, double high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = text.empty() ? 0.0 : std::strtod(text.c_str(), &end);
+        if (!text.empty() && end == text.c_str() + text.size() && v > low && v <= high) return "";
+        return "'" + semra::echo(text) + "': expected a number in (" + semra::format_double(low) +
+               ", " + semra::format_double(high) + "]";
+      },
+      "REAL");
+}
+
 CLI::Validator integer_in(std::int64_t min, std::int64_t max) {
   return CLI::Validator(
       [min, max](std::string& text) -> std::string {
@@ -112,8 +146,8 @@ CLI::Validator integer_in(std::int64_t min, std::int64_t max) {
         const char* end = text.data() + text.size();
         const auto [p, ec] = std::from_chars(text.data(), end, v);
         if (ec == std::errc() && p == end && v >= min && v <= max) return "";
-        return "'" + text + "': expected an integer from " + std::to_string(min) + " to " +
-               std::to_string(max);
+        return "'" + semra::echo(text) + "': expected an integer from " + std::to_string(min) +
+               " to " + std::to_string(max);
       },
       "INT");
 }
@@ -214,7 +248,12 @@ int finish_plan(semra::RunPlan& plan, const CommonOptions& o, const std::string&
   semra::check_figure_size(o.size);
   plan.figure_style.size = o.size;
   plan.stop_flag = &semra::stop_flag();
-  plan.config->validate();
+  try {
+    plan.config->validate();
+  } catch (const semra::InputError& e) {
+    if (plan.source.empty()) throw;
+    throw semra::InputError(plan.source + ": " + e.what());
+  }
   try {
     const auto outcome = semra::execute(plan);
     if (!outcome.root) return 0;
@@ -249,7 +288,7 @@ std::string parse_error_hint(const CLI::App& app, int argc, char** argv) {
     for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
       if (sub->get_name() == a) cmd = sub;
     if (cmd == nullptr)
-      return "unknown command '" + a + "'" + semra::did_you_mean(a, commands) +
+      return "unknown command '" + semra::echo(a) + "'" + semra::did_you_mean(a, commands) +
              " (commands: " + join(commands) + ")";
     break;
   }
@@ -267,8 +306,8 @@ std::string parse_error_hint(const CLI::App& app, int argc, char** argv) {
     a = a.substr(0, a.find('='));
     if (std::find(flags.begin(), flags.end(), a) != flags.end()) continue;
     const std::string in = cmd != nullptr ? " for 'semra " + cmd->get_name() + "'" : "";
-    return "unknown option '" + a + "'" + in + semra::did_you_mean(a, flags) + " (see semra" +
-           (cmd != nullptr ? " " + cmd->get_name() : std::string()) + " --help)";
+    return "unknown option '" + semra::echo(a) + "'" + in + semra::did_you_mean(a, flags) +
+           " (see semra" + (cmd != nullptr ? " " + cmd->get_name() : std::string()) + " --help)";
   }
   return "";
 }
@@ -302,9 +341,16 @@ int cmd_list() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Signals first: a stop while the command line is read is a stop like any other (exit 130).
+  // Nothing is written before the runner (or plot) says so, so until then a stop ends the process
+  // at once (core/stop.hpp); not under mpirun, whose ranks stop together through MPI.
+  semra::exit_on_stop().store(true);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
   register_program_entries();
   // MPI first (it may rewrite argv); a no-op unless started by mpirun.
   semra::mpi::Session mpi_session(argc, argv);
+  semra::exit_on_stop().store(semra::mpi::size() <= 1);
   g_argc = argc;
   g_argv = argv;
   // The kernel variant is fixed for the whole process before anything computes.
@@ -312,7 +358,7 @@ int main(int argc, char** argv) {
   try {
     isa = semra::active_isa();
   } catch (const semra::InputError& e) {
-    if (semra::mpi::is_root()) std::fprintf(stderr, "semra: error: %s\n", e.what());
+    if (semra::mpi::is_root()) print_error(e.what());
     return 2;
   }
   CLI::App app{"semra " + std::string(semra::kVersion) +
@@ -362,7 +408,8 @@ int main(int argc, char** argv) {
   sem->add_option("--scene-graphs", sem_graphs, "scene graphs, Visual Genome JSON layout")
       ->required();
   sem->add_option("--embeddings", sem_embeddings, "embeddings JSON (default: synthetic encoder)");
-  sem->add_option("--xi", sem_xi, "estimated-similarity target in (0, 1] (default 0.5)");
+  sem->add_option("--xi", sem_xi, "estimated-similarity target in (0, 1] (default 0.5)")
+      ->check(real_in_open_closed(0.0, 1.0));
   sem->add_flag("--json", sem_json, "JSON output");
 
   std::vector<std::string> plot_dirs;
@@ -394,13 +441,10 @@ int main(int argc, char** argv) {
     if (semra::mpi::is_root()) {
       const std::string hint = parse_error_hint(app, argc, argv);
       std::fprintf(stderr, "semra: error: %s\nRun with --help for more information.\n",
-                   hint.empty() ? e.what() : hint.c_str());
+                   semra::one_line(hint.empty() ? e.what() : hint).c_str());
     }
     return 2;
   }
-
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
   try {
     if (app.got_subcommand("list")) return cmd_list();
@@ -478,17 +522,20 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const semra::InputError& e) {
     // Every MPI rank meets the same bad input; rank 0 speaks for all.
-    if (semra::mpi::is_root()) std::fprintf(stderr, "semra: error: %s\n", e.what());
+    if (semra::mpi::is_root()) print_error(e.what());
     return 2;
   } catch (const std::bad_alloc&) {
-    // A resource the user controls (sizes, --threads), not a bug: exit 2 like bad input.
-    std::fprintf(stderr,
-                 "semra: error: out of memory: lower --threads or the sizes listed in "
-                 "docs/limits.md\n");
+    // A resource the user controls (sizes, --threads), not a bug: exit 2 like bad input. Before
+    // anything was written, it was the inputs or the plan, not running experiments.
+    print_error(semra::exit_on_stop().load()
+                    ? "out of memory while reading the inputs and planning, before any "
+                      "experiment started: use smaller input files or fewer experiments "
+                      "(docs/limits.md)"
+                    : "out of memory: lower --threads or the sizes listed in docs/limits.md");
     return 2;
   } catch (const std::filesystem::filesystem_error& e) {
     // Every filesystem call is on a path the user gave (or one under --out).
-    std::fprintf(stderr, "semra: error: %s (check the path and its permissions)\n", e.what());
+    print_error(std::string(e.what()) + " (check the path and its permissions)");
     return 2;
   } catch (const semra::Interrupted&) {
     if (semra::mpi::is_root()) std::fprintf(stderr, "semra: interrupted\n");
@@ -497,7 +544,7 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr, "semra: internal error%s: %s\n",
         semra::mpi::size() > 1 ? (" on rank " + std::to_string(semra::mpi::rank())).c_str() : "",
-        e.what());
+        semra::one_line(e.what()).c_str());
     return 1;
   }
 }

@@ -1,15 +1,19 @@
-// The bad-input campaign of issue 11: every line of tests/cli/bad_inputs.txt is one mistake a user
-// can make (a flag, a config file, --set, a sweep file, an input file, saved models, an output
-// directory, an environment variable). Each must exit with the code the table states and print its
-// text; none may print "internal error" or crash; and a refused command (exit 2) must not have
-// created its output directory. docs/bad-inputs.md is the same table with what each case did
-// before (scripts/bad_inputs.py).
+// The bad-input campaign: every case line of tests/cli/bad_inputs*.txt is one mistake a user can
+// make (a flag, a config file, --set, a sweep file, an input file, saved models, an output
+// directory, an environment variable, a fault) or a hostile input someone may hand them. Each must
+// exit with the code the table states and print its text; none may print "internal error" or
+// crash; a refused command (exit 2) must not have created its output directory; and no case may
+// create a file named PWNED (what a hostile payload does if it runs). docs/bad-inputs.md is the
+// same table with what each case did before (scripts/bad_inputs.py).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -91,10 +95,17 @@ Campaign load(const fs::path& path) {
     } else if (kind[0] == "setup") {
       c.setups.push_back(kind[1]);
     } else if (kind[0] == "case") {
-      const auto f = fields(kind[1], 4);
-      if (f.size() != 4) ADD_FAILURE() << "bad_inputs.txt:" << n << ": expected 4 fields";
-      if (f.size() != 4) continue;
-      c.cases.push_back({n, f[0], f[1], f[3], std::stoi(f[2])});
+      // CHANNEL | COMMAND | EXIT | EXPECTED: the command ends at the first "| <digits> |" (a
+      // command may hold '|' itself, e.g. a hostile file name).
+      static const std::regex exit_field(R"(\|\s*([0-9]+)\s*\|)");
+      const auto f = fields(kind[1], 2);
+      std::smatch m;
+      if (f.size() != 2 || !std::regex_search(f[1], m, exit_field)) {
+        ADD_FAILURE() << "bad_inputs.txt:" << n << ": expected CHANNEL | COMMAND | EXIT | TEXT";
+        continue;
+      }
+      c.cases.push_back({n, f[0], trim(m.prefix().str()), trim(m.suffix().str()),
+                         std::stoi(m[1].str())});
     } else {
       ADD_FAILURE() << "bad_inputs.txt:" << n << ": unknown line kind '" << kind[0] << "'";
     }
@@ -108,41 +119,85 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
+// A file named PWNED anywhere under `dir`: what every hostile case's payload would create if the
+// text reached a shell or a gnuplot script as code.
+bool pwned(const fs::path& dir) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->path().filename() == "PWNED" && it->is_regular_file(ec)) return true;
+  return false;
+}
+
+// Every campaign file: tests/cli/bad_inputs.txt (the CLI channels) and any bad_inputs_*.txt beside
+// it (another channel, e.g. the Python API through @PYTHON@), in name order.
+std::vector<fs::path> campaign_files() {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(fs::path(SEMRA_SOURCE_DIR) / "tests" / "cli")) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("bad_inputs", 0) == 0 && e.path().extension() == ".txt") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 }  // namespace
 
 TEST(BadInputs, EveryCaseOfTheCampaignExitsAsTheTableSays) {
   ::setenv("SEMRA_TEST_FIXTURES", "1", 1);
   ::unsetenv("SEMRA_MEMORY_AVAILABLE_MB");
-  const fs::path data = fs::path(SEMRA_SOURCE_DIR) / "tests" / "cli" / "bad_inputs.txt";
-  const Campaign c = load(data);
-  ASSERT_GE(c.cases.size(), 150u) << "the campaign asks for at least 150 distinct bad inputs";
-
-  const fs::path tmp = semra_test::fresh("semra-bad-inputs-", "tmp");
-  fs::create_directories(tmp);
-  auto subst = [&](std::string s, const std::string& out) {
-    s = replace_all(s, "@SEMRA@", SEMRA_CLI);
-    s = replace_all(s, "@TMP@", tmp.string());
-    s = replace_all(s, "@SRC@", SEMRA_SOURCE_DIR);
-    return replace_all(s, "@OUT@", out);
-  };
-  for (const auto& [name, content] : c.files) semra::write_file_atomic(tmp / name, content);
-  for (const auto& s : c.setups) {
-    const auto r = semra_test::sh(subst(s, ""));
-    ASSERT_EQ(r.code, 0) << s << "\n" << r.out;
-  }
-
-  std::size_t i = 0;
-  for (const auto& k : c.cases) {
-    const fs::path out = tmp / ("out-" + std::to_string(i++));
-    const auto r = semra_test::sh(subst(k.command, out.string()));
-    const std::string where = "bad_inputs.txt:" + std::to_string(k.line) + ": " + k.command;
-    EXPECT_EQ(r.code, k.code) << where << "\n" << r.out;
-    EXPECT_NE(r.out.find(subst(k.expect, out.string())), std::string::npos)
-        << where << "\nexpected: " << k.expect << "\ngot: " << r.out;
-    EXPECT_EQ(r.out.find("internal error"), std::string::npos) << where << "\n" << r.out;
-    if (k.code == 2 && k.command.find("@OUT@") != std::string::npos) {
-      EXPECT_FALSE(fs::exists(out)) << where << ": a refused command left " << out;
+  // @PYTHON@: Debian's interpreter with the package this build made (python/ in the build
+  // directory, two levels above the test CLI), when it was built.
+  const fs::path build = fs::path(SEMRA_CLI).parent_path().parent_path();
+  const bool have_python = fs::exists(build / "python" / "semra");
+  const std::string python = "env PYTHONPATH=" + (build / "python").string() + " /usr/bin/python3";
+  std::size_t total = 0;
+  for (const auto& data : campaign_files()) {
+    const Campaign c = load(data);
+    total += c.cases.size();
+    const bool needs_python = std::any_of(c.cases.begin(), c.cases.end(), [](const Case& k) {
+      return k.command.find("@PYTHON@") != std::string::npos;
+    });
+    if (needs_python && !have_python) {
+      std::printf("%s: skipped (the Python package was not built)\n", data.c_str());
+      continue;
     }
+    const fs::path tmp = semra_test::fresh("semra-bad-inputs-", data.stem().string());
+    fs::create_directories(tmp);
+    auto subst = [&](std::string s, const std::string& out) {
+      s = replace_all(s, "@SEMRA@", SEMRA_CLI);
+      s = replace_all(s, "@PYTHON@", python);
+      s = replace_all(s, "@TMP@", tmp.string());
+      s = replace_all(s, "@SRC@", SEMRA_SOURCE_DIR);
+      return replace_all(s, "@OUT@", out);
+    };
+    for (const auto& [name, content] : c.files) semra::write_file_atomic(tmp / name, content);
+    for (const auto& s : c.setups) {
+      const auto r = semra_test::sh(subst(s, ""));
+      ASSERT_EQ(r.code, 0) << s << "\n" << r.out;
+    }
+
+    std::size_t i = 0;
+    for (const auto& k : c.cases) {
+      const fs::path out = tmp / ("out-" + std::to_string(i++));
+      const auto r = semra_test::sh(subst(k.command, out.string()));
+      const std::string where =
+          data.filename().string() + ":" + std::to_string(k.line) + ": " + k.command;
+      EXPECT_EQ(r.code, k.code) << where << "\n" << r.out;
+      EXPECT_NE(r.out.find(subst(k.expect, out.string())), std::string::npos)
+          << where << "\nexpected: " << k.expect << "\ngot: " << r.out;
+      EXPECT_EQ(r.out.find("internal error"), std::string::npos) << where << "\n" << r.out;
+      if (k.code == 2 && k.command.find("@OUT@") != std::string::npos) {
+        EXPECT_FALSE(fs::exists(out)) << where << ": a refused command left " << out;
+      }
+      // No case may run a command it was given as text.
+      if (pwned(tmp)) {
+        ADD_FAILURE() << where << ": created PWNED (user text ran as a command)";
+        for (auto it = fs::recursive_directory_iterator(tmp); it != fs::end(it); ++it)
+          if (it->path().filename() == "PWNED" && it->is_regular_file()) fs::remove(it->path());
+      }
+    }
+    fs::remove_all(tmp);
   }
-  fs::remove_all(tmp);
+  ASSERT_GE(total, 150u) << "the campaign asks for at least 150 distinct bad inputs";
 }

@@ -179,3 +179,52 @@ TEST(LiveCli, SweepLiveFilesCarryTheGridPoint) {
   EXPECT_FALSE(fs::exists(d / "tensorboard")) << "event files only with --tensorboard";
   fs::remove_all(d);
 }
+
+// A kill can tear the last line of the live CSV or the last record of the event file. On
+// --resume the torn row is written again, never skipped: every row once, none missing (before, a
+// torn event file silently lost the steps between the tear and the checkpoint).
+TEST(LiveCli, TornLiveFilesLoseNoRowOnResume) {
+  ASSERT_TRUE(kFixtures);
+  const auto d = fresh("semra-live-", "torn");
+  const fs::path log = d.string() + ".log";
+  auto args = slow_toy("4000", d);
+  args.insert(args.end(), {"--checkpoint-every", "1000", "--tensorboard"});
+  const pid_t pid = spawn(args, log);
+  const fs::path live = d / "live" / "good-seed1.csv";
+  ASSERT_TRUE(wait_until([&] { return count_files(d, ".ckpt") > 0 && line_count(live) > 150; },
+                         std::chrono::milliseconds(20)))
+      << semra::read_file(log);
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  ASSERT_FALSE(fs::exists(d / "summary.json")) << "the run finished before it was killed";
+
+  // Tear both files inside row 51 (step 509), well before the checkpoint (step >= 1000).
+  const std::string csv = semra::read_file(live);
+  std::size_t at = 0;
+  for (int n = 0; n < 51; ++n) at = csv.find('\n', at) + 1;  // header + 50 rows
+  semra::write_file_atomic(live, csv.substr(0, at + 5));
+  fs::path events_file;
+  for (const auto& e : fs::directory_iterator(d / "tensorboard" / "good-seed1"))
+    events_file = e.path();
+  const std::string bytes = semra::read_file(events_file);
+  const auto events = semra::tensorboard::read_events(bytes, "events");
+  ASSERT_GT(events.size(), 60u);
+  semra::write_file_atomic(events_file, bytes.substr(0, events[50].end_offset + 10));
+
+  auto resumed = args;
+  resumed.push_back("--resume");
+  std::string cmd = SEMRA_CLI;
+  for (const auto& a : resumed) cmd += " " + a;
+  const auto r = sh(cmd);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(semra::read_file(live) == semra::read_file(d / "metrics.csv"));
+  const auto after = semra::tensorboard::read_events(semra::read_file(events_file), "events");
+  const auto rows = lines(semra::read_file(d / "metrics.csv"));
+  ASSERT_EQ(after.size(), rows.size());  // file_version + one event per row
+  for (std::size_t i = 1; i < after.size(); ++i) {
+    const std::string step = rows[i].substr(7, rows[i].find(',', 7) - 7);  // after "good,1,"
+    EXPECT_EQ(after[i].step, std::stoll(step)) << "event " << i;
+  }
+  fs::remove_all(d);
+  fs::remove(log);
+}

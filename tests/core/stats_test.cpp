@@ -41,3 +41,19 @@ TEST(Stats, IncompleteBetaKnownValues) {
   EXPECT_NEAR(st::incomplete_beta(1, 1, 0.3), 0.3, 1e-12);
   EXPECT_NEAR(st::incomplete_beta(2, 3, 0.4), 0.5248, 1e-10);
 }
+
+// Finite values whose sum or squared deviations overflow a double still have a representable mean
+// and CI: they were silently inf. A spread that is itself beyond a double stays inf.
+TEST(Stats, MeanAndCiOfHugeFiniteValuesDoNotOverflow) {
+  EXPECT_EQ(semra::stats::mean({1e308, 1e308}), 1e308);
+  EXPECT_EQ(semra::stats::ci95({1e308, 1e308}), 0.0);
+  EXPECT_NEAR(semra::stats::mean({1.5e308, 1.7e308, 1.6e308}) / 1.6e308, 1.0, 1e-14);
+  // sd of {1e308, 1.2e308, 1.4e308} is 2e307: its squares (4e614) overflow a plain sum.
+  EXPECT_NEAR(semra::stats::stddev({1e308, 1.2e308, 1.4e308}) / 2e307, 1.0, 1e-12);
+  EXPECT_TRUE(std::isfinite(semra::stats::ci95({1e308, 1.2e308, 1.4e308})));
+  EXPECT_EQ(semra::stats::mean({1e308, -1e308}), 0.0);
+  EXPECT_TRUE(std::isinf(semra::stats::stddev({1.7e308, -1.7e308})));  // 2.4e308 > DBL_MAX
+  // Ordinary values: the plain computation, bit for bit.
+  const std::vector<double> x = {0.1, 0.2, 0.3};
+  EXPECT_EQ(semra::stats::mean(x), (0.1 + 0.2 + 0.3) / 3.0);
+}

@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/experiments/jobs.hpp"
+#include "semra/experiments/registry.hpp"
 
 namespace fs = std::filesystem;
 
@@ -165,4 +169,44 @@ TEST(SweepFile, BadFilesNameTheProblem) {
 
 TEST(SweepFile, MissingFileIsAnInputError) {
   EXPECT_THROW(semra::load_sweep_file("/nonexistent/sweep.toml", false), semra::InputError);
+}
+
+// A sweep file's [plot] metric is checked against the scalars a scenario declares: the declaration
+// must be what its experiments return (every scheme, on a tiny config).
+TEST(SweepFile, DeclaredSummaryScalarsAreWhatExperimentsReturn) {
+  struct Tiny {
+    const char* scenario;
+    std::vector<std::string> sets;
+  };
+  const std::vector<Tiny> tiny = {
+      {"dhdrl",
+       {"network.rings=0", "network.users_per_cell=2", "train.slots=8", "hierarchy.epoch_slots=4",
+        "learning.hidden=[8]", "learning.replay_capacity=6", "learning.batch_size=2",
+        "learning.learning_starts_slots=2"}},
+      {"vderl",
+       {"network.servers=2", "network.users=4", "training.iterations=2",
+        "training.frames_per_iteration=1", "training.gradient_steps=1", "training.eval_frames=1",
+        "training.final_eval_frames=1", "training.learning_starts_frames=1",
+        "training.batch_size=2", "training.replay_capacity=8", "training.hidden=[8]",
+        "semantic.images=4"}},
+  };
+  for (const auto& t : tiny) {
+    const auto* sc = semra::find_scenario(t.scenario);
+    ASSERT_NE(sc, nullptr);
+    ASSERT_FALSE(sc->summary_scalars.empty()) << t.scenario;
+    auto config = sc->make_config();
+    auto schema = config->schema();
+    for (const auto& s : t.sets) schema.set(s);
+    config->validate();
+    for (const auto& scheme : sc->schemes) {
+      semra::RunContext ctx;
+      const auto r = sc->run(*config, scheme, 1, ctx);
+      std::vector<std::string> names;
+      for (const auto& [name, value] : r.scalars) names.push_back(name);
+      auto declared = sc->summary_scalars;
+      std::sort(declared.begin(), declared.end());
+      EXPECT_EQ(names, declared) << t.scenario << " " << scheme;
+      EXPECT_EQ(r.columns, sc->metric_columns) << t.scenario << " " << scheme;
+    }
+  }
 }

@@ -218,7 +218,7 @@ TEST_F(NnModelFile, EachCorruptionIsAClearInputError) {
   Mlp other_act({5, 7, 3}, Activation::Relu, Activation::Identity);
   expect_error([&] { other_act.load(path("good.bin")); }, "good.bin", "does not match");
 
-  expect_error([&] { expected.load(path("missing.bin")); }, "missing.bin", "cannot open");
+  expect_error([&] { expected.load(path("missing.bin")); }, "missing.bin", "cannot be read");
 
   // A failed load leaves the network unchanged.
   Mlp keep({5, 7, 3}, Activation::Tanh, Activation::Identity, rng);

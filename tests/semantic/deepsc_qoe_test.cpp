@@ -121,7 +121,7 @@ TEST(DeepSc, CsvValidationNamesFileRowAndColumn) {
   EXPECT_NE(error_of(range_file).find("row 3, column 2: 1.5 is outside [0, 1]"), std::string::npos)
       << error_of(range_file);
 
-  EXPECT_NE(error_of("/nonexistent/acc.csv").find("cannot open"), std::string::npos);
+  EXPECT_NE(error_of("/nonexistent/acc.csv").find("cannot be read"), std::string::npos);
 }
 
 TEST(SemanticRate, DecreasingInKWithSpecEndpoints) {

@@ -150,6 +150,7 @@ const ScenarioEntry& toy_scenario_entry() {
                             static_cast<double>(c.steps) * 4 * (8 + 4 * 8), "toy.memory_mb"};
     };
     s.metric_columns = {"value", "estimate", "ring_mean", "checksum"};
+    s.summary_scalars = {"final_value", "final_estimate", "steps_per_second"};
     return s;
   }();
   return e;

@@ -144,7 +144,7 @@ std::string expectation(const ConfigSchema::Field& f) {
 }
 
 [[noreturn]] void bad_value(const ConfigSchema::Field& f, const std::string& value) {
-  throw InputError("config key '" + f.key + "': invalid value '" + value + "', expected " +
+  throw InputError("config key '" + f.key + "': invalid value '" + echo(value) + "', expected " +
                    expectation(f));
 }
 
@@ -166,6 +166,10 @@ void assign_real(const ConfigSchema::Field& f, double v, const std::string& text
 }
 
 void assign_string(const ConfigSchema::Field& f, const std::string& v) {
+  // Every string key is a choice or a path: a NUL byte would cut a path where the C library reads
+  // it, and open its prefix.
+  if (v.find('\0') != std::string::npos)
+    throw InputError("config key '" + f.key + "': the value contains a NUL byte");
   if (!valid_utf8(v))
     throw InputError("config key '" + f.key + "': the value is not valid UTF-8 text");
   if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end())
@@ -242,6 +246,9 @@ int edit_distance(const std::string& a, const std::string& b) {
 }
 
 std::string did_you_mean(const std::string& typed, const std::vector<std::string>& valid) {
+  // Nothing is near an empty name, and a very long one is not a typo (and would cost
+  // length x names x name length to compare).
+  if (typed.empty() || typed.size() > 64) return "";
   std::vector<std::string> best;  // every name at the smallest distance, in `valid` order
   int best_d = 1 << 30;
   for (const auto& v : valid) {
@@ -264,8 +271,8 @@ std::string unknown_name(const std::string& what, const std::string& typed,
                          const std::vector<std::string>& valid) {
   std::string list;
   for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
-  return "unknown " + what + " '" + typed + "'" + did_you_mean(typed, valid) + " (valid: " + list +
-         ")";
+  return "unknown " + what + " '" + echo(typed) + "'" + did_you_mean(typed, valid) +
+         " (valid: " + list + ")";
 }
 
 void ConfigSchema::add(std::string key, int& ref, IntRange range, std::string unit,
@@ -310,6 +317,9 @@ const ConfigSchema::Field* ConfigSchema::find(const std::string& key) const {
 }
 
 void ConfigSchema::unknown_key(const std::string& key) const {
+  if (key.empty()) throw InputError("config key '': the key is empty (expected a dotted key)");
+  std::string msg = "unknown config key '" + echo(key) + "'";
+  if (key.size() > 64) throw InputError(msg);  // not a typo; see did_you_mean
   std::string best;
   int best_d = 1 << 30;
   for (const auto& f : fields_) {
@@ -319,7 +329,6 @@ void ConfigSchema::unknown_key(const std::string& key) const {
     const int d = std::min(edit_distance(key, f.key), edit_distance(key, leaf) + 1);
     if (d < best_d) best_d = d, best = f.key;
   }
-  std::string msg = "unknown config key '" + key + "'";
   if (!best.empty() && best_d <= std::max<int>(3, static_cast<int>(key.size()) / 3))
     msg += " (did you mean '" + best + "'?)";
   throw InputError(msg);
@@ -327,7 +336,10 @@ void ConfigSchema::unknown_key(const std::string& key) const {
 
 void ConfigSchema::set(const std::string& assignment) {
   const auto eq = assignment.find('=');
-  if (eq == std::string::npos) throw InputError("--set '" + assignment + "': expected key=value");
+  if (eq == std::string::npos)
+    throw InputError("--set '" + echo(assignment) + "': expected key=value");
+  if (trim(assignment.substr(0, eq)).empty())
+    throw InputError("--set '" + echo(assignment) + "': expected key=value (the key is empty)");
   set(trim(assignment.substr(0, eq)), trim(assignment.substr(eq + 1)));
 }
 
@@ -388,7 +400,7 @@ void apply_node(ConfigSchema& schema, const toml::node& node, const std::string&
   // TOML itself refuses a key written twice, but not "a.b" = 1 next to [a] b = 2: the same
   // config key, one value silently lost.
   if (!seen.insert(key).second)
-    throw InputError(source + ": config key '" + key +
+    throw InputError(source + ": config key '" + echo(key) +
                      "' is given twice (once as a quoted dotted key, once in a table); give it "
                      "once");
   const ConfigSchema::Field* f = schema.find(key);
@@ -437,26 +449,22 @@ void apply_node(ConfigSchema& schema, const toml::node& node, const std::string&
 
 }  // namespace
 
-void ConfigSchema::apply_toml_text(const std::string& text, const std::string& source) {
+void ConfigSchema::apply_toml_text(const std::string& text, const std::string& source_in) {
+  const std::string source = echo(source_in, 300);  // a file name as messages show it
   toml::table table;
   try {
-    table = toml::parse(text, source);
+    table = toml::parse(text, source_in);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     throw InputError(source + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
-                     ": malformed TOML: " + std::string(e.description()));
+                     ": malformed TOML: " + echo(e.description(), 300));
   }
   std::set<std::string> seen;
   apply_node(*this, table, "", source, seen);
 }
 
 void ConfigSchema::apply_toml_file(const std::string& path) {
-  refuse_directory(path, "config file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("config file '" + path + "': cannot be read (missing or unreadable)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  apply_toml_text(ss.str(), path);
+  apply_toml_text(read_input_file(path, "config file", input_limit::kTomlBytes), path);
 }
 
 std::string ConfigSchema::value_text(const std::string& key) const {

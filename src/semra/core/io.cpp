@@ -1,13 +1,18 @@
 #include "semra/core/io.hpp"
 
+#include <fcntl.h>
 #include <matio.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "semra/core/error.hpp"
+#include "semra/core/stop.hpp"
 
 namespace semra {
 namespace fs = std::filesystem;
@@ -136,6 +142,7 @@ std::string low_space_note(const fs::path& dir) {
 }
 
 void write_file_atomic(const fs::path& path, const std::string& content) {
+  refuse_nul(path, "output");
   if (path.has_parent_path()) create_directories_or_throw(path.parent_path());
   const fs::path tmp = temp_path_for(path);
   {
@@ -162,6 +169,7 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
 }
 
 void create_directories_or_throw(const fs::path& dir) {
+  refuse_nul(dir, "output directory");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
@@ -170,18 +178,94 @@ void create_directories_or_throw(const fs::path& dir) {
 }
 
 void refuse_directory(const fs::path& path, const std::string& what) {
+  refuse_nul(path, what);
   std::error_code ec;
   if (fs::is_directory(path, ec))
     throw InputError(what + " '" + path.string() + "': is a directory, expected a file");
 }
 
+void refuse_nul(const fs::path& path, const std::string& what) {
+  if (path.native().find('\0') != std::string::npos)
+    throw InputError(what + " '" + echo(path.native(), 300) + "': the path contains a NUL byte");
+}
+
+std::string byte_size_text(double bytes) {
+  const char* units[] = {"bytes", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) bytes /= 1000, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+namespace {
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+// How long a FIFO or pipe may stay silent before it is given up.
+constexpr auto kStreamSilence = std::chrono::seconds(60);
+}  // namespace
+
+std::string read_input_file(const fs::path& path, const std::string& what,
+                            std::uint64_t max_bytes) {
+  refuse_nul(path, what);
+  const std::string name = what + " '" + echo(path.native(), 300) + "'";
+  if (path.empty()) throw InputError(what + " '': expected a file");
+  // O_NONBLOCK: opening a FIFO without a writer must not block (a regular file ignores it).
+  Fd f{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+  if (f.fd < 0) {
+    const int err = errno;
+    throw InputError(name + ": cannot be read (" +
+                     (err == ENOENT ? std::string("missing") : std::string(std::strerror(err))) +
+                     ")");
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0)
+    throw InputError(name + ": cannot be read (" + std::strerror(errno) + ")");
+  if (S_ISDIR(st.st_mode)) throw InputError(name + ": is a directory, expected a file");
+  const bool stream = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+  if (!S_ISREG(st.st_mode) && !stream)
+    throw InputError(name + ": is a device, not a regular file (docs/limits.md)");
+  const std::string limit = byte_size_text(static_cast<double>(max_bytes));
+  if (!stream && static_cast<std::uint64_t>(st.st_size) > max_bytes)
+    throw InputError(name + " is " + byte_size_text(static_cast<double>(st.st_size)) +
+                     ", above the limit of " + limit + " (docs/limits.md)");
+  std::string out;
+  if (!stream) out.reserve(static_cast<std::size_t>(st.st_size));
+  std::vector<char> buf(1 << 20);
+  auto heard = std::chrono::steady_clock::now();
+  for (;;) {
+    throw_if_stopped();
+    if (stream) {
+      pollfd p{f.fd, POLLIN, 0};
+      const int r = ::poll(&p, 1, 100);
+      if (r < 0 && errno != EINTR)
+        throw InputError(name + ": cannot be read (" + std::strerror(errno) + ")");
+      if (r <= 0) {
+        if (std::chrono::steady_clock::now() - heard > kStreamSilence)
+          throw InputError(name + " is a FIFO or pipe and no data arrived for 60 s (no writer?)");
+        continue;
+      }
+    }
+    const std::uint64_t room = max_bytes + 1 - std::min<std::uint64_t>(out.size(), max_bytes + 1);
+    const ssize_t n = ::read(f.fd, buf.data(),
+                             static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), room)));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) throw InputError(name + ": cannot be read (" + std::strerror(errno) + ")");
+    if (n == 0) break;
+    out.append(buf.data(), static_cast<std::size_t>(n));
+    heard = std::chrono::steady_clock::now();
+    if (out.size() > max_bytes)
+      throw InputError(name + " gave more than " + limit + ", the limit (docs/limits.md)");
+  }
+  return out;
+}
+
 std::string read_file(const fs::path& path) {
-  refuse_directory(path, "file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("file '" + path.string() + "': cannot be read (missing or unreadable)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_input_file(path, "file", input_limit::kRunFileBytes);
 }
 
 std::string format_double(double v) {

@@ -22,7 +22,33 @@ std::string cannot_write(const std::filesystem::path& path, int err);
 // " (N kB free on its file system: a full disk?)" when the file system holding `dir` has less
 // than 64 MB free, else "": added where a writer (gnuplot, matio) does not say why it failed.
 std::string low_space_note(const std::filesystem::path& dir);
-// Reads a whole file; throws InputError naming the file when it is missing or unreadable.
+// Size limits of the files semra reads (docs/limits.md "Input files"): far above any real file of
+// each kind, so that a wrong file (a device, a dataset given as --config) is refused at once
+// instead of being read until memory runs out.
+namespace input_limit {
+inline constexpr std::uint64_t kMiB = 1024 * 1024;
+inline constexpr std::uint64_t kTomlBytes = 16 * kMiB;        // --config, sweep files
+inline constexpr std::uint64_t kTableBytes = 1 * kMiB;        // the accuracy CSV (20 x 31)
+inline constexpr std::uint64_t kDataBytes = 4096 * kMiB;      // scene graphs, embeddings
+inline constexpr std::uint64_t kModelBytes = 4096 * kMiB;     // saved networks (.semrann)
+inline constexpr std::uint64_t kManifestBytes = 256 * kMiB;   // OUT/manifest.json
+inline constexpr std::uint64_t kRunFileBytes = 16384 * kMiB;  // records, checkpoints, CSVs
+}  // namespace input_limit
+
+// Reads a whole input file; `what` names its kind in messages ("config file", "scene graphs").
+// Refused with an InputError naming the file: a path with a NUL byte, a missing or unreadable
+// file, a directory, a device (/dev/zero, a terminal), and a file above `max_bytes`. A FIFO or
+// pipe (`--config <(...)`) is read as it arrives, at most `max_bytes`, waiting at most 60 s for
+// data. Reading stops at SIGINT/SIGTERM (Interrupted, core/stop.hpp).
+std::string read_input_file(const std::filesystem::path& path, const std::string& what,
+                            std::uint64_t max_bytes);
+// Throws InputError "<what> '<path>': the path contains a NUL byte" (a C library call would open
+// the path's prefix).
+void refuse_nul(const std::filesystem::path& path, const std::string& what);
+// "1.5 GB", "200 kB": sizes in messages.
+std::string byte_size_text(double bytes);
+
+// read_input_file(path, "file", input_limit::kRunFileBytes).
 std::string read_file(const std::filesystem::path& path);
 
 // Shortest decimal text that reads back as the same double ("nan", "inf" spelled out).

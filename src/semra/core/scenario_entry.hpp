@@ -64,8 +64,12 @@ struct ScenarioEntry {
       check;
   // Optional: the memory one experiment needs (see MemoryEstimate); no estimate without it.
   std::function<MemoryEstimate(const ConfigBase&, const std::string& scheme)> estimate_memory;
-  // The metrics.csv columns run() returns (sweep [names] must not collide with them).
+  // The metrics.csv columns run() returns (sweep [names] must not collide with them; a stored
+  // record must hold exactly these).
   std::vector<std::string> metric_columns;
+  // The per-experiment scalars run() returns (summary.json; what a sweep file's [plot] metric may
+  // name). Empty: not declared, not checked.
+  std::vector<std::string> summary_scalars;
   // The scenario's multi-agent environment for a validated config (the Python face, tests).
   std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
 };

@@ -7,9 +7,29 @@
 
 namespace semra::stats {
 
+namespace {
+// The largest |v| of finite values, for the scaled sums below.
+double max_abs(const std::vector<double>& x) {
+  double m = 0;
+  for (double v : x) m = std::max(m, std::fabs(v));
+  return m;
+}
+bool all_finite(const std::vector<double>& x) {
+  return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
+}
+}  // namespace
+
 double mean(const std::vector<double>& x) {
   if (x.empty()) return std::numeric_limits<double>::quiet_NaN();
-  return std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+  const double n = static_cast<double>(x.size());
+  const double m = std::accumulate(x.begin(), x.end(), 0.0) / n;
+  // Finite values whose sum overflows (1e308 + 1e308): the mean of the values scaled by the
+  // largest magnitude, scaled back. Only then: the plain sum is what every result so far used.
+  if (std::isfinite(m) || !all_finite(x)) return m;
+  const double s = max_abs(x);
+  double sum = 0;
+  for (double v : x) sum += v / s;
+  return sum / n * s;
 }
 
 double stddev(const std::vector<double>& x) {
@@ -17,7 +37,15 @@ double stddev(const std::vector<double>& x) {
   const double m = mean(x);
   double s = 0;
   for (double v : x) s += (v - m) * (v - m);
-  return std::sqrt(s / static_cast<double>(x.size() - 1));
+  const double sd = std::sqrt(s / static_cast<double>(x.size() - 1));
+  if (std::isfinite(sd) || !all_finite(x) || !std::isfinite(m)) return sd;
+  // Deviations whose squares overflow: the same sum on deviations scaled by the largest one.
+  double d = 0;
+  for (double v : x) d = std::max(d, std::fabs(v - m));
+  if (!std::isfinite(d)) return sd;  // a spread beyond a double: not representable
+  double t = 0;
+  for (double v : x) t += ((v - m) / d) * ((v - m) / d);
+  return std::sqrt(t / static_cast<double>(x.size() - 1)) * d;
 }
 
 double t975(int dof) {

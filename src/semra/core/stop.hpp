@@ -16,4 +16,11 @@ inline bool stop_requested() {
 // Throws Interrupted when a stop was requested.
 void throw_if_stopped();
 
+// While a command has written nothing yet (reading its inputs, planning), a stop needs no
+// cleanup, so the CLI's handler ends the process at once (exit 130, "semra: interrupted") rather
+// than waiting for a library call that cannot be interrupted (parsing a big TOML or JSON file).
+// The CLI sets it after installing its handlers; whatever starts writing (the runner before it
+// creates the output directory, `semra plot` before its first file) clears it first.
+std::atomic<bool>& exit_on_stop();
+
 }  // namespace semra

@@ -14,22 +14,28 @@
 namespace semra {
 
 std::vector<std::string> parse_figure_formats(const std::string& list) {
+  if (list.empty()) throw InputError("--format '': expected png, pdf and/or svg");
+  // Every item between commas counts, a trailing empty one too: "png," is refused like ",png".
   std::vector<std::string> out;
-  std::stringstream ss(list);
-  std::string f;
-  while (std::getline(ss, f, ',')) {
+  std::size_t from = 0;
+  for (;;) {
+    const std::size_t comma = list.find(',', from);
+    const std::string f = list.substr(from, comma == std::string::npos ? comma : comma - from);
     if (f != "png" && f != "pdf" && f != "svg")
-      throw InputError("--format '" + list +
-                       "': expected a comma-separated subset of png, pdf, svg");
+      throw InputError("--format '" + echo(list) +
+                       "': expected a comma-separated subset of png, pdf, svg" +
+                       (f.empty() ? " (an empty item)" : ""));
     if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+    if (comma == std::string::npos) break;
+    from = comma + 1;
   }
-  if (out.empty()) throw InputError("--format '" + list + "': expected png, pdf and/or svg");
   return out;
 }
 
 void check_figure_size(const std::string& size) {
   if (size != "default" && size != "ieee")
-    throw InputError("--size '" + size + "': expected default or ieee (3.5 in single column)");
+    throw InputError("--size '" + echo(size) +
+                     "': expected default or ieee (3.5 in single column)");
 }
 
 namespace detail {

@@ -74,16 +74,18 @@ std::string config_difference(const std::vector<std::pair<std::string, std::stri
   for (const auto& [k, v] : b) {
     const auto it = a.find(k);
     if (it == a.end())
-      add(k + " (not in the stored config, requested " + v + ")");
+      add(echo(k) + " (not in the stored config, requested " + echo(v) + ")");
     else if (it->second != v)
-      add(k + " (stored " + it->second + ", requested " + v + ")");
+      add(echo(k) + " (stored " + echo(it->second) + ", requested " + echo(v) + ")");
   }
   for (const auto& [k, v] : a)
-    if (!b.count(k)) add(k + " (stored " + v + ", unknown to this version)");
+    if (!b.count(k)) add(echo(k) + " (stored " + echo(v) + ", unknown to this version)");
   return out;
 }
 
 std::vector<Job> make_jobs(const RunPlan& plan) {
+  // Where a message points: the sweep file (if any), then the grid point.
+  const std::string from = plan.source.empty() ? "" : plan.source + ": ";
   for (const auto& axis : plan.axes) {
     if (axis.values.empty()) throw InputError("sweep key '" + axis.key + "' has no values");
     std::set<std::string> seen;
@@ -94,6 +96,16 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
   }
   // Counted before anything is expanded: a grid too big to plan is refused at once.
   const std::size_t total = limits::count_experiments(plan);
+  {
+    std::set<std::string> schemes;
+    for (const auto& s : plan.schemes)
+      if (!schemes.insert(s).second)
+        throw InputError(from + "duplicate scheme '" + echo(s) + "' (list each scheme once)");
+    std::set<std::uint64_t> seeds;
+    for (auto s : plan.seeds)
+      if (!seeds.insert(s).second)
+        throw InputError(from + "duplicate seed " + std::to_string(s) + " (list each seed once)");
+  }
   const std::size_t np = grid_points(plan);
   std::vector<Job> jobs;
   jobs.reserve(total);
@@ -116,8 +128,13 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
         suffix += "-" + axis.key + "=" + axis_value_text(v);
       }
     }
-    point_config->validate();
-    point_config->check_input_files();
+    try {
+      point_config->validate();
+      point_config->check_input_files();
+    } catch (const InputError& e) {
+      throw InputError(from + (suffix.empty() ? "" : "at grid point " + suffix.substr(1) + ": ") +
+                       e.what());
+    }
     const auto values = config_values(*point_config);
     const std::int64_t steps = steps_of(*plan.scenario, *point_config);
     for (const auto& scheme : plan.schemes) {
@@ -127,7 +144,8 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
         try {
           plan.scenario->check(*point_config, scheme, plan.seeds);
         } catch (const InputError& e) {
-          throw InputError((suffix.empty() ? "" : "at " + suffix.substr(1) + ": ") + e.what());
+          throw InputError(
+              from + (suffix.empty() ? "" : "at grid point " + suffix.substr(1) + ": ") + e.what());
         }
       }
       for (auto seed : plan.seeds) {
@@ -140,6 +158,8 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
         job.steps = steps;
         job.id = safe_name(scheme + "-seed" + std::to_string(seed) + suffix);
         job.config_values = values;
+        if (!plan.scenario->metric_columns.empty())
+          job.metric_columns = &plan.scenario->metric_columns;
         jobs.push_back(std::move(job));
       }
     }
@@ -147,7 +167,7 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
   std::set<std::string> ids;
   for (const auto& j : jobs)
     if (!ids.insert(j.id).second)
-      throw InputError("two experiments would share the name '" + j.id + "' (duplicate scheme?)");
+      throw InputError("two experiments would share the name '" + j.id + "'");
   return jobs;
 }
 

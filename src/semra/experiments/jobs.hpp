@@ -24,6 +24,9 @@ struct Job {
   std::string id;
   // Every config key with its value as TOML text, in schema order (resume checks compare these).
   std::vector<std::pair<std::string, std::string>> config_values;
+  // The metric columns its result has (the scenario's metric_columns; null: not declared). A
+  // stored record of this experiment must have exactly these.
+  const std::vector<std::string>* metric_columns = nullptr;
 };
 
 std::size_t grid_points(const RunPlan& plan);

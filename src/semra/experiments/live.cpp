@@ -76,11 +76,13 @@ bool append_file(const fs::path& path, const std::string& bytes) {
 }
 
 // The live CSV cut to its header and the rows of steps < `step` (every row starts with `prefix`,
-// then the step). Anything unreadable ends the kept part.
-std::string cut_csv(const std::string& text, const std::string& prefix, std::int64_t step) {
+// then the step), and how many rows it kept. Anything unreadable (a line torn by a kill) ends the
+// kept part.
+std::pair<std::string, std::size_t> cut_csv(const std::string& text, const std::string& prefix,
+                                            std::int64_t step) {
   std::size_t pos = text.find('\n');
-  if (pos == std::string::npos) return "";
-  std::size_t keep = pos + 1;
+  if (pos == std::string::npos) return {"", 0};
+  std::size_t keep = pos + 1, rows = 0;
   while (keep < text.size()) {
     const std::size_t end = text.find('\n', keep);
     if (end == std::string::npos) break;  // a torn last line
@@ -90,8 +92,9 @@ std::string cut_csv(const std::string& text, const std::string& prefix, std::int
     const long long s = std::strtoll(p, &stop, 10);
     if (stop == p || *stop != ',' || s >= step) break;
     keep = end + 1;
+    ++rows;
   }
-  return text.substr(0, keep);
+  return {text.substr(0, keep), rows};
 }
 
 std::string row_event(const ExperimentResult& r, std::size_t row, double wall_time_s) {
@@ -130,7 +133,9 @@ struct LiveOutputs::Slot {
   std::mutex m;
   std::string prefix;
   fs::path csv, tb_dir, tb_file;
-  std::int64_t resume_step = 0;
+  // Rows the files hold after the cut (a prefix of the result's rows): where writing resumes. A
+  // row lost to a torn last line or record is written again rather than skipped.
+  std::size_t csv_kept = 0, tb_kept = 0;
   bool first = true;                           // the next rows() call places the cursors
   bool csv_exists = false, tb_exists = false;  // files holding at least their header
   std::size_t csv_next = 0, tb_next = 0;       // first result row not written yet
@@ -163,12 +168,13 @@ LiveOutputs::LiveOutputs(const RunPlan& plan, const std::vector<Job>& jobs,
       s->csv_exists = true;
       s->csv_next = r.steps.size();
     } else if (start.resume_step > 0 && fs::exists(s->csv, ec)) {
-      write_file_atomic(s->csv, cut_csv(read_file(s->csv), s->prefix, start.resume_step));
-      s->csv_exists = true;
+      auto [text, rows] = cut_csv(read_file(s->csv), s->prefix, start.resume_step);
+      write_file_atomic(s->csv, text);
+      s->csv_exists = !text.empty();  // (a file torn inside its header is started again)
+      s->csv_kept = rows;
     } else {
       fs::remove(s->csv, ec);
     }
-    s->resume_step = start.finished != nullptr ? 0 : start.resume_step;
     if (tensorboard_) {
       s->tb_file = find_event_file(s->tb_dir);
       std::vector<tensorboard::Event> events;
@@ -194,7 +200,7 @@ LiveOutputs::LiveOutputs(const RunPlan& plan, const std::vector<Job>& jobs,
       for (const auto& e : events) {
         if (e.file_version.empty() && e.step >= limit) break;
         keep = e.end_offset;
-        if (e.file_version.empty()) last_step = e.step;
+        if (e.file_version.empty()) last_step = e.step, ++s->tb_kept;
       }
       if (!s->tb_file.empty()) {
         bytes.resize(keep);
@@ -240,10 +246,10 @@ void LiveOutputs::rows(const Job& job, const ExperimentResult& r, std::size_t fi
   std::lock_guard<std::mutex> lock(s.m);
   if (s.first) {
     // Rows a resumed experiment restored from its checkpoint are in the files already (they were
-    // cut to them), unless a file is missing: then it gets them all.
-    const std::size_t resumed_at = first_row + first_row_at(r, s.resume_step);
-    s.csv_next = s.csv_exists ? resumed_at : 0;
-    s.tb_next = s.tb_exists ? resumed_at : 0;
+    // cut to them), except any a kill tore off the end, and all of them when a file is missing:
+    // writing continues after the rows each file holds.
+    s.csv_next = s.csv_exists ? s.csv_kept : 0;
+    s.tb_next = s.tb_exists ? s.tb_kept : 0;
     if (!s.csv_exists) s.csv_pending = metrics_header(plan_, r.columns);
     s.csv_exists = true;
     if (tensorboard_ && !s.tb_exists) {

@@ -15,6 +15,7 @@
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
 #include "semra/core/stats.hpp"
+#include "semra/core/stop.hpp"
 #include "semra/experiments/live.hpp"
 #include "semra/experiments/mpi.hpp"
 #include "semra/version.hpp"
@@ -583,12 +584,17 @@ std::string write_outputs(const RunPlan& plan, const std::vector<Job>& jobs,
     if (r.columns != results.front().columns)
       throw std::logic_error("experiments returned different metric columns");
 
+  // A stop between files (they may be large) ends the command; --resume writes them again.
   write_file_atomic(plan.out_dir / "config.toml",
                     config_header(plan) + plan.config->schema().to_toml());
+  throw_if_stopped();
   write_file_atomic(plan.out_dir / "metrics.csv", metrics_csv(plan, jobs, results));
+  throw_if_stopped();
   write_mat(plan, g, plan.out_dir / "results.mat");
+  throw_if_stopped();
   write_file_atomic(plan.out_dir / "summary.json",
                     summary_json(plan, g, wall_seconds).dump(2) + "\n");
+  throw_if_stopped();
   // Last: every data output is complete before gnuplot runs, so a figure that fails (an error,
   // exit 2) leaves the results written.
   if (plan.plot && !plan.y_metric.empty()) write_figure(plan, g, plan.out_dir);

@@ -10,6 +10,7 @@
 #include "semra/core/error.hpp"
 #include "semra/core/gnuplot.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/stop.hpp"
 #include "semra/experiments/registry.hpp"
 
 namespace semra {
@@ -32,7 +33,7 @@ struct Run {
 };
 
 std::string quoted(const fs::path& p) {
-  return "'" + p.string() + "'";
+  return "'" + echo(p.string(), 300) + "'";
 }
 
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -69,23 +70,25 @@ Run load_run(const fs::path& dir) {
     throw InputError("plot: " + quoted(dir) + " is not a semra run directory (no manifest.json)");
   nlohmann::json m;
   try {
-    m = nlohmann::json::parse(read_file(dir / "manifest.json"));
+    m = nlohmann::json::parse(
+        read_input_file(dir / "manifest.json", "manifest", input_limit::kManifestBytes));
     run.scenario = m.at("scenario").get<std::string>();
     for (const auto& [k, v] : m.at("config").items())
       run.config.emplace_back(k, v.get<std::string>());
     // (inside the try: an "axes" of another shape is a corrupt manifest, not an internal error)
     if (m.contains("axes") && !m["axes"].empty())
       throw InputError("plot: " + quoted(dir) + " is a sweep (over " +
-                       m["axes"].at(0).value("key", std::string("?")) +
+                       echo(m["axes"].at(0).value("key", std::string("?"))) +
                        "); semra plot overlays learning curves of runs without a grid");
   } catch (const nlohmann::json::exception& e) {
     throw InputError("plot: " + quoted(dir / "manifest.json") + " is not a semra manifest (" +
-                     e.what() + ")");
+                     echo(e.what(), 300) + ")");
   }
   if (!fs::exists(dir / "metrics.csv", ec))
     throw InputError("plot: " + quoted(dir) +
                      " has no metrics.csv (an unfinished run? finish it with --resume)");
-  std::istringstream in(read_file(dir / "metrics.csv"));
+  std::istringstream in(
+      read_input_file(dir / "metrics.csv", "metrics file", input_limit::kRunFileBytes));
   std::string line;
   std::getline(in, line);
   const auto header = split_csv_line(line);
@@ -167,18 +170,40 @@ PlotOutcome plot_runs(const PlotRequest& req) {
   check_figure_size(req.size);
   FigureStyle style;
   style.size = req.size;
+  // FILE names the figure, in the folder it names: never a directory, never another name without
+  // a word. FILE.png, .pdf or .svg picks the format; any other name gets the format's extension
+  // added (cmp-lr0.001 -> cmp-lr0.001.png), so nothing of it is dropped.
+  std::error_code ec;
+  const std::string file = req.out.filename().string();
+  if (file.empty() || file == "." || file == ".." || fs::is_directory(req.out, ec))
+    throw InputError("plot: --out " + quoted(req.out) +
+                     " is a directory: name the figure file, e.g. " + quoted(req.out / "plot.png"));
   const std::string ext = req.out.extension().string();
-  if (!req.formats.empty())
+  const bool known_ext = ext == ".png" || ext == ".pdf" || ext == ".svg";
+  if (!req.formats.empty()) {
     style.formats = req.formats;
-  else if (ext == ".png" || ext == ".pdf" || ext == ".svg")
+    if (known_ext &&
+        std::find(style.formats.begin(), style.formats.end(), ext.substr(1)) == style.formats.end())
+      throw InputError("plot: --out " + quoted(req.out) + " is a " + ext.substr(1) +
+                       " file but --format does not ask for " + ext.substr(1) +
+                       ": change the extension or add it to --format");
+  } else if (known_ext) {
     style.formats = {ext.substr(1)};
+  }
+  const std::string stem = known_ext ? req.out.stem().string() : file;
 
   std::vector<Run> runs;
   for (const auto& d : req.dirs) runs.push_back(load_run(d));
+  // The same run twice would be two identical curves.
+  for (std::size_t a = 0; a < runs.size(); ++a)
+    for (std::size_t b = 0; b < a; ++b)
+      if (fs::equivalent(runs[a].dir, runs[b].dir, ec))
+        throw InputError("plot: " + quoted(runs[b].dir) + " and " + quoted(runs[a].dir) +
+                         " are the same run directory; give each run once");
   for (const auto& r : runs)
     if (r.scenario != runs.front().scenario)
-      throw InputError("plot: " + quoted(r.dir) + " is a " + r.scenario + " run but " +
-                       quoted(runs.front().dir) + " is " + runs.front().scenario +
+      throw InputError("plot: " + quoted(r.dir) + " is a " + echo(r.scenario) + " run but " +
+                       quoted(runs.front().dir) + " is " + echo(runs.front().scenario) +
                        ": overlay runs of one scenario");
   const std::string& scenario = runs.front().scenario;
   const FigureEntry* fig = headline_figure(scenario);
@@ -193,8 +218,9 @@ PlotOutcome plot_runs(const PlotRequest& req) {
     if (it == cs.end()) {
       std::string valid;
       for (const auto& c : cs) valid += (valid.empty() ? "" : ", ") + c;
-      throw InputError("plot: no metric '" + outcome.metric + "' in " +
-                       quoted(runs[r].dir / "metrics.csv") + " (columns: " + valid + ")");
+      throw InputError("plot: no metric '" + echo(outcome.metric) + "' in " +
+                       quoted(runs[r].dir / "metrics.csv") + " (columns: " + echo(valid, 300) +
+                       ")");
     }
     col[r] = static_cast<std::size_t>(it - cs.begin());
   }
@@ -223,7 +249,6 @@ PlotOutcome plot_runs(const PlotRequest& req) {
   const int smooth = headline ? fig->smooth : 1;
   const auto window = static_cast<std::size_t>(std::max<std::int64_t>(1, smooth / spacing));
   const fs::path dir = req.out.parent_path().empty() ? fs::path(".") : req.out.parent_path();
-  const std::string stem = req.out.stem().string();
   std::ostringstream dat, gp;
   gp << "# semra plot: " << gnuplot_comment(outcome.metric) << " of " << runs.size() << " "
      << scenario << " run(s)\n"
@@ -240,13 +265,14 @@ PlotOutcome plot_runs(const PlotRequest& req) {
   const std::string drawable =
       headline && fig->log_y ? "finite value above zero (log axis)" : "finite value";
   if (left_out.size() == curves.size())
-    throw InputError("plot: no run has a " + drawable + " of '" + outcome.metric +
+    throw InputError("plot: no run has a " + drawable + " of '" + echo(outcome.metric) +
                      "' (every value is NaN or infinite" +
                      (headline && fig->log_y ? ", or not above zero" : "") +
                      "): nothing to draw; nothing was written");
   for (const auto& l : left_out)
     std::fprintf(stderr, "semra plot: warning: '%s' has no %s of '%s': left out of the figure\n",
                  l.c_str(), drawable.c_str(), outcome.metric.c_str());
+  exit_on_stop().store(false);  // writing from here on (core/stop.hpp)
   write_file_atomic(dir / (stem + ".dat"), dat.str());
   write_file_atomic(dir / (stem + ".gp"), gp.str());
   if (render_gnuplot(dir, stem + ".gp", style.formats))

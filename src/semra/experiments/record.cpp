@@ -22,6 +22,36 @@ constexpr std::size_t kRecordTrailer = kRecordChecksumKey.size() + 8;
 
 }  // namespace
 
+void check_record_content(const ExperimentResult& r, const std::string& scheme, std::uint64_t seed,
+                          const Job& job, const std::string& corrupt) {
+  const std::string redo = ") (delete it and rerun with --resume to redo that experiment)";
+  auto fail = [&](const std::string& why) { throw InputError(corrupt + why + redo); };
+  if (scheme != job.scheme || seed != job.seed)
+    fail("scheme '" + echo(scheme) + "' seed " + std::to_string(seed) + ", expected '" +
+         job.scheme + "' seed " + std::to_string(job.seed));
+  if (job.metric_columns != nullptr && r.columns != *job.metric_columns) {
+    std::string got, want;
+    for (const auto& c : r.columns) got += (got.empty() ? "" : ",") + c;
+    for (const auto& c : *job.metric_columns) want += (want.empty() ? "" : ",") + c;
+    fail("metric columns " + echo(got) + ", expected " + want);
+  }
+  if (r.values.size() != r.columns.size())
+    fail(std::to_string(r.values.size()) + " value columns for " +
+         std::to_string(r.columns.size()) + " metric columns");
+  for (std::size_t c = 0; c < r.values.size(); ++c)
+    if (r.values[c].size() != r.steps.size())
+      fail("column " + echo(r.columns[c]) + " has " + std::to_string(r.values[c].size()) +
+           " values for " + std::to_string(r.steps.size()) + " steps");
+  for (std::size_t i = 0; i < r.steps.size(); ++i) {
+    // A row's step is the step that completed it: 0 .. steps-1, increasing (docs/scaling.md).
+    const std::int64_t t = r.steps[i];
+    if (t < 0 || (job.steps > 0 && t >= job.steps) || (i > 0 && t <= r.steps[i - 1]))
+      fail("row " + std::to_string(i) + " has step " + std::to_string(t) +
+           (i > 0 ? " after " + std::to_string(r.steps[i - 1]) : std::string()) +
+           "; steps increase from 0 to " + std::to_string(job.steps - 1));
+  }
+}
+
 std::string RunStore::encode_record(const Job& job, const ExperimentResult& r) {
   // Written directly rather than through a JSON tree: a paper-length experiment pools ~10^6
   // samples, and building the tree took most of the per-experiment bookkeeping time. Readable by
@@ -142,10 +172,10 @@ ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& jo
     throw InputError("'" + where + "' is not a semra experiment record of format " +
                      std::to_string(kRecordFormat));
   if (version != kVersion)
-    throw InputError("experiment record '" + where + "' was written by semra " + version +
+    throw InputError("experiment record '" + where + "' was written by semra " + echo(version, 40) +
                      " and this is semra " + kVersion + "; nothing was changed");
   if (id != job.id)
-    throw InputError("experiment record '" + where + "' belongs to experiment '" + id +
+    throw InputError("experiment record '" + where + "' belongs to experiment '" + echo(id) +
                      "', expected '" + job.id + "'");
   if (!have_config || !have_result)
     throw InputError("experiment record '" + where + "' is corrupt (no config or result)");
@@ -153,8 +183,7 @@ ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& jo
   if (!diff.empty())
     throw InputError("cannot resume: stored experiment '" + job.id +
                      "' was run with a different config: " + diff + "; nothing was changed");
-  if (r.values.size() > r.columns.size())
-    throw InputError("experiment record '" + where + "' is corrupt (values without columns)");
+  check_record_content(r, scheme, seed, job, what + " is corrupt (");
   r.scheme = std::move(scheme);
   r.seed = seed;
   return r;

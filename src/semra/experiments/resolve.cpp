@@ -41,11 +41,11 @@ std::unique_ptr<ConfigBase> resolve_config(const ScenarioEntry& scenario,
   for (const auto& s : sets) {
     const std::string key = set_key(s);
     if (const auto r = reserved.find(key); r != reserved.end())
-      throw InputError("--set " + s + ": " + key + " is already given by " + r->second +
+      throw InputError("--set " + echo(s) + ": " + echo(key) + " is already given by " + r->second +
                        "; give it once");
     if (const auto it = seen.find(key); it != seen.end())
-      throw InputError("--set " + key + " is given twice (--set " + it->second + " and --set " + s +
-                       "); give it once");
+      throw InputError("--set " + echo(key) + " is given twice (--set " + echo(it->second) +
+                       " and --set " + echo(s) + "); give it once");
     seen.emplace(key, s);
     schema.set(s);
   }
@@ -82,7 +82,7 @@ RunPlan make_run_plan(const ScenarioEntry& sc, const RunRequest& r) {
         std::find(r.schemes->begin(), r.schemes->end(), "") != r.schemes->end()) {
       std::string s;
       for (std::size_t i = 0; i < r.schemes->size(); ++i) s += (i ? "," : "") + (*r.schemes)[i];
-      throw InputError("--scheme '" + s +
+      throw InputError("--scheme '" + echo(s) +
                        "': expected scheme names separated by commas (omit --scheme for the "
                        "default schemes)");
     }

@@ -19,6 +19,7 @@
 #include "semra/core/isa.hpp"
 #include "semra/core/progress.hpp"
 #include "semra/core/stats.hpp"
+#include "semra/core/stop.hpp"
 #include "semra/experiments/dispatch.hpp"
 #include "semra/experiments/jobs.hpp"
 #include "semra/experiments/limits.hpp"
@@ -149,8 +150,8 @@ RunOutcome execute(const RunPlan& plan) {
         plan.scenario->schemes.end()) {
       std::string valid;
       for (const auto& v : plan.scenario->schemes) valid += (valid.empty() ? "" : ", ") + v;
-      throw InputError("unknown scheme '" + s + "' for scenario '" + plan.scenario->name + "'" +
-                       did_you_mean(s, plan.scenario->schemes) + " (valid: " + valid + ")");
+      throw InputError("unknown scheme '" + echo(s) + "' for scenario '" + plan.scenario->name +
+                       "'" + did_you_mean(s, plan.scenario->schemes) + " (valid: " + valid + ")");
     }
 
   // Every config is built and validated before anything runs or is written.
@@ -173,6 +174,9 @@ RunOutcome execute(const RunPlan& plan) {
     limits::check_memory(limits::estimate_memory(plan, jobs, all, concurrent), concurrent);
   }
 
+  // From here on files are written: a stop is no longer an immediate exit (core/stop.hpp) but
+  // polled, so running experiments checkpoint and the message says what was kept.
+  exit_on_stop().store(false);
   // Checks a resumed directory against the plan (throws before writing anything).
   detail::RunStore store(plan.out_dir, detail::make_manifest(plan), plan.resume, jobs);
   // From here on the directory exists: a failure says what became of it.
@@ -180,6 +184,13 @@ RunOutcome execute(const RunPlan& plan) {
     return run_stored(plan, jobs, store);
   } catch (const RunInterrupted&) {
     throw;
+  } catch (const Interrupted&) {
+    // Stopped while the outputs were written: every experiment is stored, so --resume (which
+    // reuses them all) writes the outputs again.
+    RunInterrupted e;
+    e.out_dir = plan.out_dir;
+    e.finished = e.total = jobs.size();
+    throw e;
   } catch (const ResourceError& e) {
     throw ResourceError(std::string(e.what()) + "; " + store.after_failure());
   } catch (const InputError& e) {

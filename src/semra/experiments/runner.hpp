@@ -36,6 +36,7 @@ struct RunPlan {
   std::string command = "run";         // "run", "figure" or "sweep": recorded for --resume checks
   std::string figure;                  // figure name for `semra figure`
   std::string sweep;                   // sweep name for `semra sweep`
+  std::string source;                  // the sweep file, for messages ("" for run and figure)
   std::unique_ptr<ConfigBase> config;  // resolved base config (all overrides applied)
   std::vector<std::string> schemes;
   std::vector<std::uint64_t> seeds;

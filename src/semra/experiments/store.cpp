@@ -118,12 +118,13 @@ RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::
     ojson stored;
     std::string diff;
     try {
-      stored = ojson::parse(read_file(manifest_path));
+      stored =
+          ojson::parse(read_input_file(manifest_path, "manifest", input_limit::kManifestBytes));
       if (!stored.is_object())
         throw InputError("cannot resume " + d + ": manifest.json is corrupt (not a JSON object)");
       const std::string sv = stored.value("semra_version", std::string("?"));
       if (stored.value("format", std::string()) != "semra-run" || sv != kVersion)
-        throw InputError("cannot resume " + d + ": it was written by semra " + sv +
+        throw InputError("cannot resume " + d + ": it was written by semra " + echo(sv, 40) +
                          " and this is semra " + kVersion +
                          " (resume with the same version, or choose another --out); nothing was "
                          "changed");
@@ -137,7 +138,7 @@ RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::
                             config_from_json(manifest.at("config")));
       if (!cd.empty()) add("config " + cd);
     } catch (const nlohmann::json::exception& e) {  // not JSON, or a field of the wrong type
-      throw InputError("cannot resume " + d + ": manifest.json is corrupt (" + e.what() +
+      throw InputError("cannot resume " + d + ": manifest.json is corrupt (" + echo(e.what(), 300) +
                        "); nothing was changed");
     }
     if (!diff.empty())
@@ -167,9 +168,12 @@ RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::
     for (const auto& job : jobs) {
       const fs::path rec = record_path(job), ckp = checkpoint_path(job);
       if (fs::exists(rec, ec)) {
-        stored_.finished[job.index] = decode_record(read_file(rec), job, rec.string());
+        stored_.finished[job.index] =
+            decode_record(read_input_file(rec, "experiment record", input_limit::kRunFileBytes),
+                          job, rec.string());
       } else if (fs::exists(ckp, ec)) {
-        stored_.checkpoints[job.index] = decode_checkpoint(read_file(ckp), job, ckp.string());
+        stored_.checkpoints[job.index] = decode_checkpoint(
+            read_input_file(ckp, "checkpoint", input_limit::kRunFileBytes), job, ckp.string());
       }
     }
     remove_stale_temp_files(dir_);
@@ -251,13 +255,13 @@ StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job
     throw InputError("checkpoint '" + where + "' has an unknown format version");
   const std::string sv = r.str();
   if (sv != kVersion)
-    throw InputError("checkpoint '" + where + "' was written by semra " + sv +
+    throw InputError("checkpoint '" + where + "' was written by semra " + echo(sv, 40) +
                      " and this is semra " + kVersion + "; nothing was changed");
   // Variants may differ in the last bits, so continuing under another would break the rule that a
   // resumed run equals an uninterrupted one.
   const std::string isa = r.str(), here(to_string(active_isa()));
   if (isa != here)
-    throw InputError("checkpoint '" + where + "' was written with the " + isa +
+    throw InputError("checkpoint '" + where + "' was written with the " + echo(isa, 40) +
                      " kernels and this process uses " + here + " (resume with SEMRA_ISA=" + isa +
                      "); nothing was changed");
   if (r.str() != job.id)

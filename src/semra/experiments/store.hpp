@@ -38,6 +38,14 @@ struct StoredRun {
 
 nlohmann::ordered_json make_manifest(const RunPlan& plan);
 
+// A decoded result's content against its job, before anything is built from it (every record
+// passes its checksum first; this is what a record of another build, or a crafted one, must also
+// pass): the job's scheme and seed, the scenario's metric columns (when declared), one value per
+// step in every column, and steps increasing within 0 .. job.steps - 1. Throws InputError
+// starting with `corrupt` ("experiment record 'PATH' is corrupt (").
+void check_record_content(const ExperimentResult& r, const std::string& scheme, std::uint64_t seed,
+                          const Job& job, const std::string& corrupt);
+
 class RunStore {
  public:
   // Fresh (resume = false): the directory must be new or empty. Resume: it must be empty or hold a

@@ -9,6 +9,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/stop.hpp"
 #include "semra/experiments/limits.hpp"
 #include "semra/experiments/registry.hpp"
 
@@ -25,10 +26,11 @@ const std::vector<std::string> kPlotKeys = {"metric", "x_label", "y_label", "log
   throw InputError(src + ": " + unknown_name(what, key, valid));
 }
 
+// A TOML value as messages show it (echo: capped, control characters escaped).
 std::string node_text(const toml::node& n) {
   std::ostringstream os;
   n.visit([&](auto&& v) { os << v; });
-  return os.str();
+  return echo(os.str());
 }
 
 std::string type_of(const toml::node& n) {
@@ -149,15 +151,15 @@ std::string string_or_throw(const toml::node& n, const std::string& what) {
 }  // namespace
 
 RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
-  const std::string src = file.string();
-  const std::string text = read_file(file);
+  const std::string src = echo(file.string(), 300);
+  const std::string text = read_input_file(file, "sweep file", input_limit::kTomlBytes);
   toml::table doc;
   try {
     doc = toml::parse(text, src);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     throw InputError(src + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
-                     ": malformed TOML: " + std::string(e.description()));
+                     ": malformed TOML: " + echo(e.description(), 300));
   }
   for (const auto& [k, v] : doc) {
     (void)v;
@@ -168,6 +170,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
 
   RunPlan plan;
   plan.command = "sweep";
+  plan.source = src;
   const auto* sc_node = doc.get("scenario");
   if (sc_node == nullptr) throw InputError(src + ": missing 'scenario = \"NAME\"'");
   const std::string sc_name = string_or_throw(*sc_node, src + ": scenario");
@@ -184,7 +187,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
   if (plan.sweep.empty() ||
       plan.sweep.find_first_not_of(
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
-    throw InputError(src + ": name '" + plan.sweep + "': use letters, digits, '.', '_', '-'");
+    throw InputError(src + ": name '" + echo(plan.sweep) + "': use letters, digits, '.', '_', '-'");
   if (const auto* n = doc.get("description")) string_or_throw(*n, src + ": description");
 
   plan.schemes = sc.default_schemes;
@@ -284,22 +287,35 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
         throw InputError(where + ": '" + key + "' is also given in [" +
                          (t == set_table ? "set" : "quick") +
                          "], where the grid would silently override it; give it in one place");
+    // Types now (cheap); ranges once the experiment count is known to be within the limit, so a
+    // list of 10^6 values is refused at once rather than after checking each (docs/limits.md).
     SweepAxis axis{key, key, {}};
-    std::set<std::string> seen;
+    axis.values.reserve(arr->size());
     for (const auto& e : *arr) {
-      AxisValue v = typed_value(*f, e, where);
-      // Range and choice checks, on a scratch config.
-      auto scratch = plan.config->clone();
+      if (axis.values.size() % 4096 == 0) throw_if_stopped();
+      axis.values.push_back(typed_value(*f, e, where));
+    }
+    plan.axes.push_back(std::move(axis));
+    limits::count_experiments(plan);
+  }
+  for (std::size_t a = 0; a < plan.axes.size(); ++a) {
+    const std::string where = src + " [grid]";
+    const auto& axis = plan.axes[a];
+    const auto& arr = *leaves[a].second->as_array();
+    // Range and choice checks, on one scratch config per key.
+    auto scratch = plan.config->clone();
+    auto scratch_schema = scratch->schema();
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < axis.values.size(); ++i) {
+      if (i % 4096 == 0) throw_if_stopped();
       try {
-        scratch->schema().set(key, set_text(v));
+        scratch_schema.set(axis.key, set_text(axis.values[i]));
       } catch (const InputError& err) {
         throw InputError(where + ": " + err.what());
       }
-      if (!seen.insert(axis_value_text(v)).second)
-        throw InputError(where + ": '" + key + "' lists " + node_text(e) + " twice");
-      axis.values.push_back(std::move(v));
+      if (!seen.insert(axis_value_text(axis.values[i])).second)
+        throw InputError(where + ": '" + axis.key + "' lists " + node_text(arr[i]) + " twice");
     }
-    plan.axes.push_back(std::move(axis));
   }
 
   if (const auto* names = table_or_throw(doc, "names", src)) {
@@ -309,7 +325,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
       auto it = std::find_if(plan.axes.begin(), plan.axes.end(),
                              [&k = key](const SweepAxis& a) { return a.key == k; });
       if (it == plan.axes.end())
-        throw InputError(src + " [names]: '" + key + "' is not a [grid] key");
+        throw InputError(src + " [names]: '" + echo(key) + "' is not a [grid] key");
       it->name = string_or_throw(*node, src + " [names] " + key);
       if (it->name.empty()) throw InputError(src + " [names] " + key + ": empty name");
     }
@@ -320,14 +336,14 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
   for (std::size_t a = 0; a < plan.axes.size(); ++a) {
     const auto& axis = plan.axes[a];
     if (std::find(taken.begin(), taken.end(), axis.name) != taken.end())
-      throw InputError(src + " [names]: '" + axis.key + "' is named '" + axis.name +
+      throw InputError(src + " [names]: '" + axis.key + "' is named '" + echo(axis.name) +
                        "', which is already a metrics.csv column (scheme, seed, step or a metric "
                        "of '" +
                        sc.name + "'); choose another name");
     for (std::size_t b = 0; b < a; ++b)
       if (plan.axes[b].name == axis.name)
         throw InputError(src + " [names]: '" + plan.axes[b].key + "' and '" + axis.key +
-                         "' are both named '" + axis.name + "'; give them different names");
+                         "' are both named '" + echo(axis.name) + "'; give them different names");
   }
 
   plan.y_metric = sc.primary_metric;
@@ -344,6 +360,12 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
         continue;
       }
       const std::string s = string_or_throw(v, src + " [plot] " + key);
+      // The metric is checked now, not after the whole sweep ran.
+      const auto& valid = sc.summary_scalars;
+      if (key == "metric" && !valid.empty() &&
+          std::find(valid.begin(), valid.end(), s) == valid.end())
+        throw InputError(src + " [plot] metric: " +
+                         unknown_name("per-experiment scalar of '" + sc.name + "'", s, valid));
       if (key == "metric") plan.y_metric = s;
       if (key == "x_label") plan.x_label = s;
       if (key == "y_label") plan.y_label = s;

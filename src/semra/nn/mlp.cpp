@@ -320,21 +320,19 @@ void Mlp::load(std::istream& is, std::string_view name) {
 }
 
 namespace {
-std::ifstream open_model(const std::string& path) {
-  refuse_directory(path, "model file");
-  std::ifstream is(path, std::ios::binary);
-  if (!is) throw InputError("model file '" + path + "': cannot open for reading");
-  return is;
+std::istringstream open_model(const std::string& path) {
+  return std::istringstream(read_input_file(path, "model file", input_limit::kModelBytes),
+                            std::ios::binary);
 }
 // A whole file must be exactly one record: bytes after the checksum mean it is not what we wrote.
-void expect_end(std::ifstream& is, const std::string& path) {
+void expect_end(std::istream& is, const std::string& path) {
   if (is.peek() != std::char_traits<char>::eof())
     throw InputError("model file '" + path + "': unexpected trailing bytes after the checksum");
 }
 }  // namespace
 
 void Mlp::load(const std::string& path) {
-  std::ifstream is = open_model(path);
+  std::istringstream is = open_model(path);
   Mlp loaded = from_stream(is, "model file '" + path + "'");
   expect_end(is, path);
   if (!same_shape(loaded))
@@ -344,7 +342,7 @@ void Mlp::load(const std::string& path) {
 }
 
 Mlp Mlp::from_file(const std::string& path) {
-  std::ifstream is = open_model(path);
+  std::istringstream is = open_model(path);
   Mlp net = from_stream(is, "model file '" + path + "'");
   expect_end(is, path);
   return net;

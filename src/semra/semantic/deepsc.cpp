@@ -1,6 +1,7 @@
 #include "semra/semantic/deepsc.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -67,12 +68,7 @@ AccuracyModel AccuracyModel::from_table(const std::vector<double>& t) {
 }
 
 AccuracyModel AccuracyModel::from_csv(const std::string& path) {
-  refuse_directory(path, "accuracy table");
-  std::ifstream file(path);
-  if (!file) throw InputError("cannot open accuracy table '" + path + "'");
-  std::ostringstream text;
-  text << file.rdbuf();
-  return parse_csv(text.str(), path);
+  return parse_csv(read_input_file(path, "accuracy table", input_limit::kTableBytes), path);
 }
 
 AccuracyModel AccuracyModel::parse_csv(const std::string& text, const std::string& path) {
@@ -99,17 +95,15 @@ AccuracyModel AccuracyModel::parse_csv(const std::string& text, const std::strin
       if (col > kCols) {
         throw InputError(where + ": more than 31 columns; expected 31 (SINR -10..20 dB)");
       }
-      std::size_t used = 0;
-      double v = 0.0;
-      try {
-        v = std::stod(t, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (t.empty() || used != t.size() || !std::isfinite(v)) {
-        throw InputError(where + ": '" + t + "' is not a number");
-      }
-      if (v < 0.0 || v > 1.0) throw InputError(where + ": " + t + " is outside [0, 1]");
+      // strtod, not stod: a number beyond a double (1e999) is "not finite", not "not a number",
+      // and one below the smallest (1e-999) reads as 0.
+      char* end = nullptr;
+      const double v = t.empty() ? 0.0 : std::strtod(t.c_str(), &end);
+      if (t.empty() || end != t.c_str() + t.size() || std::isnan(v))
+        throw InputError(where + ": '" + echo(t) + "' is not a number");
+      if (!std::isfinite(v))
+        throw InputError(where + ": '" + echo(t) + "' is not a finite number (expected 0 to 1)");
+      if (v < 0.0 || v > 1.0) throw InputError(where + ": " + echo(t) + " is outside [0, 1]");
       values.push_back(v);
     }
     if (col != kCols) {

@@ -8,6 +8,7 @@
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/rng.hpp"
+#include "semra/semantic/json_parse.hpp"
 
 namespace semra::semantic {
 
@@ -46,7 +47,7 @@ void Embeddings::require(const std::vector<SceneGraph>& graphs, const std::strin
 
 namespace {
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw InputError("embeddings '" + source + "': " + what);
+  throw InputError("embeddings '" + echo(source, 300) + "': " + what);
 }
 
 void read_table(const json& doc, const char* field, int dim, const std::string& source,
@@ -55,7 +56,7 @@ void read_table(const json& doc, const char* field, int dim, const std::string& 
   const json& table = doc.at(field);
   if (!table.is_object()) fail(source, std::string("field '") + field + "' must be a JSON object");
   for (const auto& [key, v] : table.items()) {
-    const std::string where = std::string(field) + ".\"" + key + "\"";
+    const std::string where = std::string(field) + ".\"" + echo(key) + "\"";
     if (!v.is_array()) fail(source, where + " must be an array of numbers");
     if (v.size() != static_cast<std::size_t>(dim))
       fail(source, where + " has " + std::to_string(v.size()) +
@@ -66,7 +67,7 @@ void read_table(const json& doc, const char* field, int dim, const std::string& 
     for (std::size_t i = 0; i < v.size(); ++i) {
       if (!v.at(i).is_number())
         fail(source,
-             where + "[" + std::to_string(i) + "] is not a number (" + v.at(i).dump() + ")");
+             where + "[" + std::to_string(i) + "] is not a number (" + echo(v.at(i).dump()) + ")");
       const double d = v.at(i).get<double>();
       if (!std::isfinite(d)) fail(source, where + "[" + std::to_string(i) + "] is not finite");
       x.push_back(d);
@@ -81,18 +82,20 @@ void read_table(const json& doc, const char* field, int dim, const std::string& 
 Embeddings parse_embeddings(const std::string& json_text, const std::string& source) {
   json doc;
   try {
-    doc = json::parse(json_text);
+    doc = json::parse(json_text, stop_check_callback());
   } catch (const json::parse_error& e) {
-    fail(source, std::string("not valid JSON (") + e.what() + ")");
+    fail(source, "not valid JSON (" + echo(e.what(), 300) + ")");
   } catch (const json::exception& e) {  // out_of_range: a number beyond a double (1e999)
-    fail(source, std::string("unreadable JSON (") + e.what() + ")");
+    fail(source, "unreadable JSON (" + echo(e.what(), 300) + ")");
   }
   if (!doc.is_object())
     fail(source, "top level must be a JSON object {\"dim\", \"images\", \"triples\"}");
   if (!doc.contains("dim")) fail(source, "missing field 'dim'");
-  if (!doc.at("dim").is_number_integer() || doc.at("dim").get<std::int64_t>() < 1 ||
-      doc.at("dim").get<std::int64_t>() > 1000000)
-    fail(source, "field 'dim' must be a positive integer");
+  const json& dim = doc.at("dim");
+  if (!dim.is_number() || std::floor(dim.get<double>()) != dim.get<double>())
+    fail(source, "field 'dim' must be an integer, found " + echo(dim.dump(), 40));
+  if (!dim.is_number_integer() || dim.get<double>() < 1 || dim.get<double>() > 1000000)
+    fail(source, "field 'dim' is " + echo(dim.dump(), 40) + ", expected 1 to 1000000");
   Embeddings e;
   e.dim = doc.at("dim").get<int>();
   read_table(doc, "images", e.dim, source, /*nonzero=*/true, e.images);
@@ -101,12 +104,7 @@ Embeddings parse_embeddings(const std::string& json_text, const std::string& sou
 }
 
 Embeddings load_embeddings(const std::string& path) {
-  refuse_directory(path, "embeddings");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("embeddings '" + path + "': cannot open the file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_embeddings(ss.str(), path);
+  return parse_embeddings(read_input_file(path, "embeddings", input_limit::kDataBytes), path);
 }
 
 // ---------------------------------------------------------------------------------------------------

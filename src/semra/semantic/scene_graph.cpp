@@ -12,6 +12,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/semantic/json_parse.hpp"
 
 namespace semra::semantic {
 
@@ -81,14 +82,21 @@ class Parser {
   explicit Parser(std::string source) : source_(std::move(source)) {}
 
   [[noreturn]] void fail(const std::string& where, const std::string& what) const {
-    throw InputError("scene graphs '" + source_ + "': " + where + ": " + what);
+    throw InputError("scene graphs '" + echo(source_, 300) + "': " + where + ": " + what);
   }
 
   std::int64_t integer(const json& j, const char* field, const std::string& where) const {
     if (!j.contains(field)) fail(where, std::string("missing field '") + field + "'");
     const json& v = j.at(field);
-    if (!v.is_number_integer())
-      fail(where, std::string("field '") + field + "' must be an integer");
+    // A whole number beyond int64 is not "not an integer": it is out of range.
+    const bool whole =
+        v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                                  std::floor(v.get<double>()) == v.get<double>());
+    if (!whole) fail(where, std::string("field '") + field + "' must be an integer");
+    if ((v.is_number_unsigned() && v.get<std::uint64_t>() > 9223372036854775807ULL) ||
+        v.is_number_float())
+      fail(where, std::string("field '") + field + "' is " + echo(v.dump(), 40) +
+                      ", outside the range of a 64-bit integer");
     return v.get<std::int64_t>();
   }
 
@@ -186,27 +194,27 @@ std::vector<SceneGraph> parse_scene_graphs(const std::string& json_text,
   Parser p(source);
   json doc;
   try {
-    doc = json::parse(json_text);
+    doc = json::parse(json_text, stop_check_callback());
   } catch (const json::parse_error& e) {
-    throw InputError("scene graphs '" + source + "': not valid JSON (" + e.what() + ")");
+    throw InputError("scene graphs '" + echo(source, 300) + "': not valid JSON (" +
+                     echo(e.what(), 300) + ")");
   } catch (const json::exception& e) {  // out_of_range: a number beyond a double (1e999)
-    throw InputError("scene graphs '" + source + "': unreadable JSON (" + e.what() + ")");
+    throw InputError("scene graphs '" + echo(source, 300) + "': unreadable JSON (" +
+                     echo(e.what(), 300) + ")");
   }
   if (!doc.is_array()) p.fail("top level", "must be a JSON array of images (Visual Genome layout)");
   if (doc.empty()) p.fail("top level", "no images");
   std::vector<SceneGraph> graphs;
   graphs.reserve(doc.size());
-  for (std::size_t i = 0; i < doc.size(); ++i) graphs.push_back(p.image(doc.at(i), i));
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    if (i % 1024 == 0) throw_if_stopped();
+    graphs.push_back(p.image(doc.at(i), i));
+  }
   return graphs;
 }
 
 std::vector<SceneGraph> load_scene_graphs(const std::string& path) {
-  refuse_directory(path, "scene graphs");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("scene graphs '" + path + "': cannot open the file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_scene_graphs(ss.str(), path);
+  return parse_scene_graphs(read_input_file(path, "scene graphs", input_limit::kDataBytes), path);
 }
 
 // ---------------------------------------------------------------------------------------------------

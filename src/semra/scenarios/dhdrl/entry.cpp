@@ -78,6 +78,7 @@ ScenarioEntry dhdrl_scenario_entry() {
   };
   e.estimate_memory = estimate_dhdrl;
   e.metric_columns = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};
+  e.summary_scalars = {"final_qoe", "steps_per_second"};
   return e;
 }
 

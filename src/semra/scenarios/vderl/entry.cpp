@@ -1,5 +1,6 @@
 #include "semra/scenarios/vderl/entry.hpp"
 
+#include "semra/core/stop.hpp"
 #include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
@@ -62,11 +63,16 @@ ScenarioEntry vderl_scenario_entry() {
   };
   // The topology of every seed: too many users in a service area fails here, not mid-run.
   e.check = [](const ConfigBase& cfg, const std::string&, const std::vector<std::uint64_t>& seeds) {
-    for (const auto seed : seeds)
+    for (const auto seed : seeds) {
+      throw_if_stopped();  // up to 100,000 seeds
       (void)vderl::draw_topology(dynamic_cast<const vderl::Config&>(cfg), seed);
+    }
   };
   e.estimate_memory = estimate_vderl;
   e.metric_columns = vderl::metric_columns();
+  e.summary_scalars = {"final_reward",          "avg_latency_ms",  "multi_rb_probability",
+                       "reliability",           "served_share",    "reliability_met",
+                       "convergence_iteration", "steps_per_second"};
   return e;
 }
 
