@@ -215,6 +215,18 @@ TEST(Hostile, SchemeNamesAndConfigValuesOfARunDirectoryRunNothing) {
     expect_no_canary(s.dir, "scheme/config " + p);
     rerender(s.dir, copy.filename().string() + ".gp", s.dir);
   }
+  // A crafted scenario name is refused (it would label the script's first comment).
+  fs::copy(run, s.dir / "scenario", fs::copy_options::recursive);
+  std::string manifest = semra::read_file(s.dir / "scenario" / "manifest.json");
+  const std::string toy = "\"scenario\": \"toy\"";
+  ASSERT_NE(manifest.find(toy), std::string::npos) << manifest;
+  manifest.replace(manifest.find(toy), toy.size(), "\"scenario\": \"toy\\n!touch PWNED\"");
+  semra::write_file_atomic(s.dir / "scenario" / "manifest.json", manifest);
+  const auto bad = cli_in(s.dir, "plot scenario --out scenario.png");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("names an unknown scenario 'toy\\n!touch PWNED'"), std::string::npos)
+      << bad.out;
+  expect_no_canary(s.dir, "scenario name");
   const auto r = cli_in(
       s.dir, "run toy --scheme " + q("good'; system 'touch PWNED'") + " --quiet --out bad-scheme");
   EXPECT_EQ(r.code, 2) << r.out;

@@ -73,6 +73,9 @@ Run load_run(const fs::path& dir) {
     m = nlohmann::json::parse(
         read_input_file(dir / "manifest.json", "manifest", input_limit::kManifestBytes));
     run.scenario = m.at("scenario").get<std::string>();
+    if (find_scenario_or_extra(run.scenario) == nullptr)
+      throw InputError("plot: " + quoted(dir / "manifest.json") + " names an unknown scenario '" +
+                       echo(run.scenario) + "'");
     for (const auto& [k, v] : m.at("config").items())
       run.config.emplace_back(k, v.get<std::string>());
     // (inside the try: an "axes" of another shape is a corrupt manifest, not an internal error)
@@ -251,7 +254,7 @@ PlotOutcome plot_runs(const PlotRequest& req) {
   const fs::path dir = req.out.parent_path().empty() ? fs::path(".") : req.out.parent_path();
   std::ostringstream dat, gp;
   gp << "# semra plot: " << gnuplot_comment(outcome.metric) << " of " << runs.size() << " "
-     << scenario << " run(s)\n"
+     << gnuplot_comment(scenario) << " run(s)\n"
      << "# Re-render with: gnuplot " << gnuplot_comment(stem)
      << ".gp   (or gnuplot -e \"fmt='pdf'; size='ieee'\" " << gnuplot_comment(stem) << ".gp)\n"
      << detail::figure_preamble(style, stem) << "set grid\n"
@@ -271,7 +274,7 @@ PlotOutcome plot_runs(const PlotRequest& req) {
                      "): nothing to draw; nothing was written");
   for (const auto& l : left_out)
     std::fprintf(stderr, "semra plot: warning: '%s' has no %s of '%s': left out of the figure\n",
-                 l.c_str(), drawable.c_str(), outcome.metric.c_str());
+                 echo(l).c_str(), drawable.c_str(), echo(outcome.metric).c_str());
   exit_on_stop().store(false);  // writing from here on (core/stop.hpp)
   write_file_atomic(dir / (stem + ".dat"), dat.str());
   write_file_atomic(dir / (stem + ".gp"), gp.str());
