@@ -57,6 +57,7 @@ inline std::vector<FuzzJob> fuzz_jobs() {
     j.job.id = std::string(s.scenario) + "-" + s.scheme + "-seed1";
     j.job.config_values = detail::config_values(*j.job.config);
     j.job.steps = std::stoll(schema.value_text(j.scenario->steps_key));
+    j.job.metric_columns = &j.scenario->metric_columns;
     j.checkpoint_step = s.checkpoint_step;
     jobs.push_back(std::move(j));
   }

@@ -98,6 +98,21 @@ int main(int argc, char** argv) {
     write_seed(dir / "manifest_json", "manifest.json",
                semra::fuzz::fuzz_manifest(jobs[1]).dump(2) + "\n", false);
   }
+  // Figure-script strings (NUL-separated: stem, x label, y label, title, two curve labels): the
+  // payloads of tests/cli/hostile_cli_test.cpp.
+  const std::string z(1, '\0');
+  write_seed(dir / "gnuplot_script", "plain",
+             "cmp" + z + "step" + z + "qoe" + z + "t" + z + "a" + z + "b", false);
+  write_seed(dir / "gnuplot_script", "hostile",
+             "|touch PWNED;" + z + "x\nsystem \"touch PWNED\"" + z + "it's `touch PWNED`" + z +
+                 "@m \\" + z + "'.system('x').'" + z + "$(touch PWNED)",
+             false);
+  // Record contents: all-zero bytes (the first fixture, the scenario's columns, no rows) and a
+  // few rows of each fixture.
+  write_seed(dir / "record_content", "empty", std::string(4, '\0'), false);
+  for (char job = 0; job < 3; ++job)
+    write_seed(dir / "record_content", "rows" + std::to_string(job),
+               std::string{job, 0, 8, 1, 1, 1, 1, 1, 1, 1, 1, 0, 5, 6, 7}, false);
   std::printf("fuzz_make_seeds: wrote seeds under %s\n", dir.c_str());
   return 0;
 }

@@ -18,8 +18,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& j : jobs)
     semra::fuzz::expect_input_errors_only([&] {
       const auto r = semra::detail::RunStore::decode_record(bytes, j.job, "fuzz.msgpack");
-      // What the runner relies on when it aggregates a stored result.
-      semra::fuzz::require(r.values.size() <= r.columns.size(), "values without columns");
+      // What the runner relies on when it aggregates a stored result (check_record_content).
+      semra::fuzz::require(r.columns == *j.job.metric_columns, "other metric columns accepted");
+      semra::fuzz::require(r.values.size() == r.columns.size(), "values without columns");
+      for (const auto& v : r.values)
+        semra::fuzz::require(v.size() == r.steps.size(), "a column without a value per step");
+      for (std::size_t i = 0; i < r.steps.size(); ++i)
+        semra::fuzz::require(
+            r.steps[i] >= 0 && r.steps[i] < j.job.steps && (i == 0 || r.steps[i] > r.steps[i - 1]),
+            "a step outside the run, or out of order");
     });
   return 0;
 }
