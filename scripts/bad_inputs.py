@@ -19,6 +19,7 @@ pick the file up without any change.
 """
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -59,6 +60,10 @@ def unescape(content):
 # any of --newer-features (comma-separated; e.g. "@SEMRA@ plot,--format" for a binary older than
 # `semra plot`), and cases whose old binary does not know a toy.* key.
 NEWER_FEATURES = ()
+
+
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
 def pwned(tmp):
@@ -103,9 +108,11 @@ def run_all(binary, data, binary_is_old=False, python_path=None):
         for i, (channel, command, code, expect) in enumerate(cases):
             out = os.path.join(tmp, "out-%d" % i)
             # Each case in its own process group, killed after 30 s (a binary without the
-            # limits happily starts 10^6 experiments).
+            # limits happily starts 10^6 experiments), with at most 4 GB of address space (an
+            # old binary reads /dev/zero until memory runs out).
             p = subprocess.Popen(subst(command, out), shell=True, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+                                 stderr=subprocess.STDOUT, start_new_session=True,
+                                 preexec_fn=limit_memory)
             try:
                 raw, _ = p.communicate(timeout=30)
                 rc = p.returncode if p.returncode >= 0 else 128 - p.returncode
