@@ -7,8 +7,9 @@
                                               uninterrupted as its reference)
   results_identity.py resume BINARY BASE DIR  copy BASE/ckpt/* to DIR/ckpt/*, finish each with
                                               BINARY --resume (checkpoints of BASE's binary)
-  results_identity.py compare A B             metrics.csv and the trained networks (--save-models)
-                                              of every case in A and B, byte for byte; for ckpt
+  results_identity.py compare A B             metrics.csv and the trained networks (--save-models,
+                                              where a case has one network per scheme and seed) of
+                                              every case in A and B, byte for byte; for ckpt
                                               cases, B's resumed run's metrics.csv against A's
                                               reference. exit 0: all identical; 1: a difference
 
@@ -62,6 +63,11 @@ CASES.update({
                             "vderl.auto_temperature=true", "--set", "vderl.greedy=critic"],
 })
 
+# Where the trained networks are compared too: not the figures that sweep a key, whose sweep points
+# all write their networks to the same models/<scheme>-seed<k>/ (the last one to finish wins).
+NETWORK_CASES = {n for n in CASES if n.startswith("run-")} | {
+    "figure-dhdrl-qoe-vs-slots", "figure-vderl-convergence"}
+
 # Checkpointed learners: killed after the first checkpoint, resumed by the binary under test.
 CKPT_CASES = {
     "dhdrl": ["run", "dhdrl", "--scheme", "dhdrl", "--steps", "4000", "--checkpoint-every", "600"],
@@ -87,8 +93,8 @@ def run_all(binary, root):
         if out.exists():
             shutil.rmtree(out)
         t0 = time.monotonic()
-        subprocess.run(semra(binary, args, out, ["--save-models"]), check=True,
-                       stdout=subprocess.DEVNULL)
+        extra = ["--save-models"] if name in NETWORK_CASES else []
+        subprocess.run(semra(binary, args, out, extra), check=True, stdout=subprocess.DEVNULL)
         print(f"{name}: {time.monotonic() - t0:.1f} s", flush=True)
 
 
@@ -187,7 +193,7 @@ def compare(a, b):
             status = f"different kernel variants ({isa(da)} vs {isa(db)}): pin SEMRA_ISA"
         elif fa.read_bytes() != fb.read_bytes():
             status = first_difference(fa, fb)
-        elif models(da) != models(db):
+        elif name in NETWORK_CASES and models(da) != models(db):
             ma, mb = models(da), models(db)
             if ma.keys() != mb.keys():
                 status = f"other network files: {sorted(ma.keys() ^ mb.keys())[:4]}"
@@ -196,7 +202,7 @@ def compare(a, b):
                 status = (f"metrics.csv identical, {len(changed)} of {len(ma)} networks differ "
                           f"({', '.join(changed[:3])}{', ...' if len(changed) > 3 else ''})")
         else:
-            nets = len(models(da))
+            nets = len(models(da)) if name in NETWORK_CASES else 0
             print(f"identical  {name} ({len(fa.read_bytes().splitlines())} lines"
                   f"{f', {nets} networks' if nets else ''})")
             continue
