@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "learning_tasks.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/rl/joint_replay.hpp"
 #include "semra/rl/vd_erl.hpp"
@@ -58,7 +59,7 @@ TEST(TdTargets, VdnEquation14BootstrapsTheSumOfMaskedTargetMaxima) {
   c.batch_size = kBatch;
   c.target_sync_every = 1000;
   Rng init(1, "vdn-init");
-  VdnLearner learner(kAgents, kObs, kActions, c, init);
+  QLearner learner = test::vdn_learner(kAgents, kObs, kActions, c, init);
   // Let the target differ from the online network: a few steps, no sync yet.
   Rng data(2, "vdn-data");
   for (int s = 0; s < 3; ++s) learner.learn(make_batch(data));

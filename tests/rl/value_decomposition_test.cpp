@@ -12,7 +12,6 @@
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/nn/softmax.hpp"
-#include "semra/rl/discrete_sac.hpp"
 #include "semra/rl/joint_replay.hpp"
 #include "semra/rl/qmix.hpp"
 #include "semra/rl/vd_erl.hpp"
@@ -209,12 +208,12 @@ TEST(ValueDecomposition, ConfigErrorsNameTheLearner) {
     }
     return std::string("accepted");
   };
-  EXPECT_EQ(message([&] { VdnLearner(2, 1, 3, bad, init); }),
+  EXPECT_EQ(message([&] { vdn_learner(2, 1, 3, bad, init); }),
             "vdn.gamma: expected a value in [0, 1]");
-  QmixConfig q;
-  q.agent = bad;
-  EXPECT_EQ(message([&] { QmixLearner(2, 1, 3, 2, q, init); }),
+  EXPECT_EQ(message([&] { qmix_learner(2, 1, 3, 2, bad, 8, 16, init); }),
             "qmix.gamma: expected a value in [0, 1]");
+  EXPECT_EQ(message([&] { QLearner(2, 1, 3, bad, init); }),
+            "dqn.gamma: expected a value in [0, 1]");
   VdErlConfig v = matrix_game_vderl_config(CriticTarget::Max);
   v.critic = bad;
   EXPECT_EQ(message([&] { VdErlLearner(2, 1, 3, v, init); }),
@@ -225,7 +224,7 @@ TEST(ValueDecomposition, VdnFindsTheJointOptimumOfACooperativeMatrixGame) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= seeds; ++seed) {
     Rng init(seed, "init"), rng(seed, "play");
-    VdnLearner vdn(2, 1, 3, matrix_game_q_config(), init);
+    QLearner vdn = vdn_learner(2, 1, 3, matrix_game_q_config(), init);
     train_on_matrix_game(vdn, 800, 0, rng);
     const float o = 1.0f;
     const std::uint8_t m[3] = {1, 1, 1};
@@ -237,12 +236,8 @@ TEST(ValueDecomposition, VdnFindsTheJointOptimumOfACooperativeMatrixGame) {
 TEST(ValueDecomposition, QmixFindsTheJointOptimum) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= seeds; ++seed) {
-    QmixConfig c;
-    c.agent = matrix_game_q_config();
-    c.embed = 8;
-    c.hyper_hidden = 16;
     Rng init(seed, "init"), rng(seed, "play");
-    QmixLearner qmix(2, 1, 3, 2, c, init);
+    QLearner qmix = qmix_learner(2, 1, 3, 2, matrix_game_q_config(), 8, 16, init);
     train_on_matrix_game(qmix, 800, 2, rng);
     const float o = 1.0f;
     const std::uint8_t m[3] = {1, 1, 1};
