@@ -60,6 +60,37 @@ TEST(JointReplay, StoresAndSamplesJointTransitions) {
   }
 }
 
+// A joint buffer that is not full samples only the joint transitions written so far (every field
+// of an empty slot is zero; the stored ones have t >= 1), uniformly.
+TEST(JointReplay, PartlyFilledBufferSamplesOnlyStoredTransitions) {
+  JointReplayBuffer buf(64, 2, 2, 3, 1);
+  for (int t = 1; t <= 3; ++t) {
+    const float obs[4] = {float(t), 0, float(-t), 0};
+    const std::uint8_t m[6] = {1, 1, 1, 1, 1, 1};
+    const int a[2] = {t % 3, 2};
+    const float r[2] = {float(t), float(2 * t)};
+    const float s = float(10 * t), s2 = float(10 * t + 1);
+    buf.add(obs, m, a, r, float(3 * t), obs, m, false, &s, &s2);
+  }
+  ASSERT_EQ(buf.size(), 3);
+  Rng rng(3, "replay");
+  JointBatch b;
+  std::vector<int> counts(4, 0);
+  for (int rep = 0; rep < 300; ++rep) {
+    buf.sample(8, rng, b);
+    for (int i = 0; i < 8; ++i) {
+      const int t = static_cast<int>(b.obs[0](i, 0));
+      ASSERT_TRUE(t >= 1 && t <= 3) << "sampled an empty slot (obs " << b.obs[0](i, 0) << ")";
+      EXPECT_EQ(b.obs[1](i, 0), -t);
+      EXPECT_EQ(b.team_rewards[i], 3.0f * t);
+      EXPECT_EQ(b.next_states(i, 0), 10.0f * t + 1);
+      EXPECT_EQ(b.masks[1](i, 2), 1);
+      ++counts[static_cast<std::size_t>(t)];
+    }
+  }
+  for (int t = 1; t <= 3; ++t) EXPECT_NEAR(counts[static_cast<std::size_t>(t)], 800, 100) << t;
+}
+
 TEST(DiscreteSac, PolicyLossGradientMatchesFiniteDifferences) {
   Rng rng(2, "sac-grad");
   const int n = 4, na = 6;
