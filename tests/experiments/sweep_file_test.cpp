@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "../support/temp_dir.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/experiments/jobs.hpp"
@@ -15,8 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path write_sweep(const std::string& name, const std::string& text) {
-  const auto p = fs::temp_directory_path() / ("semra-sweepfile-" + std::to_string(::getpid())) /
-                 (name + ".toml");
+  const auto p = semra_test::process_temp_dir() / (name + ".toml");
   semra::write_file_atomic(p, text);
   return p;
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "../support/temp_dir.hpp"
 #include "deepsc_published_table.hpp"
 #include "semra/core/error.hpp"
 #include "semra/semantic/deepsc.hpp"
@@ -20,7 +21,7 @@ std::string data_csv() {
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / ("semra_" + name);
+  const auto path = semra_test::process_temp_dir() / name;
   std::ofstream(path) << text;
   return path.string();
 }
