@@ -2,7 +2,7 @@
 // Deep Q-network agent (Mnih et al. 2015) with the options the schemes need: hard or Polyak target
 // updates, double DQN (van Hasselt et al. 2016), MSE or Huber loss, and action masks honoured both
 // when acting and in the bootstrap target. Defaults are the DHDRL reference's hyper-parameters
-// (docs: ../shared/spec/dhdrl.md section 6). The whole update is DqnAgent::learn in dqn.cpp.
+// (docs/model-dhdrl.md section 1, the DQN row). The update: QLearner::learn in q_learner.cpp.
 //
 // Randomness: network init from the Rng given to the constructor; exploration and replay sampling
 // from the Rng passed to act()/learn(), so a scheme decides which streams they come from.
@@ -21,8 +21,8 @@
 
 namespace semra::rl {
 
-// The DHDRL reference's hyper-parameters (docs: ../shared/spec/dhdrl.md section 6) for the shared
-// Q-learning fields, plus what only a single agent with its own replay buffer needs.
+// The DHDRL reference's hyper-parameters (docs/model-dhdrl.md section 1, the DQN row) for the
+// shared Q-learning fields, plus what only a single agent with its own replay buffer needs.
 struct DqnConfig : QLearningConfig {
   int replay_capacity = 500;
   int learn_start = 256;  // learn() is a no-op until the buffer holds this many transitions

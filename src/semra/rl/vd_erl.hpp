@@ -122,7 +122,7 @@ struct VdErlConfig {
   QLearningConfig critic;  // its epsilon is unused: VD-ERL explores through pi
   DiscreteSacConfig actor;
   CriticTarget critic_target = CriticTarget::Max;
-  // Evaluation (explore == false): argmax pi (false, the spec) or argmax Q_theta_v (true). Both are
+  // Evaluation (explore == false): argmax pi (false, the paper) or argmax Q_theta_v (true). Both are
   // decentralised; the second isolates the actor's share of the error (docs/model-vderl.md).
   bool greedy_from_critic = false;
   // Policy steps (eq. 18) per critic step, on the same minibatch against the same Q_theta_v: lets
