@@ -74,7 +74,7 @@ TEST(Cli, TestFixturesAreHiddenUnlessAskedFor) {
 // A bad input file is reported before anything is written: the output directory is not created,
 // so the user can fix the file and rerun the same command.
 TEST(Cli, BadInputFilesFailBeforeTheOutputDirectoryExists) {
-  const std::string dir = "/tmp/semra-cli-badfile-" + std::to_string(::getpid());
+  const std::string dir = semra_test::temp_path("badfile").string();
   const std::string bad_json = dir + ".json";
   FILE* f = std::fopen(bad_json.c_str(), "w");
   ASSERT_NE(f, nullptr);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "../support/tmpfs.hpp"
+#include "../support/temp_dir.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/thread_pool.hpp"
 
@@ -13,8 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 fs::path temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("semra-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
+  auto d = semra_test::temp_path(name);
   fs::create_directories(d);
   return d;
 }

@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/temp_dir.hpp"
 #include "semra/core/error.hpp"
 #include "semra/experiments/resolve.hpp"
 
 TEST(ResolveConfig, LayersInOrderAndRejectsBadKeys) {
   const auto& sc = semra::scenario_or_throw("vderl");
-  const auto path = std::filesystem::temp_directory_path() / "semra-resolve-test.toml";
+  const semra_test::TempDir tmp("semra-resolve-");
+  const auto path = tmp / "config.toml";
   {
     std::ofstream f(path);
     f << "[network]\nusers = 20\nservers = 4\n";
@@ -26,7 +28,6 @@ TEST(ResolveConfig, LayersInOrderAndRejectsBadKeys) {
   EXPECT_THROW(semra::resolve_config(sc, "", {"network.userz=3"}), semra::InputError);
   EXPECT_THROW(semra::resolve_config(sc, (path.string() + ".missing"), {}), semra::InputError);
   EXPECT_THROW(semra::scenario_or_throw("nope"), semra::InputError);
-  std::filesystem::remove(path);
 }
 
 TEST(ResolveConfig, RunPlanAsTheCliBuildsIt) {

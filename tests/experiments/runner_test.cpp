@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "../support/temp_dir.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
@@ -81,9 +82,7 @@ semra::RunPlan toy_plan(const fs::path& out, int threads) {
 }
 
 fs::path fresh(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("semra-runner-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
+  return semra_test::temp_path("runner-" + name);
 }
 
 }  // namespace

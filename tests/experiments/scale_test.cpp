@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../support/temp_dir.hpp"
 #include "semra/core/checksum.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
@@ -29,9 +30,7 @@ using nlohmann::json;
 namespace {
 
 fs::path fresh(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("semra-scale-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
+  return semra_test::temp_path("scale-" + name);
 }
 
 semra::RunPlan toy_plan(const fs::path& out, int threads, std::int64_t steps = 120,

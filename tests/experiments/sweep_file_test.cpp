@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/temp_dir.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/experiments/jobs.hpp"
@@ -19,8 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path write_sweep(const std::string& name, const std::string& text) {
-  const auto p = fs::temp_directory_path() / ("semra-sweepfile-" + std::to_string(::getpid())) /
-                 (name + ".toml");
+  const auto p = semra_test::process_temp_dir() / (name + ".toml");
   semra::write_file_atomic(p, text);
   return p;
 }

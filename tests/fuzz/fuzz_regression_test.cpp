@@ -121,8 +121,7 @@ TEST(FuzzRegression, PlotWithAManifestOfTheWrongShapeIsExit2) {
 // fuzz_sweep_file: `seeds = 52147483648` listed 52 billion seeds before any limit was checked
 // (libFuzzer out-of-memory); the file's seed count now has the CLI's --seeds bounds.
 TEST(FuzzRegression, SweepFileSeedCountIsBoundedBeforeSeedsAreListed) {
-  const fs::path dir = fs::temp_directory_path() / "semra_fuzz_sweep_seeds";
-  fs::create_directories(dir);
+  const semra_test::TempDir dir("semra-fuzz-sweep-seeds-");
   const std::string head = "scenario = \"toy\"\nschemes = [\"good\"]\n";
   const std::string many = (dir / "many.toml").string();
   semra::write_file_atomic(many, head + "seeds = 52147483648\n");
@@ -134,5 +133,4 @@ TEST(FuzzRegression, SweepFileSeedCountIsBoundedBeforeSeedsAreListed) {
   r = run_cli("sweep " + wrap + " --out " + (dir / "out").string());
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("the last seed would overflow"), std::string::npos) << r.out;
-  fs::remove_all(dir);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../support/tmpfs.hpp"
+#include "../support/temp_dir.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/nn/mlp.hpp"
@@ -123,13 +124,6 @@ TEST(NnMlp, HardCopyAndPolyak) {
 
 class NnModelFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("semra_nn_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   static std::string read(const std::string& p) {
     std::ifstream is(p, std::ios::binary);
@@ -152,7 +146,8 @@ class NnModelFile : public ::testing::Test {
       EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
     }
   }
-  std::filesystem::path dir_;
+  // Each test its own directory (mkdtemp): the ISA variants run the same test at the same time.
+  semra_test::TempDir dir_{"semra-nn-model-"};
 };
 
 TEST_F(NnModelFile, RoundTrip) {

@@ -4,15 +4,30 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "semra/core/rng.hpp"
 #include "semra/rl/dqn.hpp"
 #include "semra/rl/joint_replay.hpp"
-#include "semra/rl/q_agents.hpp"
+#include "semra/rl/q_learner.hpp"
+#include "semra/rl/qmix.hpp"
 #include "semra/rl/vd_erl.hpp"
+#include "semra/rl/vdn.hpp"
 
 namespace semra::rl::test {
+
+// The Q-learner with each mixer, as the vderl schemes build it.
+inline QLearner vdn_learner(int agents, int obs_dim, int actions, const QLearningConfig& c,
+                            Rng& init) {
+  return QLearner(agents, obs_dim, actions, c, init, std::make_unique<VdnMixer>());
+}
+inline QLearner qmix_learner(int agents, int obs_dim, int actions, int state_dim,
+                             const QLearningConfig& c, int embed, int hyper_hidden, Rng& init) {
+  return QLearner(
+      agents, obs_dim, actions, c, init,
+      std::make_unique<QmixMixer>(agents, state_dim, embed, hyper_hidden, init.child("mixer")));
+}
 
 // Greedy action of a trained agent in each one-hot state.
 inline std::vector<int> greedy_policy(DqnAgent& agent, int states) {

@@ -60,6 +60,29 @@ TEST(RlReplay, RingOverwritesOldestAndSamplesConsistentTransitions) {
   for (int k = 3; k < 8; ++k) EXPECT_NEAR(counts[static_cast<std::size_t>(k)], 1280, 160) << k;
 }
 
+// A buffer that is not full samples only the slots written so far (an empty slot holds zeros, the
+// transition k = 0 would be indistinguishable, so the stored ones start at k = 1), uniformly.
+TEST(RlReplay, PartlyFilledBufferSamplesOnlyStoredTransitions) {
+  ReplayBuffer rb(50, 2, 3);
+  for (int k = 1; k <= 3; ++k) add_transition(rb, k);
+  ASSERT_EQ(rb.size(), 3);
+  Rng rng(2, "replay");
+  ReplayBatch batch;
+  std::vector<int> counts(4, 0);
+  for (int rep = 0; rep < 300; ++rep) {
+    rb.sample(8, rng, batch);
+    for (int i = 0; i < 8; ++i) {
+      const int k = static_cast<int>(batch.obs(i, 0));
+      ASSERT_TRUE(k >= 1 && k <= 3) << "sampled an empty slot (obs " << batch.obs(i, 0) << ")";
+      ASSERT_LT(batch.indices[i], 3);
+      EXPECT_EQ(batch.rewards[i], 10.0f * k);
+      ++counts[static_cast<std::size_t>(k)];
+    }
+  }
+  // 2400 draws over 3 transitions: 800 expected each (sd ~ 23).
+  for (int k = 1; k <= 3; ++k) EXPECT_NEAR(counts[static_cast<std::size_t>(k)], 800, 100) << k;
+}
+
 TEST(RlReplay, SamplingIsDeterministicGivenTheRng) {
   ReplayBuffer rb(50, 2, 3);
   for (int k = 0; k < 50; ++k) add_transition(rb, k);

@@ -83,7 +83,7 @@ TEST(LearnerState, VdnContinuesExactly) {
   expect_joint_learner_continues(
       [](int seed) {
         Rng init(seed, "init");
-        return VdnLearner(2, 2, 3, vdn_config(), init);
+        return semra::rl::test::vdn_learner(2, 2, 3, vdn_config(), init);
       },
       0);
 }
@@ -91,12 +91,8 @@ TEST(LearnerState, VdnContinuesExactly) {
 TEST(LearnerState, QmixContinuesExactly) {
   expect_joint_learner_continues(
       [](int seed) {
-        QmixConfig c;
-        c.agent = vdn_config();
-        c.embed = 4;
-        c.hyper_hidden = 8;
         Rng init(seed, "init");
-        return QmixLearner(2, 2, 3, 2, c, init);
+        return semra::rl::test::qmix_learner(2, 2, 3, 2, vdn_config(), 4, 8, init);
       },
       2);
 }
@@ -163,6 +159,7 @@ TEST(LearnerState, OtherDimensionsAreRefused) {
         << e.what();
   }
   Rng init(1, "init");
-  VdnLearner three(3, 2, 3, vdn_config(), init), two(2, 2, 3, vdn_config(), init);
+  QLearner three = semra::rl::test::vdn_learner(3, 2, 3, vdn_config(), init);
+  QLearner two = semra::rl::test::vdn_learner(2, 2, 3, vdn_config(), init);
   EXPECT_THROW(load(two, state_of(three)), InputError);
 }

@@ -12,7 +12,6 @@
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/nn/softmax.hpp"
-#include "semra/rl/discrete_sac.hpp"
 #include "semra/rl/joint_replay.hpp"
 #include "semra/rl/qmix.hpp"
 #include "semra/rl/vd_erl.hpp"
@@ -59,6 +58,37 @@ TEST(JointReplay, StoresAndSamplesJointTransitions) {
     EXPECT_EQ(b.masks[0](i, 1), 0);
     EXPECT_EQ(b.next_masks[1](i, 1), 1);
   }
+}
+
+// A joint buffer that is not full samples only the joint transitions written so far (every field
+// of an empty slot is zero; the stored ones have t >= 1), uniformly.
+TEST(JointReplay, PartlyFilledBufferSamplesOnlyStoredTransitions) {
+  JointReplayBuffer buf(64, 2, 2, 3, 1);
+  for (int t = 1; t <= 3; ++t) {
+    const float obs[4] = {float(t), 0, float(-t), 0};
+    const std::uint8_t m[6] = {1, 1, 1, 1, 1, 1};
+    const int a[2] = {t % 3, 2};
+    const float r[2] = {float(t), float(2 * t)};
+    const float s = float(10 * t), s2 = float(10 * t + 1);
+    buf.add(obs, m, a, r, float(3 * t), obs, m, false, &s, &s2);
+  }
+  ASSERT_EQ(buf.size(), 3);
+  Rng rng(3, "replay");
+  JointBatch b;
+  std::vector<int> counts(4, 0);
+  for (int rep = 0; rep < 300; ++rep) {
+    buf.sample(8, rng, b);
+    for (int i = 0; i < 8; ++i) {
+      const int t = static_cast<int>(b.obs[0](i, 0));
+      ASSERT_TRUE(t >= 1 && t <= 3) << "sampled an empty slot (obs " << b.obs[0](i, 0) << ")";
+      EXPECT_EQ(b.obs[1](i, 0), -t);
+      EXPECT_EQ(b.team_rewards[i], 3.0f * t);
+      EXPECT_EQ(b.next_states(i, 0), 10.0f * t + 1);
+      EXPECT_EQ(b.masks[1](i, 2), 1);
+      ++counts[static_cast<std::size_t>(t)];
+    }
+  }
+  for (int t = 1; t <= 3; ++t) EXPECT_NEAR(counts[static_cast<std::size_t>(t)], 800, 100) << t;
 }
 
 TEST(DiscreteSac, PolicyLossGradientMatchesFiniteDifferences) {
@@ -209,12 +239,12 @@ TEST(ValueDecomposition, ConfigErrorsNameTheLearner) {
     }
     return std::string("accepted");
   };
-  EXPECT_EQ(message([&] { VdnLearner(2, 1, 3, bad, init); }),
+  EXPECT_EQ(message([&] { vdn_learner(2, 1, 3, bad, init); }),
             "vdn.gamma: expected a value in [0, 1]");
-  QmixConfig q;
-  q.agent = bad;
-  EXPECT_EQ(message([&] { QmixLearner(2, 1, 3, 2, q, init); }),
+  EXPECT_EQ(message([&] { qmix_learner(2, 1, 3, 2, bad, 8, 16, init); }),
             "qmix.gamma: expected a value in [0, 1]");
+  EXPECT_EQ(message([&] { QLearner(2, 1, 3, bad, init); }),
+            "dqn.gamma: expected a value in [0, 1]");
   VdErlConfig v = matrix_game_vderl_config(CriticTarget::Max);
   v.critic = bad;
   EXPECT_EQ(message([&] { VdErlLearner(2, 1, 3, v, init); }),
@@ -225,7 +255,7 @@ TEST(ValueDecomposition, VdnFindsTheJointOptimumOfACooperativeMatrixGame) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= seeds; ++seed) {
     Rng init(seed, "init"), rng(seed, "play");
-    VdnLearner vdn(2, 1, 3, matrix_game_q_config(), init);
+    QLearner vdn = vdn_learner(2, 1, 3, matrix_game_q_config(), init);
     train_on_matrix_game(vdn, 800, 0, rng);
     const float o = 1.0f;
     const std::uint8_t m[3] = {1, 1, 1};
@@ -237,12 +267,8 @@ TEST(ValueDecomposition, VdnFindsTheJointOptimumOfACooperativeMatrixGame) {
 TEST(ValueDecomposition, QmixFindsTheJointOptimum) {
   const int seeds = sanitized() ? 2 : 5;
   for (int seed = 1; seed <= seeds; ++seed) {
-    QmixConfig c;
-    c.agent = matrix_game_q_config();
-    c.embed = 8;
-    c.hyper_hidden = 16;
     Rng init(seed, "init"), rng(seed, "play");
-    QmixLearner qmix(2, 1, 3, 2, c, init);
+    QLearner qmix = qmix_learner(2, 1, 3, 2, matrix_game_q_config(), 8, 16, init);
     train_on_matrix_game(qmix, 800, 2, rng);
     const float o = 1.0f;
     const std::uint8_t m[3] = {1, 1, 1};

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -365,11 +366,20 @@ TEST(CheckpointCli, DhdrlSigtermCheckpointsMidExperimentAndResumes) {
   stopped.push_back(d.string());
   const fs::path log = d.string() + ".log";
   const pid_t pid = spawn(stopped, log);
-  // Wait until the run is under way (its manifest is written before the first experiment).
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(d / "manifest.json") && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Wait until the first experiment is stepping: its live file has a row (the first is written
+  // after output.record_every_slots slots). A fixed delay after the manifest was not enough on a
+  // loaded machine: the signal came before the first slot, with nothing to checkpoint.
+  const auto live_lines = [&] {
+    std::size_t lines = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d / "live", ec)) {
+      const std::string text = semra::read_file(e.path());
+      lines = std::max<std::size_t>(lines, std::count(text.begin(), text.end(), '\n'));
+    }
+    return lines;
+  };
+  ASSERT_TRUE(
+      semra_test::wait_until([&] { return live_lines() >= 2; }, std::chrono::milliseconds(2)));
   ::kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit(pid), 130);
   const std::string out = semra::read_file(log);

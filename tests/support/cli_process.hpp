@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "semra/core/io.hpp"
+#include "temp_dir.hpp"
 
 namespace semra_test {
 
@@ -49,11 +50,9 @@ inline std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
-// A path under the temp directory that does not exist yet, unique to this test process.
+// A path that does not exist yet in this test process's own temporary directory (mkdtemp).
 inline fs::path fresh(const std::string& prefix, const std::string& name) {
-  auto d = fs::temp_directory_path() / (prefix + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
+  return temp_path(prefix + name);
 }
 
 // Starts `semra args...` with stdout+stderr into `log`; returns its pid.

@@ -37,40 +37,22 @@ const DqnConfig& validated(const DqnConfig& c) {
 
 DqnAgent::DqnAgent(int obs_dim, int num_actions, const DqnConfig& config, Rng& init_rng)
     : config_(validated(config)),
-      q_(1, obs_dim, num_actions, config_, init_rng, QAgentSet::InitStreams::Given),
+      q_(1, obs_dim, num_actions, config_, init_rng, nullptr, QLearner::InitStreams::Given),
       replay_(config.replay_capacity, obs_dim, num_actions) {
-  const int b = config_.batch_size;
-  batch_.resize(b, obs_dim, num_actions);
-  targets_.resize(b);
-  q_taken_.resize(b);
-  grad_q_.resize(b);
+  batch_.resize(config_.batch_size, obs_dim, num_actions);
 }
 
 bool DqnAgent::learn(Rng& rng) {
   if (replay_.size() == 0 || replay_.size() < config_.learn_start) return false;
-  const DqnConfig& c = config_;
-  replay_.sample(c.batch_size, rng, batch_);
-  const int n = batch_.size();
-
-  // 1. TD targets, bootstrapping only from actions valid in s' (a' ranges over next_mask):
-  //      DQN:         y = r + gamma (1 - done) max_a' Q_target(s', a')
-  //      double DQN:  y = r + gamma (1 - done) Q_target(s', argmax_a' Q_online(s', a'))
-  //    A next state with no valid action has nothing to bootstrap from: treated as terminal.
-  const nn::Vector& next_value = q_.bootstrap(0, batch_.next_obs, batch_.next_masks);
-  for (int i = 0; i < n; ++i)
-    targets_[i] = batch_.rewards[i] + c.gamma * (1.0f - batch_.dones[i]) * next_value[i];
-
-  // 2. Loss on Q_online(s, a) of the taken actions only (targets are constants: no gradient through
-  //    the target network). forward_selected evaluates the output layer only at (i, a_i).
-  q_.taken_q(0, batch_.obs, batch_.actions, q_taken_);
-  last_loss_ = nn::vector_loss(c.loss, q_taken_, targets_, grad_q_, c.huber_delta);
-
-  // 3. Gradient step (clipped to grad_clip when > 0).
-  q_.step(0, grad_q_);
-
-  // 4. Target network: Polyak every step, or a hard copy every target_sync_every learning steps.
-  // 5. Exploration decays per learning step (as the reference), unless the caller schedules it.
-  q_.end_learning_step(c.epsilon_per_learn_step);
+  replay_.sample(config_.batch_size, rng, batch_);
+  // One step of QLearner::learn without a mixer (q_learner.cpp), bootstrapping only from actions
+  // valid in s' (a' ranges over next_mask; a next state with no valid action counts as terminal):
+  //   DQN:         y = r + gamma (1 - done) max_a' Q_target(s', a')
+  //   double DQN:  y = r + gamma (1 - done) Q_target(s', argmax_a' Q_online(s', a'))
+  // then the loss on Q_online(s, a) of the taken actions, a gradient step, the target network
+  // (Polyak every step, or a hard copy every target_sync_every learning steps) and epsilon, per
+  // learning step as the reference unless the caller schedules it.
+  last_loss_ = q_.learn(batch_);
   return true;
 }
 

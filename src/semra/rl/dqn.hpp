@@ -2,7 +2,7 @@
 // Deep Q-network agent (Mnih et al. 2015) with the options the schemes need: hard or Polyak target
 // updates, double DQN (van Hasselt et al. 2016), MSE or Huber loss, and action masks honoured both
 // when acting and in the bootstrap target. Defaults are the DHDRL reference's hyper-parameters
-// (docs: ../shared/spec/dhdrl.md section 6). The whole update is DqnAgent::learn in dqn.cpp.
+// (docs/model-dhdrl.md section 1, the DQN row). The update: QLearner::learn in q_learner.cpp.
 //
 // Randomness: network init from the Rng given to the constructor; exploration and replay sampling
 // from the Rng passed to act()/learn(), so a scheme decides which streams they come from.
@@ -15,20 +15,17 @@
 #include "semra/nn/loss.hpp"
 #include "semra/nn/mlp.hpp"
 #include "semra/nn/optim.hpp"
-#include "semra/rl/q_agents.hpp"
+#include "semra/rl/q_learner.hpp"
 #include "semra/rl/replay.hpp"
 #include "semra/rl/schedule.hpp"
 
 namespace semra::rl {
 
-// The DHDRL reference's hyper-parameters (docs: ../shared/spec/dhdrl.md section 6) for the shared
-// Q-learning fields, plus what only a single agent with its own replay buffer needs.
+// The DHDRL reference's hyper-parameters (docs/model-dhdrl.md section 1, the DQN row) for the
+// shared Q-learning fields, plus what only a single agent with its own replay buffer needs.
 struct DqnConfig : QLearningConfig {
   int replay_capacity = 500;
   int learn_start = 256;  // learn() is a no-op until the buffer holds this many transitions
-  // true: learn() steps epsilon once per learning step (the reference); false: the caller steps
-  // epsilon() itself (e.g. once per decision of a high level that learns every slot).
-  bool epsilon_per_learn_step = true;
 
   DqnConfig();
   // The shared fields from `q` (e.g. a value-decomposition scheme's settings for IDQN); the
@@ -39,7 +36,7 @@ struct DqnConfig : QLearningConfig {
   void validate() const;
 };
 
-// One agent of a QAgentSet (the "none" mixer) with its own replay buffer.
+// A one-agent QLearner without a mixer, and its own replay buffer.
 class DqnAgent {
  public:
   DqnAgent(int obs_dim, int num_actions, const DqnConfig& config, Rng& init_rng);
@@ -92,19 +89,15 @@ class DqnAgent {
 
   // Diagnostics of the last learning step: loss, TD targets, the sampled batch.
   double last_loss() const { return last_loss_; }
-  const nn::Vector& last_targets() const { return targets_; }
+  const nn::Vector& last_targets() const { return q_.last_targets(); }
   const ReplayBatch& last_batch() const { return batch_; }
 
  private:
   DqnConfig config_;
-  QAgentSet q_;
+  QLearner q_;
   ReplayBuffer replay_;
   double last_loss_ = 0.0;
-  // Workspaces for learn(), sized once.
-  ReplayBatch batch_;
-  nn::Vector targets_;
-  nn::Vector q_taken_;  // Q_online(s_i, a_i)
-  nn::Vector grad_q_;   // dL/dQ_online(s_i, a_i)
+  ReplayBatch batch_;  // learn()'s workspace, sized once
 };
 
 }  // namespace semra::rl

@@ -9,81 +9,48 @@
 // (hypernet_layers = 2 for W1 and W2). Trained by the TD loss
 //   y = r + gamma (1 - done) Q_tot_target(s', argmax/max of each Q_target_v(o'_v, .)),
 // agents and mixer from the same loss; each network has its own optimiser and gradient clipping.
-// The whole update is QmixLearner::learn in qmix.cpp.
-#include <cstdint>
+// The update is QLearner::learn (q_learner.cpp); a QMIX learner is
+//   QLearner(agents, obs_dim, actions, config, init,
+//            std::make_unique<QmixMixer>(agents, state_dim, embed, hyper_hidden,
+//            init.child("mixer")))
+#include <memory>
 #include <vector>
 
-#include "semra/rl/joint_replay.hpp"
-#include "semra/rl/q_agents.hpp"
+#include "semra/rl/q_learner.hpp"
 
 namespace semra::rl {
 
-// The mixing network alone (forward for a batch, backward to the hypernetworks and to the q
-// inputs).
-class QmixMixer {
+// The mixing network: forward for a batch, backward to the hypernetworks and to the agents' values.
+class QmixMixer final : public Mixer {
  public:
-  QmixMixer() = default;
-  QmixMixer(int agents, int state_dim, int embed, int hyper_hidden, Rng& init_rng);
+  // Hypernetwork initial weights from init_rng.child("hyper_w1"), ... ("hyper_b2"). Throws
+  // std::invalid_argument without a state (state_dim <= 0).
+  QmixMixer(int agents, int state_dim, int embed, int hyper_hidden, const Rng& init_rng);
 
+  std::string_view name() const override { return "qmix"; }
+  std::unique_ptr<Mixer> clone() const override { return std::make_unique<QmixMixer>(*this); }
   // q: batch x agents, states: batch x state_dim -> Q_tot (batch). Caches for backward.
-  const nn::Vector& forward(const Eigen::Ref<const nn::Matrix>& q,
-                            const Eigen::Ref<const nn::Matrix>& states);
+  const nn::Vector& forward(const AgentValues& q, const nn::Matrix& states) override;
   // dL/dQ_tot (batch) -> hypernetwork gradients (in their grads()) and dL/dq (batch x agents).
-  const nn::Matrix& backward(const Eigen::Ref<const nn::Vector>& grad_q_tot);
+  const AgentValues& backward(const nn::Vector& grad_q_tot) override;
 
-  std::vector<nn::Mlp*> networks() { return {&hyper_w1_, &hyper_b1_, &hyper_w2_, &hyper_b2_}; }
-  std::vector<const nn::Mlp*> networks() const {
+  std::vector<nn::Mlp*> networks() override {
     return {&hyper_w1_, &hyper_b1_, &hyper_w2_, &hyper_b2_};
   }
-  void copy_from(const QmixMixer& src);
-  void polyak_update(const QmixMixer& src, float tau);
+  std::vector<const nn::Mlp*> networks() const override {
+    return {&hyper_w1_, &hyper_b1_, &hyper_w2_, &hyper_b2_};
+  }
 
  private:
   int agents_ = 0, embed_ = 0;
   nn::Mlp hyper_w1_, hyper_b1_, hyper_w2_, hyper_b2_;
   // Cache.
-  nn::Matrix q_, w1_raw_, b1_, w2_raw_, pre_, hidden_;
+  AgentValues q_;
+  nn::Matrix w1_raw_, b1_, w2_raw_, pre_, hidden_;
   nn::Vector b2_, q_tot_;
   // Backward workspaces.
-  nn::Matrix g_w1_, g_b1_, g_w2_, g_b2_, grad_q_;
-};
-
-struct QmixConfig {
-  QLearningConfig agent;  // agent networks, TD settings, epsilon
-  int embed = 32;
-  int hyper_hidden = 64;
-};
-
-// A QAgentSet with the QMIX mixer.
-class QmixLearner {
- public:
-  QmixLearner(int agents, int obs_dim, int num_actions, int state_dim, const QmixConfig& config,
-              Rng& init_rng);
-
-  int agents() const { return q_.agents(); }
-  int act(int agent, const float* obs, const std::uint8_t* mask, Rng& rng, bool explore) {
-    return q_.act(agent, obs, mask, rng, explore);
-  }
-  // One gradient step on the batch's team reward (needs global states). Returns the loss.
-  double learn(const JointBatch& batch);
-
-  nn::Mlp& online(int agent) { return q_.online(agent); }
-  const nn::Mlp& online(int agent) const { return q_.online(agent); }
-  QmixMixer& mixer() { return mixer_; }
-  const QmixMixer& mixer() const { return mixer_; }
-  EpsilonSchedule& epsilon() { return q_.epsilon(); }
-  // Checkpoints: agent and mixer networks (online and target), optimiser states, epsilon and the
-  // learning-step count. load_state needs a learner built with the same sizes and config.
-  void save_state(StateWriter& w) const;
-  void load_state(StateReader& r);
-
- private:
-  QmixConfig config_;
-  QAgentSet q_;
-  QmixMixer mixer_, target_mixer_;
-  std::vector<nn::Optimizer> mixer_opt_;
-  nn::Matrix q_taken_, q_next_;
-  nn::Vector targets_, grad_q_tot_, col_;
+  nn::Matrix g_w1_, g_b1_, g_w2_, g_b2_;
+  AgentValues grad_q_;
 };
 
 }  // namespace semra::rl

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "../../support/temp_dir.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/experiment.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
@@ -14,8 +15,8 @@ namespace fs = std::filesystem;
 using namespace semra::dhdrl;
 
 TEST(DhdrlModels, SaveThenEvaluateOnMoreCellsWithoutLearning) {
-  const fs::path root = fs::temp_directory_path() / "semra_dhdrl_models_test";
-  fs::remove_all(root);
+  const semra_test::TempDir tmp("semra-dhdrl-models-");
+  const fs::path root = tmp.path();
   for (const std::string scheme : {"dhdrl", "ddrl", "dhdrl-continuous"}) {
     Config c;
     c.train_slots = std::getenv("SEMRA_SANITIZED") ? 300 : 400;
@@ -46,14 +47,13 @@ TEST(DhdrlModels, SaveThenEvaluateOnMoreCellsWithoutLearning) {
   fs::create_directories(root / "empty");
   bad.eval_load = (root / "empty").string();
   EXPECT_THROW(run_experiment(bad, "dhdrl", 1, ctx), semra::InputError);
-  fs::remove_all(root);
 }
 
 // eval.load = a run's models/ directory: each experiment loads <scheme>-seed<seed>, exactly as if
 // that directory were named; a seed the run did not save is refused, naming what is there.
 TEST(DhdrlModels, EvalLoadOfARunsModelsDirectoryTakesEachExperimentsOwnSeed) {
-  const fs::path root = fs::temp_directory_path() / "semra_dhdrl_models_root_test";
-  fs::remove_all(root);
+  const semra_test::TempDir tmp("semra-dhdrl-models-root-");
+  const fs::path root = tmp.path();
   for (const std::uint64_t seed : {1, 2}) {
     Config c;
     c.train_slots = 300;
@@ -91,5 +91,4 @@ TEST(DhdrlModels, EvalLoadOfARunsModelsDirectoryTakesEachExperimentsOwnSeed) {
   }
   EXPECT_THROW(check_experiment(e, "ddrl", {1}), semra::InputError);
   EXPECT_NO_THROW(check_experiment(e, "dhdrl", {1, 2}));
-  fs::remove_all(root);
 }

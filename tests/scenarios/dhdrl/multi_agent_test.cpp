@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "multi_agent_helpers.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/core/serialize.hpp"
+#include "semra/core/vector_env.hpp"
 #include "semra/experiments/registry.hpp"
 #include "test_helpers.hpp"
 
@@ -286,6 +288,64 @@ TEST(DhdrlMultiAgent, EpisodeIsTruncatedAfterTrainSlots) {
   EXPECT_THROW(env.step(random_actions(env, rng).data(), r.data()), std::logic_error);
   env.reset();
   EXPECT_FALSE(env.truncated());
+}
+
+// The vector env over dhdrl, whose episodes end only by truncation (train.slots): env e equals an
+// independent environment reset with seed + e and given the same actions, the truncating step is
+// reported, and the next step resets the environment (reset(), actions ignored, rewards 0), over
+// three episodes, at 1 and 2 threads.
+TEST(DhdrlMultiAgent, VectorEnvReportsTruncationAndAutoresets) {
+  Config c = small();
+  c.train_slots = 3;  // an episode: the epoch start, then 3 slots
+  const int E = 2;
+  for (int threads : {1, 2}) {
+    std::vector<std::unique_ptr<semra::MultiAgentEnv>> envs;
+    std::vector<MultiAgentEnvironment> solo;
+    for (int e = 0; e < E; ++e) {
+      envs.push_back(std::make_unique<MultiAgentEnvironment>(c, model()));
+      solo.emplace_back(c, model());
+      solo.back().reset(20 + e);
+    }
+    semra::VectorEnv venv(std::move(envs), threads, false);
+    venv.reset(20);
+    const int A = venv.num_agents(), D = venv.obs_dim();
+    semra::Rng rng(3, "actions");
+    std::vector<int> truncations(E, 0), resets(E, 0);
+    for (int t = 0; t < 3 * 5; ++t) {
+      std::vector<int> actions;
+      for (int e = 0; e < E; ++e) {
+        const auto a = random_actions(solo[static_cast<std::size_t>(e)], rng);
+        actions.insert(actions.end(), a.begin(), a.end());
+      }
+      const std::vector<std::uint8_t> ended(venv.truncations(), venv.truncations() + E);
+      venv.step(actions.data());
+      for (int e = 0; e < E; ++e) {
+        auto& s = solo[static_cast<std::size_t>(e)];
+        std::vector<float> r(static_cast<std::size_t>(A), 0.0f);
+        if (ended[static_cast<std::size_t>(e)]) {
+          s.reset();  // next-step autoreset
+          ++resets[static_cast<std::size_t>(e)];
+        } else {
+          s.step(actions.data() + e * A, r.data());
+        }
+        ASSERT_EQ(venv.truncations()[e], s.truncated() ? 1 : 0) << "step " << t << ", env " << e;
+        ASSERT_EQ(venv.terminations()[e], 0);
+        truncations[static_cast<std::size_t>(e)] += venv.truncations()[e];
+        for (int a = 0; a < A; ++a) {
+          ASSERT_EQ(venv.rewards()[e * A + a], r[static_cast<std::size_t>(a)])
+              << "step " << t << ", env " << e << ", agent " << a;
+          const auto o = observe(s, a);
+          for (std::size_t d = 0; d < o.size(); ++d)
+            ASSERT_EQ(venv.obs()[(e * A + a) * D + static_cast<int>(d)], o[d])
+                << "step " << t << ", env " << e << ", agent " << a;
+        }
+      }
+    }
+    // 15 steps of 4-step episodes, each followed by an autoreset step: truncated at steps 4, 9 and
+    // 14, reset at steps 5, 10 and 15.
+    EXPECT_EQ(truncations, std::vector<int>(E, 3));
+    EXPECT_EQ(resets, std::vector<int>(E, 3));
+  }
 }
 
 TEST(DhdrlMultiAgent, InfoHoldsTheSlotMeans) {

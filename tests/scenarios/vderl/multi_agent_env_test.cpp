@@ -154,7 +154,9 @@ TEST(VderlMultiAgentEnv, RegistryMakesIt) {
 }
 
 // Vector env: env e == an independent FrameEnv reset with seed + e and given the same actions,
-// through two frames (the second after next-step autoreset), at 1 and 3 threads.
+// through two frames (the second after next-step autoreset), at 1 and 3 threads. Frames end by
+// termination (the last RB step), never by truncation (dhdrl's episodes are truncated:
+// tests/scenarios/dhdrl/multi_agent_test.cpp).
 TEST(VectorEnv, EqualsIndependentEnvironmentsWithAutoresetAtAnyThreadCount) {
   const auto c = small_config();
   const int E = 4, A = 3;
@@ -196,6 +198,9 @@ TEST(VectorEnv, EqualsIndependentEnvironmentsWithAutoresetAtAnyThreadCount) {
           ASSERT_EQ(venv.rewards()[e * A + a], r[static_cast<std::size_t>(a)]);
         ASSERT_EQ(venv.terminations()[e] != 0,
                   !ended[static_cast<std::size_t>(e)] && s.terminated());
+        // A frame ends by termination only: vderl has no time limit.
+        ASSERT_FALSE(s.truncated());
+        ASSERT_EQ(venv.truncations()[e], 0);
       }
     }
     EXPECT_EQ(resets_seen, 2 * E);

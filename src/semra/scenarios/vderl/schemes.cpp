@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -148,11 +149,11 @@ class JointAgents : public Agents {
   Learner learner_;
 };
 
-class VdnAgents final : public JointAgents<rl::VdnLearner> {
+class VdnAgents final : public JointAgents<rl::QLearner> {
  public:
   VdnAgents(const Config& cfg, const Env& env, Rng& init)
       : JointAgents(cfg, env, 0, env.agents(), env.obs_dim(), env.num_actions(),
-                    q_learning_config(cfg), init) {}
+                    q_learning_config(cfg), init, std::make_unique<rl::VdnMixer>()) {}
   void save(const std::string& dir) const override {
     for (int v = 0; v < servers_; ++v) learner_.online(v).save(model_path(dir, "q", v).string());
   }
@@ -198,24 +199,19 @@ class VdErlAgents final : public JointAgents<rl::VdErlLearner> {
   double temperature_, temperature_final_;
 };
 
-class QmixAgents final : public JointAgents<rl::QmixLearner> {
+class QmixAgents final : public JointAgents<rl::QLearner> {
  public:
   QmixAgents(const Config& cfg, const Env& env, Rng& init)
       : JointAgents(cfg, env, env.state_dim(), env.agents(), env.obs_dim(), env.num_actions(),
-                    env.state_dim(), config(cfg), init) {}
-  static rl::QmixConfig config(const Config& cfg) {
-    rl::QmixConfig c;
-    c.agent = q_learning_config(cfg);
-    c.embed = cfg.mixing_embed;
-    c.hyper_hidden = cfg.hypernet_hidden;
-    return c;
-  }
+                    q_learning_config(cfg), init,
+                    std::make_unique<rl::QmixMixer>(env.agents(), env.state_dim(), cfg.mixing_embed,
+                                                    cfg.hypernet_hidden, init.child("mixer"))) {}
   bool needs_state() const override { return true; }
   void save(const std::string& dir) const override {
     const auto& l = learner_;
     for (int v = 0; v < servers_; ++v) l.online(v).save(model_path(dir, "q", v).string());
     int m = 0;
-    for (const nn::Mlp* net : l.mixer().networks())
+    for (const nn::Mlp* net : l.mixer()->networks())
       net->save(model_path(dir, "mixer", m++).string());
   }
 };

@@ -1,0 +1,2 @@
+// Must not compile: MPI is experiments' (the distribution of experiments over ranks).
+#include <mpi.h>

@@ -1,0 +1,2 @@
+// Must not compile: .mat files are written by core/io only.
+#include <matio.h>
