@@ -166,7 +166,9 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
     pettingzoo.ParallelEnv when pettingzoo can be imported).
 
     Observations follow PettingZoo's masked-observation convention:
-    obs[agent] == {"observation": float32 (D,), "action_mask": int8 (N,)}. Actions are integers
+    obs[agent] == {"observation": float32 (D,), "action_mask": int8 (N,)}; with action_mask="info"
+    obs[agent] is the float32 (D,) array and the mask is infos[agent]["action_mask"] (the other
+    place PettingZoo's tools look for it), for code that expects array observations. Actions are integers
     (int, numpy integer); a float, bool or string is a ValueError. The action of an agent that does
     not act at this step (infos[agent]["acts"] False) is ignored. An acting agent's action outside
     [0, N) is a ValueError; a masked one (mask 0) is replaced by the agent's do-nothing action and
@@ -188,16 +190,20 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
         invalid_action: str = "warn",
         max_cycles: int | None = None,
         render_mode: str | None = None,
+        action_mask: str = "observation",
     ):
         if render_mode is not None:
             _checks.choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
         self.render_mode = render_mode
+        self.action_mask = _checks.choice("action_mask", action_mask, ("observation", "info"))
         self._init_core(scenario, 1, 1, config, set, invalid_action, max_cycles)
         self.metadata = dict(self.metadata, name=f"semra_{scenario}")
         self._obs_spaces = {}
         self._act_spaces = {}
         for name, d, n in zip(self.possible_agents, self.obs_dims, self.action_dims):
             self._obs_spaces[name], self._act_spaces[name] = agent_spaces(d, n)
+            if action_mask == "info":
+                self._obs_spaces[name] = self._obs_spaces[name]["observation"]
         self.state_space = Box(-np.inf, np.inf, shape=(self._core.state_dim,), dtype=np.float32)
         self._index = {a: i for i, a in enumerate(self.possible_agents)}
         self._actions = np.zeros((1, len(self.possible_agents)), dtype=np.int64)
@@ -344,6 +350,8 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
 
     def _observe(self) -> dict:
         obs, mask = self._b["obs"][0], self._b["mask"][0]
+        if self.action_mask == "info":
+            return {a: obs[i, : self.obs_dims[i]].copy() for i, a in enumerate(self.possible_agents)}
         return {
             a: {
                 "observation": obs[i, : self.obs_dims[i]].copy(),
@@ -356,7 +364,7 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
         b = self._b
         common = {k: float(v) for k, v in zip(self.info_names, b["infos"][0])}
         acts, rewarded, invalid = b["acts"][0], b["rewarded"][0], b["invalid_action"][0]
-        return {
+        infos = {
             a: {
                 "acts": bool(acts[i]),
                 "rewarded": bool(rewarded[i]),
@@ -365,6 +373,11 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
             }
             for i, a in enumerate(self.possible_agents)
         }
+        if self.action_mask == "info":
+            mask = b["mask"][0]
+            for i, a in enumerate(self.possible_agents):
+                infos[a]["action_mask"] = mask[i, : self.action_dims[i]].copy()
+        return infos
 
     def __repr__(self) -> str:
         return f"semra.parallel_env('{self.scenario}', agents={len(self.possible_agents)})"
@@ -380,14 +393,16 @@ def parallel_env(
     invalid_action: str = "warn",
     max_cycles: int | None = None,
     render_mode: str | None = None,
+    action_mask: str = "observation",
 ) -> ParallelEnv:
     """A scenario as a PettingZoo ParallelEnv. `config`: a TOML file; `set`: {dotted.key: value}
     overrides, as the CLI's --config / --set. Bad keys or values raise ValueError with the CLI's
     message. `invalid_action`: what a masked action does ("warn", "raise", "ignore"; see
     ParallelEnv). `max_cycles`: truncate episodes after this many steps (None: the scenario's own
-    episode). `render_mode`: None, "ansi" or "human"."""
+    episode). `render_mode`: None, "ansi" or "human". `action_mask`: "observation" (PettingZoo's
+    masked-observation dicts) or "info" (array observations, the mask in infos)."""
     return ParallelEnv(scenario, config=config, set=set, invalid_action=invalid_action,
-                       max_cycles=max_cycles, render_mode=render_mode)
+                       max_cycles=max_cycles, render_mode=render_mode, action_mask=action_mask)
 
 
 def env(scenario: str, **kwargs: Any):
@@ -490,10 +505,7 @@ class VectorEnv(_Base, _VectorBase):  # type: ignore[misc]
         """One step of every environment (the GIL is released while C++ steps them). actions: int
         [E, A] (padded agents' entries are ignored). Returns (obs, rewards, terminations,
         truncations, infos); see the class docstring."""
-        with self._guard:
-            self._check_open("step")
-            if not self._core.has_reset:
-                raise RuntimeError("step before reset(): call reset() first")
+        with self._guard:  # closed, or before reset: the C++ step says so (RuntimeError)
             a = self._actions(actions)
             try:
                 self._core.step(a)

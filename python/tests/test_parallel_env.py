@@ -262,3 +262,18 @@ def test_reset_options():
         env.reset(seed=1, options=[1])
     with pytest.raises(ValueError, match="new_world"):
         env.reset(seed=1, options={"new_world": "yes"})
+
+
+def test_action_mask_in_infos_gives_array_observations():
+    env = semra.parallel_env("vderl", set=SMALL["vderl"], action_mask="info")
+    ref = semra.parallel_env("vderl", set=SMALL["vderl"])
+    obs, infos = env.reset(seed=3)
+    o2, i2 = ref.reset(seed=3)
+    for a in env.possible_agents:
+        assert isinstance(obs[a], np.ndarray) and env.observation_space(a).contains(obs[a])
+        np.testing.assert_array_equal(obs[a], o2[a]["observation"])
+        np.testing.assert_array_equal(infos[a]["action_mask"], o2[a]["action_mask"])
+    batch = np.stack([obs[a] for a in obs])  # what array-observation code does
+    assert batch.shape == (3, env.observation_space("server_0").shape[0])
+    with pytest.raises(ValueError, match="action_mask 'obs': expected one of 'observation', 'info'"):
+        semra.parallel_env("vderl", set=SMALL["vderl"], action_mask="obs")

@@ -34,20 +34,22 @@ def test_is_a_pettingzoo_parallel_env(scenario):
     assert isinstance(semra.env(scenario, set=CONFIG[scenario]), pettingzoo.AECEnv)
 
 
+@pytest.mark.parametrize("mask", ["observation", "info"])
 @pytest.mark.parametrize("scenario", ENV_SCENARIOS)
-def test_parallel_api(scenario):
+def test_parallel_api(scenario, mask):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the test passes reset(options={"options": 1})
-        pz.parallel_api_test(make(scenario), num_cycles=200)
+        pz.parallel_api_test(make(scenario, action_mask=mask), num_cycles=200)
 
 
+@pytest.mark.parametrize("mask", ["observation", "info"])
 @pytest.mark.parametrize("scenario", ENV_SCENARIOS)
-def test_parallel_seed_with_the_default_invalid_action(scenario):
+def test_parallel_seed_with_the_default_invalid_action(scenario, mask):
     # The seed test samples actions without their masks: the default invalid_action ("warn")
     # replaces masked ones by the do-nothing action, identically in both environments.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pz.parallel_seed_test(lambda: make(scenario), num_cycles=100)
+        pz.parallel_seed_test(lambda: make(scenario, action_mask=mask), num_cycles=100)
 
 
 @pytest.mark.parametrize("scenario", ENV_SCENARIOS)

@@ -89,9 +89,10 @@ void VectorEnv::stop_workers() {
 void VectorEnv::check_usable(const char* what, bool needs_reset) const {
   if (closed_) throw std::logic_error(std::string(what) + ": the environment is closed");
   if (needs_reset && !has_reset_)
-    throw std::logic_error(std::string(what) +
-                           " before reset() (or after a reset() or step() that failed): call "
-                           "reset() first");
+    throw std::logic_error(
+        std::string(what) +
+        (ever_reset_ ? " after a reset() or step() that failed part-way" : " before reset()") +
+        ": call reset() first");
 }
 
 MultiAgentEnv& VectorEnv::env(int e) {
