@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Independent PPO (de Witt et al. 2020; Schulman et al. 2017) on semra.vector_env("vderl"), written
 for semra: every server runs the same actor-critic (parameters shared, a one-hot server id appended
-to its observation), acts on its own observation, and is trained on the team reward (the sum of the
-servers' rewards, eq. (12) over a frame). The action mask is applied to the logits, advantages are
-GAE(lambda), and semra's next-step autoreset is handled: the step after a frame ends resets that
-environment, and is not a transition.
+to its observation), acts on its own observation, and is trained on its own reward (its term of eq.
+(12), the per-RB rewards of docs/model-vderl.md 2.3; --reward team: the servers' sum). The action
+mask is applied to the logits, advantages are GAE(lambda), and semra's next-step autoreset is
+handled: the step after a frame ends resets that environment, and is not a transition.
 
 Evaluated like the built-in schemes are (semra run's final_reward): the greedy policy (masked argmax
 of the logits) on the world of seed s, on frames no training step saw; `--compare` also runs the
@@ -69,7 +69,8 @@ def gae(rewards, values, next_values, ends, terms, valid, gamma: float, lam: flo
 
 def train(seed: int, updates: int, num_envs: int = 32, horizon: int = 28, epochs: int = 4,
           minibatches: int = 4, lr: float = 5e-4, gamma: float = 0.99, lam: float = 0.95,
-          clip: float = 0.2, ent_coef: float = 0.01, vf_coef: float = 0.5, log=print):
+          clip: float = 0.2, ent_coef: float = 0.01, vf_coef: float = 0.5, reward: str = "own",
+          log=print):
     """Trains on num_envs environments, env e in the world of seed + e (env 0: the world the
     evaluation uses, as a built-in scheme's run of seed s trains and evaluates in world s)."""
     torch.manual_seed(seed)
@@ -85,6 +86,7 @@ def train(seed: int, updates: int, num_envs: int = 32, horizon: int = 28, epochs
     frames[:] = 1
     for u in range(updates):
         buf = {k: [] for k in ("o", "m", "a", "logp", "v", "r", "v2", "term", "end", "valid")}
+        team_return = 0.0
         for _ in range(horizon):
             with torch.no_grad():
                 logits, value = net(o, m)
@@ -94,7 +96,9 @@ def train(seed: int, updates: int, num_envs: int = 32, horizon: int = 28, epochs
             o2, m2 = torch.from_numpy(nxt["observation"]), torch.from_numpy(nxt["action_mask"])
             with torch.no_grad():
                 _, value2 = net(o2, m2)  # V(s_{t+1}): the final observation when the frame ended
-            team = torch.from_numpy(rewards).sum(dim=1, keepdim=True).expand(E, A)
+            r = torch.from_numpy(rewards)
+            team_return += float(r.sum())
+            team = r.sum(dim=1, keepdim=True).expand(E, A) if reward == "team" else r
             term = torch.from_numpy(terms[:, 0].astype(np.float32))
             end = torch.from_numpy((terms[:, 0] | truncs[:, 0]).astype(np.float32))
             for k, x in (("o", o), ("m", m), ("a", action), ("logp", dist.log_prob(action)),
@@ -130,9 +134,9 @@ def train(seed: int, updates: int, num_envs: int = 32, horizon: int = 28, epochs
                 nn.utils.clip_grad_norm_(net.parameters(), 0.5)
                 opt.step()
         if log and (u + 1) % max(1, updates // 5) == 0:
-            done = b["end"][:, :, 0] * b["valid"][:, :, 0]
-            log(f"  seed {seed} update {u + 1}/{updates}: {int(done.sum())} frames, mean team reward "
-                f"per step {float((b['r'][:, :, 0] * b['valid'][:, :, 0]).sum() / b['valid'][:, :, 0].sum()):.3f}")
+            done = float((b["end"][:, :, 0] * b["valid"][:, :, 0]).sum())
+            log(f"  seed {seed} update {u + 1}/{updates}: team return per frame while training "
+                f"{team_return / max(done, 1.0):.3f}")
     return net, int(frames[0])
 
 
@@ -169,8 +173,11 @@ def builtin(seeds: list[int], schemes: list[str], frames: int, out: str) -> dict
 def main(argv=None) -> list[dict]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    p.add_argument("--updates", type=int, default=300, help="PPO updates (32 envs x 28 steps each)")
+    p.add_argument("--updates", type=int, default=400, help="PPO updates (32 envs x 28 steps each)")
     p.add_argument("--eval-frames", type=int, default=256)
+    p.add_argument("--reward", choices=["team", "own"], default="own",
+                   help="train each server on the team reward or on its own (its eq. (12) term)")
+    p.add_argument("--sample", action="store_true", help="evaluate the stochastic policy, not the greedy one")
     p.add_argument("--compare", action="store_true", help="also run the built-in schemes (semra.run)")
     p.add_argument("--schemes", nargs="+", default=["vderl", "vdn", "idqn", "qmix", "random"])
     p.add_argument("--out", default="results/ippo-builtin")
@@ -179,11 +186,13 @@ def main(argv=None) -> list[dict]:
     out = []
     for seed in a.seeds:
         t0 = time.perf_counter()
-        net, seen = train(seed, a.updates)
+        net, seen = train(seed, a.updates, reward=a.reward)
 
         def greedy(o, m):
             with torch.no_grad():
                 logits, _ = net(torch.from_numpy(o), torch.from_numpy(m))
+            if a.sample:
+                return torch.distributions.Categorical(logits=logits).sample().numpy()
             return logits.argmax(dim=-1).numpy()
 
         score = evaluate(greedy, seed, a.eval_frames, skip_frames=seen)

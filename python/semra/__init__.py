@@ -4,7 +4,7 @@ semra's NN engine (read, run, write). docs/python.md."""
 from __future__ import annotations
 
 from . import _core, stats
-from .env import ParallelEnv, VectorEnv, env, parallel_env, vector_env
+from .environments import ParallelEnv, VectorEnv, env, parallel_env, vector_env
 from .network import Network, load_network, save_network
 from .results import Results, load_results
 from .run import run

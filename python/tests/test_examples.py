@@ -27,3 +27,9 @@ def test_vdn_torch_short():
     pytest.importorskip("torch", reason="PyTorch not importable (apt install python3-torch)")
     out = load("vdn_torch").main(["--seeds", "1", "--steps", "150", "--eval-frames", "16"])
     assert len(out) == 1 and math.isfinite(out[0]["vdn"]) and math.isfinite(out[0]["random"])
+
+
+def test_ippo_torch_short():
+    pytest.importorskip("torch", reason="PyTorch not importable (apt install python3-torch)")
+    out = load("ippo_torch").main(["--seeds", "1", "--updates", "2", "--eval-frames", "8"])
+    assert len(out) == 1 and math.isfinite(out[0]["ippo"]) and math.isfinite(out[0]["random (same frames)"])
