@@ -472,8 +472,7 @@ class VectorEnv(_Base, _VectorBase):  # type: ignore[misc]
         infos = {"acts": b["acts"], "rewarded": b["rewarded"], "invalid_action": b["invalid_action"]}
         for i, name in enumerate(self.info_names):
             infos[name] = b["infos"][:, i]
-        every = np.ones(E, dtype=bool)
-        every.flags.writeable = False
+        every = np.ones(E, dtype=bool)  # Gymnasium's "_name" masks: every env has every key
         self._infos = {}
         for k, v in infos.items():
             self._infos[k] = v

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import semra
-from conftest import SMALL
+from conftest import SANITIZED, SMALL
 
 
 def thread_count() -> int:
@@ -100,6 +100,9 @@ def test_a_thread_that_cannot_start_is_a_value_error_not_a_hang():
     # mapped: the constructor stops the threads it started and raises.
     if semra._core.available_cpus() < 2:
         pytest.skip("one CPU: no worker thread to start")
+    if SANITIZED:
+        pytest.skip("AddressSanitizer reserves terabytes of address space for its shadow memory: an "
+                    "address-space limit just above the process's use is not one it can run under")
     code = textwrap.dedent(
         """
         import resource, semra

@@ -3,6 +3,8 @@ masks, thread-count independence, buffers without per-step allocation, Gymnasium
 conventions."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -153,3 +155,14 @@ def test_vector_masked_and_out_of_range_actions():
     for bad in (0, -1, 2**31, 1.5, True):
         with pytest.raises(ValueError, match="num_envs"):
             semra.vector_env("vderl", num_envs=bad)
+
+
+def test_torch_takes_the_buffers_without_a_warning():
+    torch = pytest.importorskip("torch", reason="PyTorch not importable (apt install python3-torch)")
+    venv = semra.vector_env("vderl", num_envs=2, set=SMALL["vderl"])
+    obs, _ = venv.reset(seed=1)
+    out = venv.step(np.zeros((2, 3), dtype=np.int64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "The given NumPy array is not writable" would raise
+        tensors = [torch.from_numpy(x) for x in (out[0]["observation"], out[0]["action_mask"], *out[1:4])]
+    assert tensors[0].shape == (2, 3, venv.obs_dim) and tensors[3].shape == (2, 3)
