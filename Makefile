@@ -41,7 +41,7 @@ test: build
 SANITIZER_PRELOAD = $(shell $(CXX) -print-file-name=libasan.so) $(shell $(CXX) -print-file-name=libubsan.so)
 check: deps
 	@cmake -S . -B $(BUILD_CHECK) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEMRA_SANITIZE=ON \
-	  -DSEMRA_BUILD_BENCH=OFF -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
+	  -DSEMRA_BUILD_BENCH=OFF -DSEMRA_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_CHECK) -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 SEMRA_SANITIZED=1 \
 	  ctest --test-dir $(BUILD_CHECK) --output-on-failure -j$(JOBS)
