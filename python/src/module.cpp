@@ -441,7 +441,9 @@ PYBIND11_MODULE(_core, m) {
       "The resolved config of a scenario as TOML text.");
   m.def("available_cpus", &available_cpus, "CPUs this process may run on.");
 
-  py::class_<VectorEnvCore>(m, "VectorEnv", "num_envs environments stepped in C++ (semra.vector_env, semra.parallel_env).")
+  py::class_<VectorEnvCore>(
+      m, "VectorEnv",
+      "num_envs environments stepped in C++ (semra.vector_env, semra.parallel_env).")
       .def(py::init<const std::string&, const std::string&, const std::vector<std::string>&,
                     std::int64_t, std::int64_t, bool>(),
            py::arg("scenario"), py::arg("config_path"), py::arg("sets"), py::arg("num_envs"),

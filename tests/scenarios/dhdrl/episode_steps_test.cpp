@@ -36,9 +36,8 @@ TEST(DhdrlEpisodeSteps, ClosedFormEqualsTheStepsTaken) {
             EXPECT_EQ(env.rewarded(i), env.slot_stepped() && (!high || env.epoch_closed()));
           }
         }
-        EXPECT_EQ(steps, env.episode_steps())
-            << "layout " << static_cast<int>(layout) << ", redraw " << redraw << ", slots "
-            << slots;
+        EXPECT_EQ(steps, env.episode_steps()) << "layout " << static_cast<int>(layout)
+                                              << ", redraw " << redraw << ", slots " << slots;
       }
     }
   }
