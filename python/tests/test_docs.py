@@ -27,7 +27,7 @@ NOT_RUN = {
         "needs another interpreter; the path is a placeholder",
     "build/bench/bench_vector_env --benchmark_repetitions=5 --benchmark_report_aggregates_only=true":
         "a benchmark (minutes; timings are not tests)",
-    "PYTHONPATH=build/python /usr/bin/python3 examples/python/ippo_torch.py --seeds 1 2 3":
+    "PYTHONPATH=build/python /usr/bin/python3 examples/python/ippo_torch.py --seeds 1 2 3 --compare":
         "trains for minutes per seed; test_examples.py runs a short version",
     "PYTHONPATH=build/python /usr/bin/python3 examples/python/vdn_torch.py --seeds 1 2 3":
         "trains for minutes per seed; test_examples.py runs a short version",
@@ -79,7 +79,7 @@ def test_code_blocks_run(source, tmp_path, cli, monkeypatch):
                       .replace("/usr/bin/python3", sys.executable)
                       .replace("build/semra", str(cli)))
             p = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True,
-                               text=True, timeout=300)
+                               text=True, timeout=120)
             assert p.returncode == 0, f"{source}: shell block failed:\n{code}\n{p.stdout}{p.stderr}"
         else:
             pytest.fail(f"{source}: a ```{lang} block is neither run nor listed in NOT_RUN")
