@@ -42,6 +42,7 @@ setup(
     version=VERSION,
     packages=["semra"],
     package_dir={"": "python"},
+    package_data={"semra": ["py.typed", "_core.pyi"]},
     ext_modules=[Extension("semra._core", sources=[])],
     cmdclass={"build_ext": CMakeBuild},
     zip_safe=False,

@@ -7,7 +7,13 @@ loop on the same VectorEnv), interleaved A/B in one process; medians of --reps r
 
 Reports env steps/s for both scenarios at num_envs 1, 64, 256 (threads 1 and 2), the binding's
 cost (1 - Python / C++ throughput; target <= 20% at num_envs = 64) and the speed-up of threads=2
-over threads=1 at num_envs >= 64 (target >= 1.7x)."""
+over threads=1 at num_envs >= 64 (target >= 1.7x).
+
+--cpu-time: the binding's cost alone, from the process's CPU time per vector step at threads=1
+(the Python loop's extra work is CPU time; wall-clock rates on a shared, loaded machine swing by
+tens of percent between repetitions, CPU time by a few):
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/vector_env.py --cpu-time --reps 5"""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +40,31 @@ def measure(fn, seconds: float) -> float:
     t0 = time.perf_counter()
     fn(n)
     return n / (time.perf_counter() - t0)
+
+
+def bench_cpu(scenario: str, num_envs: int, reps: int, steps: int = 300):
+    """Medians of CPU seconds per vector step, C++ loop and Python loop, interleaved."""
+    venv = semra.vector_env(scenario, num_envs=num_envs, threads=1, invalid_action="ignore")
+    actions = _core.bench_actions(venv._core, K)
+    venv.reset(seed=1)
+    rows = [actions[k] for k in range(K)]
+
+    def py_loop(n):
+        step = venv.step
+        for t in range(n):
+            step(rows[t % K])
+
+    py_loop(50)
+    _core.bench_cpp_loop(venv._core, actions, 50)
+    cpp, py = [], []
+    for _ in range(reps):
+        t = time.process_time()
+        _core.bench_cpp_loop(venv._core, actions, steps)
+        cpp.append((time.process_time() - t) / steps)
+        t = time.process_time()
+        py_loop(steps)
+        py.append((time.process_time() - t) / steps)
+    return statistics.median(cpp), statistics.median(py)
 
 
 def bench(scenario: str, num_envs: int, threads: int, seconds: float, reps: int):
@@ -63,7 +94,18 @@ def main():
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--scenarios", nargs="+", default=["vderl", "dhdrl"])
     p.add_argument("--envs", type=int, nargs="+", default=[1, 64, 256])
+    p.add_argument("--cpu-time", action="store_true", help="the binding's cost from CPU time, threads=1")
     a = p.parse_args()
+    if a.cpu_time:
+        print(f"semra {semra.__version__}; CPU time per vector step (threads=1), medians of {a.reps} "
+              "interleaved reps of 300 steps")
+        print(f"{'scenario':8} {'envs':>5} {'C++ loop us':>12} {'Python us':>12} {'binding cost':>12}")
+        for scenario in a.scenarios:
+            for envs in a.envs:
+                cpp, py = bench_cpu(scenario, envs, a.reps)
+                print(f"{scenario:8} {envs:5d} {cpp * 1e6:12.1f} {py * 1e6:12.1f} {1 - cpp / py:11.1%}",
+                      flush=True)
+        return
     print(f"semra {semra.__version__}; env steps/s, medians of {a.reps} interleaved reps of ~{a.seconds} s")
     print(f"{'scenario':8} {'envs':>5} {'thr':>3} {'C++ loop':>12} {'Python':>12} {'binding cost':>12}")
     results = {}

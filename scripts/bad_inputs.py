@@ -4,6 +4,11 @@ Markdown table of docs/bad-inputs.md: input, expected, observed, verdict.
 
     /usr/bin/python3 scripts/bad_inputs.py build/tests/semra-test [--before OLD_BINARY] > table.md
 
+The Python channel (python/tests/bad_inputs.txt) against a built package, each case in its own
+interpreter (a crash or hang is a verdict, not the end of the run):
+
+    /usr/bin/python3 scripts/bad_inputs.py --python build/python [--before OLD_BUILD/python]
+
 Verdicts: "behaves as promised" (the expected exit code and text, no internal error, no output
 directory left behind by a refused command, no PWNED file created), "vague message" (the right exit
 code, but the message does not say what the table expects), "wrong behaviour" (anything else: exit
@@ -161,8 +166,51 @@ def cell(s):
         .replace("\n", " ")
 
 
+def python_main(args):
+    """The Python channel: --python PYTHONPATH [--before OLD_PYTHONPATH]."""
+    sys.path.insert(0, os.path.join(SRC, "python", "tests"))
+    import bad_inputs_cases as b
+
+    before = None
+    if "--before" in args:
+        i = args.index("--before")
+        before = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    now_path = os.path.abspath(args[0])
+    _, cases = b.parse()
+
+    def run_all(pythonpath, old):
+        tmp = b.scratch()
+        try:
+            return [(c, o, b.verdict(c, o, build_is_old=old), b.shown(o, tmp)) for c in cases
+                    for o in [b.outcome_in_subprocess(c, tmp, pythonpath)]]
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    now = run_all(now_path, False)
+    old = run_all(before, True) if before else None
+    print("| # | channel | input | expected | observed before | verdict before | observed now "
+          "| verdict now |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for i, (c, _, v, shown) in enumerate(now):
+        ob = old[i] if old else None
+        print("| P%d | %s | `%s` | %s, %s | %s | %s | %s | %s |" % (
+            i + 1, c.name, c.code.replace("|", "\\|"), c.exception, c.expect.replace("|", "\\|"),
+            ob[3].replace("|", "\\|") if ob else "", ob[2] if ob else "", shown.replace("|", "\\|"), v))
+    print()
+    for label, res in (("before", old), ("now", now)):
+        if res:
+            cnt = Counter(r[2] for r in res)
+            print("%s: %d cases; " % (label, len(res)) +
+                  ", ".join("%s %d" % (k, v) for k, v in sorted(cnt.items())))
+            print()
+
+
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--python":
+        python_main(args[1:])
+        return
     before = None
     if "--before" in args:
         i = args.index("--before")

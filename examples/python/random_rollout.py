@@ -47,15 +47,16 @@ def main(argv=None) -> dict:
         obs, infos = env.reset()
     env.close()
 
-    venv = semra.vector_env(a.scenario, num_envs=a.num_envs, threads=a.threads)
-    obs, mask = venv.reset(seed=a.seed)
+    threads = min(a.threads, semra._core.available_cpus())
+    venv = semra.vector_env(a.scenario, num_envs=a.num_envs, threads=threads)
+    obs, infos = venv.reset(seed=a.seed)
     ended = np.zeros(a.num_envs, dtype=bool)
     t0 = time.perf_counter()
     episode_returns, running = [], np.zeros(a.num_envs)
     for _ in range(a.steps):
-        obs, mask, rewards, terms, truncs = venv.step(masked_random(mask, rng))
+        obs, rewards, terms, truncs, infos = venv.step(masked_random(obs["action_mask"], rng))
         running += np.where(ended, 0.0, rewards.sum(axis=1))  # autoreset steps carry no reward
-        ended = terms | truncs
+        ended = terms[:, 0] | truncs[:, 0]  # the same for every agent of an environment
         episode_returns += running[ended].tolist()
         running[ended] = 0.0
     dt = time.perf_counter() - t0

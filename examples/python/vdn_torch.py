@@ -47,14 +47,15 @@ def masked_max(q: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 def evaluate(policy, frames: int, seed: int, num_envs: int = 32) -> float:
     """Mean team return per frame (eq. 12 summed over servers) on held-out frames (seed offset)."""
-    venv = semra.vector_env("vderl", num_envs=num_envs, threads=2, set=CONFIG, copy=True)
-    obs, mask = venv.reset(seed=seed)
+    threads = min(2, semra._core.available_cpus())
+    venv = semra.vector_env("vderl", num_envs=num_envs, threads=threads, set=CONFIG, copy=True)
+    obs, _ = venv.reset(seed=seed)
     returns, running = [], np.zeros(num_envs)
     ended = np.zeros(num_envs, dtype=bool)
     while len(returns) < frames:
-        obs, mask, rewards, terms, truncs = venv.step(policy(obs, mask))
+        obs, rewards, terms, truncs, _ = venv.step(policy(obs["observation"], obs["action_mask"]))
         running += np.where(ended, 0.0, rewards.sum(axis=1))
-        ended = terms | truncs
+        ended = terms[:, 0] | truncs[:, 0]
         returns += running[ended].tolist()
         running[ended] = 0.0
     return float(np.mean(returns[:frames]))
@@ -65,7 +66,7 @@ def train(seed: int, steps: int, num_envs: int = 16, batch: int = 64, log=print)
     rng = np.random.default_rng(seed)
     venv = semra.vector_env("vderl", num_envs=num_envs, threads=1, set=CONFIG, copy=True)
     E, A = venv.num_envs, len(venv.possible_agents)
-    D, N = max(venv.obs_dims), max(venv.num_actions)
+    D, N = venv.obs_dim, venv.num_actions
     q, target = QNet(D, A, N), QNet(D, A, N)
     target.load_state_dict(q.state_dict())
     opt = torch.optim.Adam(q.parameters(), lr=5e-4)
@@ -75,7 +76,8 @@ def train(seed: int, steps: int, num_envs: int = 16, batch: int = 64, log=print)
            "o2": np.zeros((cap, A, D), np.float32), "m2": np.zeros((cap, A, N), np.int8),
            "d": np.zeros(cap, np.float32)}
     size = ptr = 0
-    obs, mask = venv.reset(seed=seed * 1000)
+    o, _ = venv.reset(seed=seed * 1000)
+    obs, mask = o["observation"], o["action_mask"]
     ended = np.zeros(E, dtype=bool)
     for t in range(steps):
         eps = max(0.05, 1.0 - t / (0.6 * steps))
@@ -84,13 +86,14 @@ def train(seed: int, steps: int, num_envs: int = 16, batch: int = 64, log=print)
             greedy = masked_max(qv, torch.from_numpy(mask)).indices.numpy()
         explore = rng.random((E, A)) < eps
         actions = np.where(explore, masked_random(mask, rng), greedy)
-        obs2, mask2, rewards, terms, truncs = venv.step(actions)
+        o2, rewards, terms, truncs, _ = venv.step(actions)
+        obs2, mask2 = o2["observation"], o2["action_mask"]
         for e in np.flatnonzero(~ended):  # autoreset steps are not transitions
             buf["o"][ptr], buf["m"][ptr], buf["a"][ptr] = obs[e], mask[e], actions[e]
             buf["r"][ptr], buf["o2"][ptr], buf["m2"][ptr] = rewards[e].sum(), obs2[e], mask2[e]
-            buf["d"][ptr] = float(terms[e] or truncs[e])
+            buf["d"][ptr] = float(terms[e, 0] or truncs[e, 0])
             ptr, size = (ptr + 1) % cap, min(size + 1, cap)
-        ended = terms | truncs
+        ended = terms[:, 0] | truncs[:, 0]
         obs, mask = obs2, mask2
         if size >= 500:
             idx = rng.integers(size, size=batch)

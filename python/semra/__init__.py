@@ -1,10 +1,12 @@
-"""semra from Python: both scenarios as PettingZoo-style parallel environments, a batched vector
-environment, experiments (the CLI's `semra run`) and trained networks. docs/python.md."""
+"""semra from Python: both scenarios as PettingZoo parallel environments, a batched vector
+environment with Gymnasium's conventions, experiments (the CLI's `semra run`), and networks of
+semra's NN engine (read, run, write). docs/python.md."""
 from __future__ import annotations
 
 from . import _core, stats
-from .env import ParallelEnv, VectorEnv, parallel_env, vector_env
-from .results import Results, load_network, load_results
+from .environments import ParallelEnv, VectorEnv, env, parallel_env, vector_env
+from .network import Network, load_network, save_network
+from .results import Results, load_results
 from .run import run
 
 __version__: str = _core.__version__
@@ -14,9 +16,12 @@ __all__ = [
     "scenarios",
     "parallel_env",
     "vector_env",
+    "env",
     "run",
     "load_results",
     "load_network",
+    "save_network",
+    "Network",
     "ParallelEnv",
     "VectorEnv",
     "Results",

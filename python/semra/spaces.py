@@ -1,6 +1,6 @@
 """Observation and action spaces: gymnasium.spaces when gymnasium can be imported, otherwise small
 stand-ins with the attributes semra's environments and PettingZoo's tests use (shape, dtype, n,
-seed(), sample(mask=...), contains(), [key] for Dict)."""
+nvec, seed(), sample(mask=...), contains(), [key] for Dict)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 try:  # pragma: no cover - depends on the environment
-    from gymnasium.spaces import Box, Dict, Discrete  # type: ignore
+    from gymnasium.spaces import Box, Dict, Discrete, MultiDiscrete  # type: ignore
 
     HAVE_GYMNASIUM = True
 except ImportError:
@@ -91,6 +91,31 @@ except ImportError:
         def __repr__(self) -> str:
             return f"Box({self.shape}, {self.dtype})"
 
+    class MultiDiscrete(_Space):  # type: ignore[no-redef]
+        """Independent discrete actions: entry i in 0 .. nvec[i] - 1 (int64)."""
+
+        def __init__(self, nvec, dtype=np.int64, seed=None, start=None):
+            self.nvec = np.asarray(nvec, dtype=dtype)
+            super().__init__(self.nvec.shape, dtype, seed)
+            self.start = np.zeros_like(self.nvec) if start is None else np.asarray(start, dtype=dtype)
+
+        def sample(self, mask=None) -> np.ndarray:
+            if mask is not None:
+                raise NotImplementedError("semra.spaces.MultiDiscrete.sample: masks need gymnasium")
+            return (self.start + np.floor(self._np_random.random(self.shape) * self.nvec)).astype(self.dtype)
+
+        def contains(self, x: Any) -> bool:
+            x = np.asarray(x)
+            return (
+                x.shape == self.shape
+                and np.issubdtype(x.dtype, np.integer)
+                and bool(np.all(x >= self.start))
+                and bool(np.all(x < self.start + self.nvec))
+            )
+
+        def __repr__(self) -> str:
+            return f"MultiDiscrete({self.nvec})"
+
     class Dict(_Space):  # type: ignore[no-redef]
         """A dict of named spaces."""
 
@@ -123,13 +148,18 @@ except ImportError:
             return f"Dict({self.spaces})"
 
 
+def masked_observation(shape_obs: tuple, shape_mask: tuple) -> "Dict":
+    """Dict(observation: Box float32 shape_obs, action_mask: Box int8 shape_mask in {0, 1}):
+    PettingZoo's masked-observation convention, for one agent or batched."""
+    return Dict(
+        {
+            "observation": Box(-np.inf, np.inf, shape=shape_obs, dtype=np.float32),
+            "action_mask": Box(0, 1, shape=shape_mask, dtype=np.int8),
+        }
+    )
+
+
 def agent_spaces(obs_dim: int, num_actions: int):
     """The (observation, action) spaces of one agent: Dict(observation: Box float32 (D,),
     action_mask: Box int8 (N,) in {0, 1}) and Discrete(N)."""
-    obs = Dict(
-        {
-            "observation": Box(-np.inf, np.inf, shape=(obs_dim,), dtype=np.float32),
-            "action_mask": Box(0, 1, shape=(num_actions,), dtype=np.int8),
-        }
-    )
-    return obs, Discrete(num_actions)
+    return masked_observation((obs_dim,), (num_actions,)), Discrete(num_actions)

@@ -24,13 +24,27 @@ def _values(name: str, x: Iterable[float], at_least: int) -> list[float]:
 
 def mean_ci95(x: Iterable[float]) -> tuple[float, float]:
     """(mean, half-width of the 95% Student-t confidence interval of the mean). One value gives
-    a half-width of 0, as in summary.json; ValueError for no value or a non-finite one."""
+    a half-width of 0, as in summary.json; ValueError for no value, a non-finite one, or values
+    whose sums overflow float64."""
     v = _values("mean_ci95", x, 1)
-    return _core.mean(v), _core.ci95(v)
+    mean, half = _core.mean(v), _core.ci95(v)
+    _finite("mean_ci95", v, mean, half)
+    return mean, half
 
 
 def welch_p(a: Iterable[float], b: Iterable[float]) -> float:
     """Two-sided p-value of Welch's unequal-variance t-test for mean(a) != mean(b). When neither
     sample varies (a deterministic scheme), 1 for equal means and 0 otherwise, as in summary.json;
     ValueError for fewer than 2 values."""
-    return _core.welch_p_value(_values("welch_p: a", a, 2), _values("welch_p: b", b, 2))
+    va, vb = _values("welch_p: a", a, 2), _values("welch_p: b", b, 2)
+    p = _core.welch_p_value(va, vb)
+    _finite("welch_p", va + vb, p)
+    return p
+
+
+def _finite(name: str, values: list[float], *results: float) -> None:
+    """Finite inputs can still overflow (a sum of values near 1.8e308): say so, not inf or nan."""
+    if not all(math.isfinite(r) for r in results):
+        big = max(values, key=abs)
+        raise ValueError(f"{name}: the values are too large to average in float64 (the largest is "
+                         f"{big:.3g}; sums overflow above 1.8e308)")

@@ -1,16 +1,31 @@
 // semra._core: the C++ side of the Python package (python/semra/). Thin: every model, config and
 // run goes through the same C++ code as the CLI; python/semra/*.py adds the PettingZoo / Gymnasium
-// conventions (dicts, spaces, invalid_action) on top.
+// conventions (dicts, spaces, invalid_action) on top. Both semra.parallel_env and semra.vector_env
+// are a VectorEnv here (parallel_env: one environment), so the action rule, the episode cap and
+// autoreset live once, in core/vector_env.cpp.
+//
+// Misuse from Python is an exception, never a crash (docs/python.md "What the bindings check"):
+// bad input raises ValueError, misuse of an environment's state (step before reset, after close,
+// from two threads at once) RuntimeError.
+#include <malloc.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <sched.h>
+#include <sys/resource.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "semra/core/error.hpp"
@@ -23,6 +38,7 @@
 #include "semra/experiments/registry.hpp"
 #include "semra/experiments/resolve.hpp"
 #include "semra/experiments/runner.hpp"
+#include "semra/nn/activation.hpp"
 #include "semra/nn/mlp.hpp"
 #include "semra/rl/dqn.hpp"
 #include "semra/version.hpp"
@@ -34,9 +50,51 @@ namespace {
 using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
 using I32 = py::array_t<int, py::array::c_style | py::array::forcecast>;
 using I8 = py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>;
+// Actions: no forcecast, so a float or an unsigned 64-bit array is refused rather than truncated or
+// wrapped (the Python side checks them first and says so in one line).
+using I64 = py::array_t<std::int64_t, py::array::c_style>;
 
-// A validated config of a scenario that has a multi-agent environment. The config stays alive as
-// long as the environments made from it.
+// CPUs this process may run on (its affinity mask), at least 1.
+int available_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return semra::default_threads();
+}
+
+// Bytes in use by malloc (the memory probe of VectorEnvCore); 0 where it is not measurable (under
+// AddressSanitizer, whose allocator glibc does not see).
+std::size_t heap_in_use() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+// Memory this process may still allocate: the CLI's (MemAvailable or SEMRA_MEMORY_AVAILABLE_MB),
+// and no more than an address-space limit (ulimit -v) leaves.
+std::optional<double> available_bytes() {
+  std::optional<double> avail;
+  if (const auto a = semra::limits::available_memory_bytes()) avail = static_cast<double>(*a);
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    long pages = 0;
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld", &pages) != 1) pages = 0;
+      std::fclose(f);
+    }
+    const double left = static_cast<double>(rl.rlim_cur) -
+                        static_cast<double>(pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
+    avail = avail ? std::min(*avail, left) : left;
+  }
+  return avail;
+}
+
+std::string kilobytes(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f kB", std::max(1.0, bytes / 1e3));
+  return buf;
+}
+
+// A validated config of a scenario that has a multi-agent environment.
 struct EnvConfig {
   const semra::ScenarioEntry* scenario = nullptr;
   std::unique_ptr<semra::ConfigBase> config;
@@ -57,87 +115,34 @@ struct EnvConfig {
 py::list agent_list(const std::vector<semra::AgentSpec>& agents) {
   py::list out;
   for (const auto& a : agents)
-    out.append(py::make_tuple(a.name, a.obs_dim, a.num_actions, a.noop_action));
+    out.append(py::make_tuple(a.name, a.obs_dim, a.num_actions, a.noop_action, a.group));
   return out;
 }
 
-// One environment (semra.parallel_env). Each call returns fresh arrays: the Python side hands them
-// to the user in dicts that must not change under them.
-class Env {
+// semra.vector_env and semra.parallel_env: the C++ VectorEnv and its buffers, exposed as numpy
+// views (no copies).
+class VectorEnvCore {
  public:
-  Env(const std::string& scenario, const std::string& config_path,
-      const std::vector<std::string>& sets)
-      : cfg_(scenario, config_path, sets), env_(cfg_.make()) {}
-
-  py::list agents() const { return agent_list(env_->agents()); }
-  int state_dim() const { return env_->state_dim(); }
-  std::vector<std::string> info_names() const { return env_->info_names(); }
-
-  void reset(std::optional<std::uint64_t> seed) {
-    if (seed)
-      env_->reset(*seed);
-    else
-      env_->reset();
-  }
-  F32 observe(int agent) const {
-    F32 out(spec(agent).obs_dim);
-    env_->observe(agent, out.mutable_data());
-    return out;
-  }
-  I8 action_mask(int agent) const {
-    I8 out(spec(agent).num_actions);
-    env_->action_mask(agent, reinterpret_cast<std::uint8_t*>(out.mutable_data()));
-    return out;
-  }
-  bool acts(int agent) const { return env_->acts(check(agent)); }
-  F32 state() const {
-    F32 out(env_->state_dim());
-    env_->state(out.mutable_data());
-    return out;
-  }
-  F32 step(const I32& actions) {
-    const auto A = static_cast<py::ssize_t>(env_->agents().size());
-    if (actions.ndim() != 1 || actions.shape(0) != A)
-      throw std::invalid_argument("step: expected " + std::to_string(A) + " actions");
-    F32 rewards(A);
-    env_->step(actions.data(), rewards.mutable_data());
-    return rewards;
-  }
-  bool terminated() const { return env_->terminated(); }
-  bool truncated() const { return env_->truncated(); }
-  py::array_t<double> info() const {
-    py::array_t<double> out(static_cast<py::ssize_t>(env_->info_names().size()));
-    env_->info(out.mutable_data());
-    return out;
-  }
-
- private:
-  int check(int agent) const {
-    if (agent < 0 || agent >= static_cast<int>(env_->agents().size()))
-      throw std::out_of_range("no agent " + std::to_string(agent));
-    return agent;
-  }
-  const semra::AgentSpec& spec(int agent) const {
-    return env_->agents()[static_cast<std::size_t>(check(agent))];
-  }
-  EnvConfig cfg_;
-  std::unique_ptr<semra::MultiAgentEnv> env_;
-};
-
-// semra.vector_env: the buffers are the C++ VectorEnv's own, exposed as numpy views (no copies).
-class VectorEnv {
- public:
-  VectorEnv(const std::string& scenario, const std::string& config_path,
-            const std::vector<std::string>& sets, int num_envs, int threads, bool ignore_invalid)
+  VectorEnvCore(const std::string& scenario, const std::string& config_path,
+                const std::vector<std::string>& sets, std::int64_t num_envs, std::int64_t threads,
+                bool ignore_invalid)
       : cfg_(scenario, config_path, sets) {
-    if (num_envs < 1)
-      throw semra::InputError("num_envs " + std::to_string(num_envs) + ": expected >= 1");
-    if (threads < 0)
-      throw semra::InputError("threads " + std::to_string(threads) + ": expected >= 1");
+    if (num_envs < 1 || num_envs > std::numeric_limits<int>::max())
+      throw semra::InputError("num_envs " + std::to_string(num_envs) + ": expected 1 to " +
+                              std::to_string(std::numeric_limits<int>::max()));
+    const int cpus = available_cpus();
+    // More threads than CPUs only wait for each other: every step ends in a barrier, so one
+    // descheduled thread stalls them all (1024 threads on 2 CPUs stepped 5-1000x slower).
+    if (threads < 0 || threads > cpus)
+      throw semra::InputError("threads " + std::to_string(threads) + ": expected 1 to " +
+                              std::to_string(cpus) + " (the CPUs this process may use), or 0 for " +
+                              "all of them");
+    check_memory(static_cast<int>(num_envs));
     std::vector<std::unique_ptr<semra::MultiAgentEnv>> envs;
-    for (int e = 0; e < num_envs; ++e) envs.push_back(cfg_.make());
+    envs.reserve(static_cast<std::size_t>(num_envs));
+    for (std::int64_t e = 0; e < num_envs; ++e) envs.push_back(cfg_.make());
     venv_ = std::make_unique<semra::VectorEnv>(
-        std::move(envs), threads == 0 ? semra::default_threads() : threads, ignore_invalid);
+        std::move(envs), threads == 0 ? cpus : static_cast<int>(threads), ignore_invalid);
   }
 
   py::list agents() const { return agent_list(venv_->agents()); }
@@ -147,20 +152,28 @@ class VectorEnv {
   int obs_dim() const { return venv_->obs_dim(); }
   int num_actions() const { return venv_->num_actions(); }
   int state_dim() const { return venv_->state_dim(); }
-
-  void reset(std::optional<std::uint64_t> seed) {
-    py::gil_scoped_release release;
-    if (seed)
-      venv_->reset(*seed);
-    else
-      venv_->reset();
+  std::int64_t episode_limit() const { return venv_->episode_limit(); }
+  std::int64_t max_episode_steps() const { return venv_->max_episode_steps(); }
+  void set_max_episode_steps(std::int64_t steps) {
+    if (steps < 0)
+      throw semra::InputError("max_cycles " + std::to_string(steps) + ": expected >= 1");
+    venv_->set_max_episode_steps(steps);
   }
-  void step(const I32& actions) {
+  bool autoreset_new_world() const { return venv_->autoreset_new_world(); }
+  void set_autoreset_new_world(bool on) { venv_->set_autoreset_new_world(on); }
+  bool closed() const { return venv_->closed(); }
+  bool has_reset() const { return venv_->has_reset(); }
+
+  void reset(std::optional<std::uint64_t> seed, bool new_world) {
+    py::gil_scoped_release release;
+    venv_->reset_with(seed, new_world);
+  }
+  void step(const I64& actions) {
     const py::ssize_t E = venv_->num_envs(), A = venv_->num_agents();
     if (actions.ndim() != 2 || actions.shape(0) != E || actions.shape(1) != A)
-      throw std::invalid_argument("step: actions must have shape (" + std::to_string(E) + ", " +
-                                  std::to_string(A) + ")");
-    const int* p = actions.data();
+      throw semra::InputError("step: actions must have shape (" + std::to_string(E) + ", " +
+                              std::to_string(A) + ")");
+    const std::int64_t* p = actions.data();
     py::gil_scoped_release release;
     venv_->step(p);
   }
@@ -170,15 +183,53 @@ class VectorEnv {
     venv_->state(out.mutable_data());
     return out;
   }
+  std::string render(int e) const { return venv_->render_text(e); }
+  void close() { venv_->close(); }
 
-  // Views of the buffers; `self` keeps the owner alive.
+  // Views of the buffers; `self` keeps the owner alive (the buffers outlive close()).
   template <class T, class U>
-  static py::array view(py::object self, const U* data, std::vector<py::ssize_t> shape) {
-    return py::array_t<T>(shape, reinterpret_cast<const T*>(data), self);
+  static py::array view(py::object self, U* data, std::vector<py::ssize_t> shape) {
+    return py::array_t<T>(shape, reinterpret_cast<T*>(data), self);
   }
   semra::VectorEnv& core() { return *venv_; }
 
  private:
+  // The CLI estimates a command's memory before it starts (docs/limits.md); here one environment
+  // is built and reset as a probe and its heap use measured, then num_envs times that plus the
+  // buffers is compared with what the process may still allocate.
+  void check_memory(int num_envs) const {
+    const std::size_t before = heap_in_use();
+    double per_env = 0.0, buffers = 0.0;
+    {
+      auto probe = cfg_.make();
+      try {
+        probe->reset(0);
+      } catch (const std::exception&) {
+        // A topology refused for seed 0 says nothing about the seeds the caller will use.
+      }
+      const std::size_t after = heap_in_use();
+      per_env = after > before ? static_cast<double>(after - before) : 0.0;
+      double A = 0, D = 0, N = 0;
+      for (const auto& a : probe->agents()) {
+        A += 1;
+        D = std::max(D, static_cast<double>(a.obs_dim));
+        N = std::max(N, static_cast<double>(a.num_actions));
+      }
+      // obs (float), masks twice, acts twice, rewarded, invalid, actions (int), rewards (float),
+      // per env: infos, flags and counters.
+      buffers = A * (4 * D + 2 * N + 4 + 4 + 4) +
+                8.0 * static_cast<double>(probe->info_names().size()) + 32 + sizeof(void*) * 2;
+    }
+    const double need = static_cast<double>(num_envs) * (per_env + buffers);
+    const auto avail = available_bytes();
+    if (!avail || need <= *avail) return;
+    throw semra::ResourceError(
+        "num_envs " + std::to_string(num_envs) + ": the environments need about " +
+        semra::limits::format_bytes(need) + " (" + kilobytes(per_env + buffers) +
+        " each, measured on one) and " + semra::limits::format_bytes(std::max(0.0, *avail)) +
+        " is available: lower num_envs (docs/limits.md)");
+  }
+
   EnvConfig cfg_;
   std::unique_ptr<semra::VectorEnv> venv_;
 };
@@ -191,7 +242,7 @@ std::string run(const std::string& scenario, const std::optional<std::vector<std
   const auto& sc = semra::scenario_or_throw(scenario);
   semra::RunRequest request{config_path, sets, schemes, steps, seed, seeds};
   semra::RunPlan plan = semra::make_run_plan(sc, request);
-  if (threads != 0) semra::limits::check_threads(threads);
+  if (threads != 0) semra::limits::check_threads(threads, "threads");
   plan.threads = threads > 0 ? threads : semra::default_threads();
   plan.out_dir = out.empty() ? semra::default_out_dir(sc.name) : std::filesystem::path(out);
   plan.quiet = quiet;
@@ -204,54 +255,157 @@ std::string run(const std::string& scenario, const std::optional<std::vector<std
   return plan.out_dir.string();
 }
 
-// A --save-models network file as (W [out, in], b [out]) per layer (nn.Linear's layout); the
-// format, its checksum and shapes are checked by the C++ loader.
-py::list load_network(const std::string& path) {
-  const semra::nn::Mlp net = semra::nn::Mlp::from_file(path);
-  py::list layers;
-  for (int l = 0; l < net.num_layers(); ++l) {
-    const auto W = net.weight(l);
-    const auto b = net.bias(l);
-    py::array_t<float> w({static_cast<py::ssize_t>(W.rows()), static_cast<py::ssize_t>(W.cols())});
-    std::memcpy(w.mutable_data(), W.data(), sizeof(float) * static_cast<std::size_t>(W.size()));
-    py::array_t<float> bb(static_cast<py::ssize_t>(b.size()));
-    std::memcpy(bb.mutable_data(), b.data(), sizeof(float) * static_cast<std::size_t>(b.size()));
-    layers.append(py::make_tuple(w, bb));
-  }
-  return layers;
-}
+// A network (semra.Network): the C++ Mlp the learners act with, for a forward pass from Python and
+// for writing .semrann files the CLI loads (docs/nn.md).
+class Network {
+ public:
+  explicit Network(semra::nn::Mlp net) : net_(std::move(net)) {}
 
-py::dict network_info(const std::string& path) {
-  const semra::nn::Mlp net = semra::nn::Mlp::from_file(path);
-  py::dict d;
-  d["sizes"] = net.sizes();
-  d["shape"] = net.shape_string();
-  return d;
-}
-
-// The C++ greedy action (masked argmax of the network's output, as the learners act when
-// evaluating) for each row of obs; for checking a network read in Python.
-py::array_t<int> greedy_actions(const std::string& path, const F32& obs, const I8& masks) {
-  semra::nn::Mlp net = semra::nn::Mlp::from_file(path);
-  if (obs.ndim() != 2 || obs.shape(1) != net.in_dim())
-    throw std::invalid_argument("greedy_actions: obs must be (n, " + std::to_string(net.in_dim()) +
-                                ")");
-  if (masks.ndim() != 2 || masks.shape(0) != obs.shape(0) || masks.shape(1) != net.out_dim())
-    throw std::invalid_argument("greedy_actions: masks must be (n, " +
-                                std::to_string(net.out_dim()) + ")");
-  py::array_t<int> out(obs.shape(0));
-  for (py::ssize_t i = 0; i < obs.shape(0); ++i) {
-    const auto& q = net.forward_one(obs.data(i, 0));
-    out.mutable_data()[i] = semra::rl::masked_argmax(
-        q.data(), reinterpret_cast<const std::uint8_t*>(masks.data(i, 0)), net.out_dim());
+  static Network from_file(const std::string& path) {
+    if (!std::filesystem::exists(path))
+      throw semra::InputError("model file '" + path +
+                              "': no such file (networks are written by semra run "
+                              "--save-models, semra.run(..., save_models=True) or "
+                              "semra.save_network)");
+    return Network(semra::nn::Mlp::from_file(path));
   }
-  return out;
-}
+
+  // layers: [(W float32 [out, in], b float32 [out]), ...] in torch.nn.Linear's layout.
+  static Network from_layers(const std::vector<std::pair<F32, F32>>& layers,
+                             const std::string& hidden, const std::string& output) {
+    if (layers.empty()) throw semra::InputError("layers: expected at least one (W, b) pair");
+    if (layers.size() > 1024)
+      throw semra::InputError("layers: " + std::to_string(layers.size()) +
+                              " layers; expected at most 1024");
+    std::vector<int> sizes;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      const F32& W = layers[l].first;
+      const F32& b = layers[l].second;
+      const std::string name = "layer " + std::to_string(l);
+      if (W.ndim() != 2)
+        throw semra::InputError(name + ": W must be 2-D [out, in], got " +
+                                std::to_string(W.ndim()) + "-D");
+      if (b.ndim() != 1 || b.shape(0) != W.shape(0))
+        throw semra::InputError(name + ": b must be 1-D with W's " + std::to_string(W.shape(0)) +
+                                " rows");
+      constexpr py::ssize_t kMaxWidth = py::ssize_t{1} << 24;  // the file format's (docs/nn.md)
+      if (W.shape(0) < 1 || W.shape(1) < 1 || W.shape(0) > kMaxWidth || W.shape(1) > kMaxWidth)
+        throw semra::InputError(name + ": W has shape (" + std::to_string(W.shape(0)) + ", " +
+                                std::to_string(W.shape(1)) + "); sizes must be 1 to 16777216");
+      if (l == 0) {
+        sizes.push_back(static_cast<int>(W.shape(1)));
+      } else if (W.shape(1) != sizes.back()) {
+        throw semra::InputError(name + ": W has " + std::to_string(W.shape(1)) +
+                                " inputs but layer " + std::to_string(l - 1) + " has " +
+                                std::to_string(sizes.back()) + " outputs");
+      }
+      sizes.push_back(static_cast<int>(W.shape(0)));
+      for (const F32* a : {&W, &b})
+        for (py::ssize_t i = 0; i < a->size(); ++i)
+          if (!std::isfinite(a->data()[i]))
+            throw semra::InputError(name + ": " + (a == &W ? "W" : "b") +
+                                    " holds a non-finite value (" + std::to_string(a->data()[i]) +
+                                    ")");
+    }
+    semra::nn::Mlp net(sizes, semra::nn::parse_activation(hidden),
+                       semra::nn::parse_activation(output));
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      auto W = net.weight(static_cast<int>(l));
+      auto b = net.bias(static_cast<int>(l));
+      std::memcpy(W.data(), layers[l].first.data(),
+                  sizeof(float) * static_cast<std::size_t>(W.size()));
+      std::memcpy(b.data(), layers[l].second.data(),
+                  sizeof(float) * static_cast<std::size_t>(b.size()));
+    }
+    return Network(std::move(net));
+  }
+
+  py::list layers() const {
+    py::list out;
+    for (int l = 0; l < net_.num_layers(); ++l) {
+      const auto W = net_.weight(l);
+      const auto b = net_.bias(l);
+      py::array_t<float> w(
+          {static_cast<py::ssize_t>(W.rows()), static_cast<py::ssize_t>(W.cols())});
+      std::memcpy(w.mutable_data(), W.data(), sizeof(float) * static_cast<std::size_t>(W.size()));
+      py::array_t<float> bb(static_cast<py::ssize_t>(b.size()));
+      std::memcpy(bb.mutable_data(), b.data(), sizeof(float) * static_cast<std::size_t>(b.size()));
+      out.append(py::make_tuple(w, bb));
+    }
+    return out;
+  }
+  std::vector<int> sizes() const { return net_.sizes(); }
+  std::string hidden() const { return std::string(semra::nn::to_string(net_.hidden_activation())); }
+  std::string output() const { return std::string(semra::nn::to_string(net_.output_activation())); }
+  std::string shape() const { return net_.shape_string(); }
+
+  // The network's output for each row of obs (the C++ forward pass the learners use).
+  py::array_t<float> forward(const F32& obs) {
+    check_obs(obs, "forward");
+    const py::ssize_t n = obs.shape(0), out_dim = net_.out_dim();
+    py::array_t<float> out({n, out_dim});
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const auto& q = net_.forward_one(obs.data(i, 0));
+      std::memcpy(out.mutable_data(i, 0), q.data(),
+                  sizeof(float) * static_cast<std::size_t>(out_dim));
+    }
+    return out;
+  }
+  // The masked argmax of the output for each row (how the learners act when evaluating).
+  py::array_t<std::int64_t> greedy(const F32& obs, const I8& masks) {
+    check_obs(obs, "greedy");
+    if (masks.ndim() != 2 || masks.shape(0) != obs.shape(0) || masks.shape(1) != net_.out_dim())
+      throw semra::InputError("greedy: masks must have shape (" + std::to_string(obs.shape(0)) +
+                              ", " + std::to_string(net_.out_dim()) + ")");
+    py::array_t<std::int64_t> out(obs.shape(0));
+    for (py::ssize_t i = 0; i < obs.shape(0); ++i) {
+      const auto& q = net_.forward_one(obs.data(i, 0));
+      out.mutable_data()[i] = semra::rl::masked_argmax(
+          q.data(), reinterpret_cast<const std::uint8_t*>(masks.data(i, 0)), net_.out_dim());
+    }
+    return out;
+  }
+
+  // Written to a temporary file next to `path`, then renamed: a failed save leaves no partial
+  // file and an existing one untouched.
+  void save(const std::string& path) const {
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    if (fs::is_directory(target))
+      throw semra::InputError("model file '" + path + "': is a directory");
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    if (!fs::is_directory(dir))
+      throw semra::InputError("model file '" + path + "': directory '" + dir.string() +
+                              "' does not exist");
+    const fs::path tmp = dir / ("." + target.filename().string() + ".tmp");
+    try {
+      net_.save(tmp.string());
+    } catch (...) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw;
+    }
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) {
+      fs::remove(tmp, ec);
+      throw semra::InputError("model file '" + path + "': cannot write it (" + ec.message() + ")");
+    }
+  }
+
+ private:
+  void check_obs(const F32& obs, const char* what) const {
+    if (obs.ndim() != 2 || obs.shape(1) != net_.in_dim())
+      throw semra::InputError(std::string(what) + ": obs must have shape (n, " +
+                              std::to_string(net_.in_dim()) + ")");
+  }
+  semra::nn::Mlp net_;
+};
 
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "semra's C++ core (use the semra package)";
+  m.doc() = "semra's C++ core (use the semra package; signatures in _core.pyi)";
   m.attr("__version__") = semra::kVersion;
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -260,93 +414,125 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const semra::Interrupted& e) {
       PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+    } catch (const std::invalid_argument& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const std::logic_error& e) {
+      // step before reset, after close, from two threads: a misuse of the object's state.
+      PyErr_SetString(PyExc_RuntimeError, e.what());
     }
   });
 
-  m.def("scenarios", [] {
-    std::vector<std::string> names;
-    for (const auto& s : semra::scenarios()) names.push_back(s.name);
-    return names;
-  });
-  m.def("config_toml", [](const std::string& scenario, const std::string& config_path,
-                          const std::vector<std::string>& sets) {
-    const auto& sc = semra::scenario_or_throw(scenario);
-    return semra::resolve_config(sc, config_path, sets)->schema().to_toml();
-  });
+  m.def(
+      "scenarios",
+      [] {
+        std::vector<std::string> names;
+        for (const auto& s : semra::scenarios()) names.push_back(s.name);
+        return names;
+      },
+      "Names of the scenarios.");
+  m.def(
+      "config_toml",
+      [](const std::string& scenario, const std::string& config_path,
+         const std::vector<std::string>& sets) {
+        const auto& sc = semra::scenario_or_throw(scenario);
+        return semra::resolve_config(sc, config_path, sets)->schema().to_toml();
+      },
+      py::arg("scenario"), py::arg("config_path"), py::arg("sets"),
+      "The resolved config of a scenario as TOML text.");
+  m.def("available_cpus", &available_cpus, "CPUs this process may run on.");
 
-  py::class_<Env>(m, "Env")
-      .def(py::init<const std::string&, const std::string&, const std::vector<std::string>&>())
-      .def("agents", &Env::agents)
-      .def("state_dim", &Env::state_dim)
-      .def("info_names", &Env::info_names)
-      .def("reset", &Env::reset, py::arg("seed") = py::none())
-      .def("observe", &Env::observe)
-      .def("action_mask", &Env::action_mask)
-      .def("acts", &Env::acts)
-      .def("state", &Env::state)
-      .def("step", &Env::step)
-      .def("terminated", &Env::terminated)
-      .def("truncated", &Env::truncated)
-      .def("info", &Env::info);
-
-  py::class_<VectorEnv>(m, "VectorEnv")
-      .def(py::init<const std::string&, const std::string&, const std::vector<std::string>&, int,
-                    int, bool>())
-      .def("agents", &VectorEnv::agents)
-      .def("info_names", &VectorEnv::info_names)
-      .def_property_readonly("num_envs", &VectorEnv::num_envs)
-      .def_property_readonly("threads", &VectorEnv::threads)
-      .def_property_readonly("obs_dim", &VectorEnv::obs_dim)
-      .def_property_readonly("num_actions", &VectorEnv::num_actions)
-      .def_property_readonly("state_dim", &VectorEnv::state_dim)
-      .def("reset", &VectorEnv::reset, py::arg("seed") = py::none())
-      .def("step", &VectorEnv::step)
-      .def("state", &VectorEnv::state)
+  py::class_<VectorEnvCore>(
+      m, "VectorEnv",
+      "num_envs environments stepped in C++ (semra.vector_env, semra.parallel_env).")
+      .def(py::init<const std::string&, const std::string&, const std::vector<std::string>&,
+                    std::int64_t, std::int64_t, bool>(),
+           py::arg("scenario"), py::arg("config_path"), py::arg("sets"), py::arg("num_envs"),
+           py::arg("threads"), py::arg("ignore_invalid"))
+      .def("agents", &VectorEnvCore::agents,
+           "[(name, obs_dim, num_actions, noop_action, group), ...]")
+      .def("info_names", &VectorEnvCore::info_names)
+      .def_property_readonly("num_envs", &VectorEnvCore::num_envs)
+      .def_property_readonly("threads", &VectorEnvCore::threads)
+      .def_property_readonly("obs_dim", &VectorEnvCore::obs_dim)
+      .def_property_readonly("num_actions", &VectorEnvCore::num_actions)
+      .def_property_readonly("state_dim", &VectorEnvCore::state_dim)
+      .def_property_readonly("episode_limit", &VectorEnvCore::episode_limit)
+      .def_property("max_episode_steps", &VectorEnvCore::max_episode_steps,
+                    &VectorEnvCore::set_max_episode_steps)
+      .def_property("autoreset_new_world", &VectorEnvCore::autoreset_new_world,
+                    &VectorEnvCore::set_autoreset_new_world)
+      .def_property_readonly("closed", &VectorEnvCore::closed)
+      .def_property_readonly("has_reset", &VectorEnvCore::has_reset)
+      .def("reset", &VectorEnvCore::reset, py::arg("seed"), py::arg("new_world"))
+      .def("step", &VectorEnvCore::step, py::arg("actions"))
+      .def("state", &VectorEnvCore::state)
+      .def("render", &VectorEnvCore::render, py::arg("env"))
+      .def("close", &VectorEnvCore::close)
       .def("buffers", [](py::object self) {
-        auto& v = self.cast<VectorEnv&>().core();
+        auto& v = self.cast<VectorEnvCore&>().core();
         const py::ssize_t E = v.num_envs(), A = v.num_agents();
         py::dict d;
-        d["obs"] = VectorEnv::view<float>(self, v.obs(), {E, A, v.obs_dim()});
-        d["mask"] = VectorEnv::view<std::int8_t>(self, v.masks(), {E, A, v.num_actions()});
-        d["rewards"] = VectorEnv::view<float>(self, v.rewards(), {E, A});
-        d["terminations"] = VectorEnv::view<bool>(self, v.terminations(), {E});
-        d["truncations"] = VectorEnv::view<bool>(self, v.truncations(), {E});
-        d["acts"] = VectorEnv::view<bool>(self, v.acts(), {E, A});
-        d["invalid_action"] = VectorEnv::view<bool>(self, v.invalid(), {E, A});
-        d["infos"] = VectorEnv::view<double>(self, v.infos(), {E, v.num_infos()});
+        d["obs"] = VectorEnvCore::view<float>(self, v.obs(), {E, A, v.obs_dim()});
+        d["mask"] = VectorEnvCore::view<std::int8_t>(self, v.masks(), {E, A, v.num_actions()});
+        d["rewards"] = VectorEnvCore::view<float>(self, v.rewards(), {E, A});
+        d["terminations"] = VectorEnvCore::view<bool>(self, v.terminations(), {E});
+        d["truncations"] = VectorEnvCore::view<bool>(self, v.truncations(), {E});
+        d["acts"] = VectorEnvCore::view<bool>(self, v.acts(), {E, A});
+        d["rewarded"] = VectorEnvCore::view<bool>(self, v.rewarded(), {E, A});
+        d["invalid_action"] = VectorEnvCore::view<bool>(self, v.invalid(), {E, A});
+        d["infos"] = VectorEnvCore::view<double>(self, v.infos(), {E, v.num_infos()});
         return d;
       });
 
+  py::class_<Network>(m, "Network", "A multi-layer perceptron of semra's NN engine.")
+      .def_static("from_file", &Network::from_file, py::arg("path"))
+      .def_static("from_layers", &Network::from_layers, py::arg("layers"), py::arg("hidden"),
+                  py::arg("output"))
+      .def("layers", &Network::layers)
+      .def_property_readonly("sizes", &Network::sizes)
+      .def_property_readonly("hidden", &Network::hidden)
+      .def_property_readonly("output", &Network::output)
+      .def_property_readonly("shape", &Network::shape)
+      .def("forward", &Network::forward, py::arg("obs"))
+      .def("greedy", &Network::greedy, py::arg("obs"), py::arg("masks"))
+      .def("save", &Network::save, py::arg("path"));
+
   m.def("run", &run, py::arg("scenario"), py::arg("schemes"), py::arg("seed"), py::arg("seeds"),
         py::arg("steps"), py::arg("sets"), py::arg("config_path"), py::arg("threads"),
-        py::arg("out"), py::arg("quiet"), py::arg("save_models"));
+        py::arg("out"), py::arg("quiet"), py::arg("save_models"),
+        "`semra run` in this process; returns the run directory.");
   // Benchmarks (bench/vector_env.py): bench/vector_env.cpp's action arrays and its loop, run in C++
   // on this module's VectorEnv, so Python and C++ step the same environments in one process.
-  m.def("bench_actions", [](VectorEnv& v, int k) {
-    auto& core = v.core();
-    const py::ssize_t E = core.num_envs(), A = core.num_agents();
-    py::array_t<int> out({static_cast<py::ssize_t>(k), E, A});
-    semra::Rng rng(1, "bench-actions");
-    int* p = out.mutable_data();
-    for (py::ssize_t i = 0; i < k * E * A; ++i)
-      p[i] = rng.uniform_int(core.agents()[static_cast<std::size_t>(i % A)].num_actions);
-    return out;
-  });
-  m.def("bench_cpp_loop", [](VectorEnv& v, const I32& actions, std::int64_t steps) {
-    auto& core = v.core();
-    const std::size_t per = static_cast<std::size_t>(core.num_envs()) * core.num_agents();
-    if (actions.ndim() != 3 || static_cast<std::size_t>(actions.shape(1) * actions.shape(2)) != per)
-      throw std::invalid_argument("bench_cpp_loop: actions must be (K, E, A)");
-    const auto K = static_cast<std::size_t>(actions.shape(0));
-    const int* p = actions.data();
-    py::gil_scoped_release release;
-    for (std::int64_t t = 0; t < steps; ++t) core.step(p + (static_cast<std::size_t>(t) % K) * per);
-  });
+  m.def(
+      "bench_actions",
+      [](VectorEnvCore& v, int k) {
+        auto& core = v.core();
+        const py::ssize_t E = core.num_envs(), A = core.num_agents();
+        py::array_t<std::int64_t> out({static_cast<py::ssize_t>(k), E, A});
+        semra::Rng rng(1, "bench-actions");
+        std::int64_t* p = out.mutable_data();
+        for (py::ssize_t i = 0; i < k * E * A; ++i)
+          p[i] = rng.uniform_int(core.agents()[static_cast<std::size_t>(i % A)].num_actions);
+        return out;
+      },
+      py::arg("venv"), py::arg("k"));
+  m.def(
+      "bench_cpp_loop",
+      [](VectorEnvCore& v, const I64& actions, std::int64_t steps) {
+        auto& core = v.core();
+        const std::size_t per = static_cast<std::size_t>(core.num_envs()) * core.num_agents();
+        if (actions.ndim() != 3 ||
+            static_cast<std::size_t>(actions.shape(1) * actions.shape(2)) != per)
+          throw semra::InputError("bench_cpp_loop: actions must be (K, E, A)");
+        const auto K = static_cast<std::size_t>(actions.shape(0));
+        const std::int64_t* p = actions.data();
+        py::gil_scoped_release release;
+        for (std::int64_t t = 0; t < steps; ++t)
+          core.step(p + (static_cast<std::size_t>(t) % K) * per);
+      },
+      py::arg("venv"), py::arg("actions"), py::arg("steps"));
   // The statistics of summary.json (semra.stats): the same Student-t code, not a second copy.
-  m.def("mean", &semra::stats::mean);
-  m.def("ci95", &semra::stats::ci95);
-  m.def("welch_p_value", &semra::stats::welch_p_value);
-  m.def("load_network", &load_network);
-  m.def("network_info", &network_info);
-  m.def("greedy_actions", &greedy_actions);
+  m.def("mean", &semra::stats::mean, py::arg("x"));
+  m.def("ci95", &semra::stats::ci95, py::arg("x"));
+  m.def("welch_p_value", &semra::stats::welch_p_value, py::arg("a"), py::arg("b"));
 }

@@ -8,6 +8,9 @@ import pytest
 
 import semra
 
+# make check runs these tests with the module built under ASan + UBSan and the runtimes preloaded.
+SANITIZED = os.environ.get("SEMRA_SANITIZED") == "1"
+
 # Small configurations, so that the whole suite runs in well under a minute.
 SMALL = {
     "vderl": {"network.servers": 3, "network.users": 12, "network.rbs": 4, "semantic.images": 16},

@@ -43,3 +43,9 @@ def test_vdn_torch_learns():
     # on each seed and by more than 1 on average (measured: 3.5 and 1.6; seeds 1-11: 0.45 to 11.8).
     assert all(g > 0.0 for g in gaps), gaps
     assert sum(gaps) / len(gaps) > 1.0, gaps
+
+
+def test_ippo_torch_short():
+    pytest.importorskip("torch", reason="PyTorch not importable (apt install python3-torch)")
+    out = load("ippo_torch").main(["--seeds", "1", "--updates", "2", "--eval-frames", "8"])
+    assert len(out) == 1 and math.isfinite(out[0]["ippo"]) and math.isfinite(out[0]["random (same frames)"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+import warnings
 
 import numpy as np
 import pytest
@@ -169,29 +170,110 @@ def a_masked_action(obs, agent):
     return int(np.flatnonzero(obs[agent]["action_mask"] == 0)[0])
 
 
-def test_masked_action_raises_or_is_ignored():
-    env = semra.parallel_env("vderl", set=SMALL["vderl"])
+def test_masked_action_raises_warns_or_is_ignored():
+    env = semra.parallel_env("vderl", set=SMALL["vderl"], invalid_action="raise")
     obs, _ = env.reset(seed=2)
     acts = {a: 0 for a in env.agents}
     acts["server_1"] = a_masked_action(obs, "server_1")
-    with pytest.raises(ValueError, match=rf"server_1: action {acts['server_1']} is masked"):
+    with pytest.raises(ValueError, match=rf"^step: agent server_1: action {acts['server_1']} is masked"):
         env.step(acts)
     with pytest.raises(ValueError, match="unknown agent"):
         env.step({"server_9": 0})
-    with pytest.raises(ValueError, match="no action"):
+    with pytest.raises(ValueError, match="server_1: no action given"):
         env.step({"server_0": 0})
     # Nothing moved: a valid step still works and the episode still has its 4 steps.
-    env.step({a: 0 for a in env.agents})
+    for _ in range(4):
+        env.step({a: 0 for a in env.possible_agents})
+    assert env.agents == []
 
-    ign = semra.parallel_env("vderl", set=SMALL["vderl"], invalid_action="ignore")
+    for mode in ("warn", "ignore"):
+        bad = semra.parallel_env("vderl", set=SMALL["vderl"], invalid_action=mode)
+        ref = semra.parallel_env("vderl", set=SMALL["vderl"])
+        obs, _ = bad.reset(seed=2)
+        ref.reset(seed=2)
+        acts = {a: 0 for a in bad.agents}
+        acts["server_1"] = a_masked_action(obs, "server_1")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            o1, r1, _, _, i1 = bad.step(acts)
+        assert len(caught) == (1 if mode == "warn" else 0)
+        if caught:
+            assert "masked action was replaced" in str(caught[0].message)
+        o2, r2, _, _, i2 = ref.step({a: 0 for a in bad.agents})  # the do-nothing action instead
+        assert i1["server_1"]["invalid_action"] and not i1["server_0"]["invalid_action"]
+        assert not i2["server_1"]["invalid_action"]
+        assert r1 == r2
+        assert all(np.array_equal(o1[a]["observation"], o2[a]["observation"]) for a in o1)
+
+
+@pytest.mark.parametrize("mode", ["warn", "raise", "ignore"])
+def test_out_of_range_and_non_integer_actions_are_errors_in_every_mode(mode):
+    env = semra.parallel_env("vderl", set=SMALL["vderl"], invalid_action=mode)
+    env.reset(seed=2)
+    N = env.action_space("server_0").n
+    for a, message in [
+        (N, rf"agent server_0: action {N} is out of range \[0, {N}\)"),
+        (-1, r"agent server_0: action -1 is out of range"),
+        (2**32, r"action 4294967296 is out of range"),  # not narrowed to action 0
+        (2**70, r"action 1180591620717411303424 is out of range"),
+        (0.7, r"agent server_0: action 0.7 is not an integer"),
+        (1.0, r"action 1.0 is not an integer"),
+        ("0", r"action '0' is not an integer"),
+        (True, r"action True is not an integer"),
+        (np.bool_(False), r"is not an integer"),
+        (None, r"action None is not an integer"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            env.step({"server_0": a, "server_1": 0, "server_2": 0})
+    # numpy integers and 0-d integer arrays are integers
+    env.step({"server_0": np.int64(0), "server_1": np.uint8(0), "server_2": np.array(0)})
+
+
+def test_misuse_is_an_exception_never_a_crash():
+    env = semra.parallel_env("vderl", set=SMALL["vderl"])
+    with pytest.raises(RuntimeError, match="state before reset"):
+        env.state()
+    with pytest.raises(RuntimeError, match="step before reset"):
+        env.step({a: 0 for a in env.possible_agents})
+    with pytest.raises(ValueError, match="expected a dict"):
+        env.reset(seed=1) and env.step([0, 0, 0])
+    assert env.state().shape == env.state_space.shape
+    env.close()
+    env.close()  # twice is fine
+    assert env.closed
+    for call in (lambda: env.reset(seed=1), lambda: env.state(), lambda: env.step({})):
+        with pytest.raises(RuntimeError, match="closed"):
+            call()
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 1.5, "1", True])
+def test_bad_seeds(seed):
+    env = semra.parallel_env("vderl", set=SMALL["vderl"])
+    with pytest.raises(ValueError, match=r"^seed .*: expected an integer from 0 to 18446744073709551615$"):
+        env.reset(seed=seed)
+    env.reset(seed=2**64 - 1)  # the largest seed works
+
+
+def test_reset_options():
+    env = semra.parallel_env("vderl", set=SMALL["vderl"])
+    with pytest.warns(UserWarning, match="reset option.*'colour' ignored"):
+        env.reset(seed=1, options={"colour": 1})
+    with pytest.raises(ValueError, match="options"):
+        env.reset(seed=1, options=[1])
+    with pytest.raises(ValueError, match="new_world"):
+        env.reset(seed=1, options={"new_world": "yes"})
+
+
+def test_action_mask_in_infos_gives_array_observations():
+    env = semra.parallel_env("vderl", set=SMALL["vderl"], action_mask="info")
     ref = semra.parallel_env("vderl", set=SMALL["vderl"])
-    obs, _ = ign.reset(seed=2)
-    ref.reset(seed=2)
-    acts = {a: 0 for a in ign.agents}
-    acts["server_1"] = a_masked_action(obs, "server_1")
-    o1, r1, _, _, i1 = ign.step(acts)
-    o2, r2, _, _, i2 = ref.step({a: 0 for a in ign.agents})  # the do-nothing action instead
-    assert i1["server_1"]["invalid_action"] and not i1["server_0"]["invalid_action"]
-    assert not i2["server_1"]["invalid_action"]
-    assert r1 == r2
-    assert all(np.array_equal(o1[a]["observation"], o2[a]["observation"]) for a in o1)
+    obs, infos = env.reset(seed=3)
+    o2, i2 = ref.reset(seed=3)
+    for a in env.possible_agents:
+        assert isinstance(obs[a], np.ndarray) and env.observation_space(a).contains(obs[a])
+        np.testing.assert_array_equal(obs[a], o2[a]["observation"])
+        np.testing.assert_array_equal(infos[a]["action_mask"], o2[a]["action_mask"])
+    batch = np.stack([obs[a] for a in obs])  # what array-observation code does
+    assert batch.shape == (3, env.observation_space("server_0").shape[0])
+    with pytest.raises(ValueError, match="action_mask 'obs': expected one of 'observation', 'info'"):
+        semra.parallel_env("vderl", set=SMALL["vderl"], action_mask="obs")

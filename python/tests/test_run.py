@@ -49,7 +49,9 @@ def test_run_equals_cli_summary(tmp_path, cli):
     assert strip_timing(res.summary) == strip_timing(ref)
     m = res.metrics
     assert set(m["scheme"]) == {"vdn", "random"}
-    assert m["step"].dtype == np.float64 and len(m["step"]) == 2 * 2 * 3
+    assert m["step"].dtype == np.int64 and m["seed"].dtype == np.int64 and len(m["step"]) == 2 * 2 * 3
+    assert m["total_reward"].dtype == np.float64
+    assert sorted(set(m["seed"].tolist())) == [1, 2] and sorted(set(m["step"].tolist())) == [0, 1, 2]
     assert "total_reward" in m and np.isfinite(m["total_reward"]).all()
     try:
         import pandas  # noqa: F401
@@ -60,8 +62,10 @@ def test_run_equals_cli_summary(tmp_path, cli):
 
 
 def test_run_bad_input_raises_cli_message(tmp_path):
-    with pytest.raises(ValueError, match=r"--steps 0: expected >= 1"):
+    with pytest.raises(ValueError, match=r"^steps 0: expected an integer from 1 to 9223372036854775807$"):
         semra.run("vderl", steps=0, out=tmp_path / "a")
+    with pytest.raises(ValueError, match=r"^seed 1180591620717411303424: expected an integer from 0"):
+        semra.run("vderl", seed=2**70, steps=1, out=tmp_path / "a")  # not a pybind11 TypeError
     with pytest.raises(ValueError, match="unknown scheme 'nope' for scenario 'vderl'"):
         semra.run("vderl", schemes=["nope"], steps=1, set=QUICK, out=tmp_path / "b")
     with pytest.raises(ValueError, match="network.userz"):

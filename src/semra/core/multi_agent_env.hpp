@@ -20,6 +20,9 @@ struct AgentSpec {
   int num_actions = 0;  // N (Discrete)
   int noop_action =
       0;  // the do-nothing action: replaces a masked action with invalid_action="ignore"
+  // Agents of one role share a group ("server"; dhdrl: "high", "low", or "single" for the
+  // single-layer layout): same sizes, same timing of actions and rewards.
+  std::string group;
 };
 
 class MultiAgentEnv {
@@ -35,6 +38,9 @@ class MultiAgentEnv {
   virtual void reset(std::uint64_t seed) = 0;
   // Starts the next episode, continuing the environment's own streams (first call: seed 0).
   virtual void reset() = 0;
+  // reset(), but the next episode also gets a new world (topology) drawn from the environment's
+  // streams. Scenarios whose reset() already draws a new deployment keep this default.
+  virtual void reset_new_world() { reset(); }
 
   virtual void observe(int agent, float* out) const = 0;             // obs_dim floats
   virtual void action_mask(int agent, std::uint8_t* out) const = 0;  // num_actions, 1 = allowed
@@ -49,6 +55,15 @@ class MultiAgentEnv {
   virtual bool terminated() const = 0;       // the episode reached its natural end
   virtual bool truncated() const = 0;        // the episode was cut by a limit
   virtual void info(double* out) const = 0;  // info_names().size() values of the last step
+
+  // Whether the last step() delivered the agent's reward for its actions (dhdrl's high level: only
+  // on the step that closes its epoch; every other value it reads is 0 and carries nothing).
+  virtual bool rewarded(int /*agent*/) const { return true; }
+  // Steps from reset() to the episode's natural end (termination or truncation), when that number
+  // is fixed by the config; -1 otherwise.
+  virtual std::int64_t episode_steps() const { return -1; }
+  // A text view of the topology and the current allocation (the Python face's render "ansi").
+  virtual std::string render_text() const { return {}; }
 };
 
 }  // namespace semra

@@ -2,46 +2,121 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
+#include <system_error>
+
+#include "semra/core/error.hpp"
 
 namespace semra {
+
+// Marks the environment busy for the duration of a call; a second thread entering meanwhile gets
+// std::logic_error instead of racing on the buffers and the workers (the Python face releases the
+// GIL while stepping, so two Python threads can get here at once).
+class VectorEnv::Entry {
+ public:
+  Entry(const VectorEnv& v, const char* what) : busy_(v.busy_) {
+    if (busy_.exchange(true, std::memory_order_acquire))
+      throw std::logic_error(std::string(what) +
+                             ": another thread is inside this environment (one caller at a "
+                             "time: give each thread its own environment)");
+  }
+  ~Entry() { busy_.store(false, std::memory_order_release); }
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+ private:
+  std::atomic<bool>& busy_;
+};
 
 VectorEnv::VectorEnv(std::vector<std::unique_ptr<MultiAgentEnv>> envs, int threads,
                      bool ignore_invalid)
     : envs_(std::move(envs)), ignore_invalid_(ignore_invalid) {
   if (envs_.empty()) throw std::invalid_argument("VectorEnv: no environments");
   if (threads < 1) throw std::invalid_argument("VectorEnv: threads must be >= 1");
+  num_envs_ = static_cast<int>(envs_.size());
   agents_ = envs_.front()->agents();
+  info_names_ = envs_.front()->info_names();
   for (const auto& a : agents_) {
     obs_dim_ = std::max(obs_dim_, a.obs_dim);
     num_actions_ = std::max(num_actions_, a.num_actions);
   }
   state_dim_ = envs_.front()->state_dim();
-  num_infos_ = static_cast<int>(envs_.front()->info_names().size());
+  natural_steps_ = envs_.front()->episode_steps();
   threads_ = std::min(threads, num_envs());
   const auto E = envs_.size(), A = agents_.size();
   obs_.assign(E * A * static_cast<std::size_t>(obs_dim_), 0.0f);
   masks_.assign(E * A * static_cast<std::size_t>(num_actions_), 0);
+  masks_out_ = masks_;
   rewards_.assign(E * A, 0.0f);
-  env_rewards_.assign(E * A, 0.0f);
   term_.assign(E, 0);
   trunc_.assign(E, 0);
   acts_.assign(E * A, 0);
+  acts_out_ = acts_;
+  rewarded_.assign(E * A, 0);
   invalid_.assign(E * A, 0);
   needs_reset_.assign(E, 0);
-  infos_.assign(E * static_cast<std::size_t>(num_infos_), 0.0);
+  infos_.assign(E * info_names_.size(), 0.0);
+  steps_.assign(E, 0);
   actions_.assign(E * A, 0);
   errors_.resize(static_cast<std::size_t>(threads_));
-  for (int t = 1; t < threads_; ++t) pool_.emplace_back([this, t] { worker(t); });
+  for (int t = 1; t < threads_; ++t) {
+    try {
+      pool_.emplace_back([this, t] { worker(t); });
+    } catch (const std::system_error& e) {
+      stop_workers();
+      throw ResourceError("could not start thread " + std::to_string(t + 1) + " of " +
+                          std::to_string(threads_) + " (" + e.what() +
+                          "): use fewer threads (docs/limits.md)");
+    }
+  }
 }
 
 VectorEnv::~VectorEnv() {
+  stop_workers();
+}
+
+void VectorEnv::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     quit_ = true;
   }
   start_cv_.notify_all();
   for (auto& th : pool_) th.join();
+  pool_.clear();
+}
+
+void VectorEnv::check_usable(const char* what, bool needs_reset) const {
+  if (closed_) throw std::logic_error(std::string(what) + ": the environment is closed");
+  if (needs_reset && !has_reset_)
+    throw std::logic_error(
+        std::string(what) +
+        (ever_reset_ ? " after a reset() or step() that failed part-way" : " before reset()") +
+        ": call reset() first");
+}
+
+MultiAgentEnv& VectorEnv::env(int e) {
+  check_usable("env", false);
+  if (e < 0 || e >= num_envs()) throw std::out_of_range("no environment " + std::to_string(e));
+  return *envs_[static_cast<std::size_t>(e)];
+}
+
+void VectorEnv::set_max_episode_steps(std::int64_t steps) {
+  if (steps < 0) throw std::invalid_argument("max_episode_steps must be >= 0");
+  max_steps_ = steps;
+}
+
+std::int64_t VectorEnv::episode_limit() const {
+  if (max_steps_ > 0 && (natural_steps_ < 0 || max_steps_ < natural_steps_)) return max_steps_;
+  return natural_steps_;
+}
+
+void VectorEnv::close() {
+  if (closed_) return;
+  Entry entry(*this, "close");
+  stop_workers();
+  envs_.clear();
+  closed_ = true;
 }
 
 namespace {
@@ -114,90 +189,133 @@ void VectorEnv::run_all(const std::function<void(int)>& f) {
 
 void VectorEnv::gather(int e) {
   MultiAgentEnv& env = *envs_[static_cast<std::size_t>(e)];
-  const std::size_t A = agents_.size();
+  const auto ue = static_cast<std::size_t>(e);
+  const std::size_t A = agents_.size(), N = static_cast<std::size_t>(num_actions_);
+  // Once the episode ended, the next step() autoresets this environment: nobody's action counts.
+  const bool ended = needs_reset_[ue] != 0;
   for (std::size_t a = 0; a < A; ++a) {
-    const std::size_t ea = static_cast<std::size_t>(e) * A + a;
+    const std::size_t ea = ue * A + a;
     env.observe(static_cast<int>(a), &obs_[ea * static_cast<std::size_t>(obs_dim_)]);
-    env.action_mask(static_cast<int>(a), &masks_[ea * static_cast<std::size_t>(num_actions_)]);
-    acts_[ea] = env.acts(static_cast<int>(a)) ? 1 : 0;
+    env.action_mask(static_cast<int>(a), &masks_[ea * N]);
+    acts_[ea] = !ended && env.acts(static_cast<int>(a)) ? 1 : 0;
   }
-  env.info(&infos_[static_cast<std::size_t>(e) * static_cast<std::size_t>(num_infos_)]);
+  std::memcpy(&masks_out_[ue * A * N], &masks_[ue * A * N], A * N);
+  std::memcpy(&acts_out_[ue * A], &acts_[ue * A], A);
+  env.info(&infos_[ue * info_names_.size()]);
 }
 
-void VectorEnv::reset(std::uint64_t seed) {
-  reset_all(seed);
-}
-void VectorEnv::reset() {
-  reset_all(std::nullopt);
+void VectorEnv::begin_episode(int e) {
+  const auto ue = static_cast<std::size_t>(e);
+  const std::size_t A = agents_.size();
+  needs_reset_[ue] = 0;
+  steps_[ue] = 0;
+  std::fill_n(&rewards_[ue * A], A, 0.0f);
+  std::fill_n(&rewarded_[ue * A], A, std::uint8_t{0});
+  term_[ue] = trunc_[ue] = 0;
+  gather(e);
 }
 
-void VectorEnv::reset_all(std::optional<std::uint64_t> seed) {
+void VectorEnv::reset_with(std::optional<std::uint64_t> seed, bool new_world) {
+  Entry entry(*this, "reset");
+  check_usable("reset", false);
+  // A failure part-way leaves some environments reset and others not: step() then refuses until
+  // a reset() succeeds.
+  // The first reset without a seed is reset(0): env e gets seed e, not seed 0 like every other.
+  if (!seed && !ever_reset_) seed = 0;
+  has_reset_ = false;
   run_all([&](int e) {
     auto& env = *envs_[static_cast<std::size_t>(e)];
     if (seed)
       env.reset(*seed + static_cast<std::uint64_t>(e));
-    else
+    else if (!new_world)
       env.reset();
-    needs_reset_[static_cast<std::size_t>(e)] = 0;
-    gather(e);
+    if (new_world) env.reset_new_world();
+    begin_episode(e);
   });
-  std::fill(rewards_.begin(), rewards_.end(), 0.0f);
-  std::fill(term_.begin(), term_.end(), std::uint8_t{0});
-  std::fill(trunc_.begin(), trunc_.end(), std::uint8_t{0});
   std::fill(invalid_.begin(), invalid_.end(), std::uint8_t{0});
+  has_reset_ = ever_reset_ = true;
 }
 
 void VectorEnv::step_one(int e) {
   const auto ue = static_cast<std::size_t>(e);
   const std::size_t A = agents_.size();
   MultiAgentEnv& env = *envs_[ue];
-  float* rew = &rewards_[ue * A];
   if (needs_reset_[ue]) {  // next-step autoreset: this call's actions are ignored
-    env.reset();
-    needs_reset_[ue] = 0;
-    std::fill(rew, rew + A, 0.0f);
-    term_[ue] = trunc_[ue] = 0;
-    gather(e);
+    if (autoreset_new_world_)
+      env.reset_new_world();
+    else
+      env.reset();
+    begin_episode(e);
     return;
   }
-  env.step(&actions_[ue * A], rew);
+  env.step(&actions_[ue * A], &rewards_[ue * A]);
+  for (std::size_t a = 0; a < A; ++a) rewarded_[ue * A + a] = env.rewarded(static_cast<int>(a));
+  ++steps_[ue];
   term_[ue] = env.terminated() ? 1 : 0;
-  trunc_[ue] = env.truncated() ? 1 : 0;
+  trunc_[ue] = env.truncated() || (max_steps_ > 0 && steps_[ue] >= max_steps_) ? 1 : 0;
   needs_reset_[ue] = term_[ue] || trunc_[ue];
   gather(e);
 }
 
 void VectorEnv::step(const int* actions) {
+  step_impl(actions);
+}
+void VectorEnv::step(const std::int64_t* actions) {
+  step_impl(actions);
+}
+
+template <class T>
+void VectorEnv::step_impl(const T* actions) {
+  Entry entry(*this, "step");
+  check_usable("step", true);
   // Checked against the masks the caller saw, before any environment moves: a rejected call
   // changes nothing.
-  const std::size_t A = agents_.size();
+  const std::size_t A = agents_.size(), N = static_cast<std::size_t>(num_actions_);
   std::fill(invalid_.begin(), invalid_.end(), std::uint8_t{0});
+  auto where = [&](std::size_t e, std::size_t a) {
+    return (num_envs_ > 1 ? "env " + std::to_string(e) + ", " : std::string()) + "agent " +
+           agents_[a].name + ": action " + std::to_string(actions[e * A + a]);
+  };
   for (std::size_t e = 0; e < envs_.size(); ++e) {
     for (std::size_t a = 0; a < A; ++a) {
       const std::size_t ea = e * A + a;
       const AgentSpec& spec = agents_[a];
-      int act = actions[ea];
-      if (needs_reset_[e] || !acts_[ea]) {
-        act = spec.noop_action;  // ignored by the environment
-      } else if (act < 0 || act >= spec.num_actions ||
-                 !masks_[ea * static_cast<std::size_t>(num_actions_) +
-                         static_cast<std::size_t>(act)]) {
+      const T act = actions[ea];
+      if (!acts_[ea]) {
+        actions_[ea] = spec.noop_action;  // ignored by the environment
+      } else if (act < 0 || act >= spec.num_actions) {
+        throw std::invalid_argument(where(e, a) + " is out of range [0, " +
+                                    std::to_string(spec.num_actions) + ")");
+      } else if (!masks_[ea * N + static_cast<std::size_t>(act)]) {
         if (!ignore_invalid_)
-          throw std::invalid_argument("env " + std::to_string(e) + ", agent " + spec.name +
-                                      ": action " + std::to_string(act) +
-                                      " is masked (action_mask is 0)");
+          throw std::invalid_argument(where(e, a) + " is masked (action_mask is 0)");
         invalid_[ea] = 1;
-        act = spec.noop_action;
+        actions_[ea] = spec.noop_action;
+      } else {
+        actions_[ea] = static_cast<int>(act);
       }
-      actions_[ea] = act;
     }
   }
-  run_all([this](int e) { step_one(e); });
+  try {
+    run_all([this](int e) { step_one(e); });
+  } catch (...) {
+    has_reset_ = false;  // some environments may have moved and others not
+    throw;
+  }
 }
 
 void VectorEnv::state(float* out) const {
+  Entry entry(*this, "state");
+  check_usable("state", true);
   for (std::size_t e = 0; e < envs_.size(); ++e)
     envs_[e]->state(out + e * static_cast<std::size_t>(state_dim_));
+}
+
+std::string VectorEnv::render_text(int e) const {
+  Entry entry(*this, "render");
+  check_usable("render", true);
+  if (e < 0 || e >= num_envs()) throw std::out_of_range("no environment " + std::to_string(e));
+  return envs_[static_cast<std::size_t>(e)]->render_text();
 }
 
 }  // namespace semra

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 
 namespace semra::dhdrl {
@@ -35,12 +37,12 @@ MultiAgentEnvironment::MultiAgentEnvironment(
     const int high_dim = reference_obs_ ? model_.reference_obs_dim() : model_.high_obs_dim();
     const int low_dim = reference_obs_ ? model_.reference_obs_dim() : model_.low_obs_dim();
     if (hierarchical()) {
-      agents_.push_back(
-          {base + "_high", high_dim, paper_split_ ? nc * np : nc, paper_split_ ? np - 1 : 0});
+      agents_.push_back({base + "_high", high_dim, paper_split_ ? nc * np : nc,
+                         paper_split_ ? np - 1 : 0, "high"});
       agents_.push_back({base + "_low", low_dim, paper_split_ ? nk : np * nk,
-                         paper_split_ ? k_half : (np - 1) * nk + k_half});
+                         paper_split_ ? k_half : (np - 1) * nk + k_half, "low"});
     } else {
-      agents_.push_back({base, high_dim, nc * np * nk, (np - 1) * nk + k_half});
+      agents_.push_back({base, high_dim, nc * np * nk, (np - 1) * nk + k_half, "single"});
     }
   }
   info_names_ = {"slot_step", "slot", "qoe", "sinr_db", "k", "power", "g_r", "g_a"};
@@ -105,6 +107,51 @@ void MultiAgentEnvironment::action_mask(int agent, std::uint8_t* out) const {
 void MultiAgentEnvironment::state(float* out) const {
   for (int i = 0; i < model_.links(); ++i)
     out = model_.observe_local(i, model_.prev(), slots_left(), out);
+}
+
+bool MultiAgentEnvironment::rewarded(int agent) const {
+  if (!last_was_slot_) return false;
+  return !hierarchical() || agent != high_agent(link_of_agent(agent)) || epoch_closed_;
+}
+
+// Slot steps, one Decision step at every epoch start (hierarchical), and a Redraw step at every
+// slot > 0 whose requirements are due without a Decision step there (schedule_next_step).
+std::int64_t MultiAgentEnvironment::episode_steps() const {
+  const std::int64_t slots = config_.train_slots, T = config_.epoch_slots;
+  const std::int64_t p = config_.redraw_period_slots;
+  std::int64_t steps = slots;
+  if (hierarchical()) steps += (slots + T - 1) / T;
+  const std::int64_t later = slots - 1;  // slots 1 .. slots-1 may start with a Redraw step
+  if (p == 0) {
+    if (!hierarchical()) steps += later / T;
+  } else if (p > 0) {
+    steps += later / p;
+    if (hierarchical()) steps -= later / std::lcm(p, T);  // those are Decision steps
+  }
+  return steps;
+}
+
+// One line per link: its cell, the high level's beam (codeword, power) and the low level's k, and
+// the last evaluated slot's SINR and QoE with the UT's requirement.
+std::string MultiAgentEnvironment::render_text() const {
+  if (!seeded_) return "dhdrl: not reset\n";
+  static const char* kinds[] = {"decision", "redraw", "slot"};
+  std::string out = "dhdrl: " + std::to_string(model_.cells()) + " cells, " +
+                    std::to_string(model_.links()) + " links; slot " + std::to_string(slot_) +
+                    " of " + std::to_string(config_.train_slots) +
+                    ", next step: " + kinds[static_cast<int>(next_)] + "\n";
+  out += "link cell codeword power_W     k  sinr_dB    qoe   w_req xi_req\n";
+  char buf[128];
+  for (int i = 0; i < model_.links(); ++i) {
+    const auto& r = model_.requirement(i);
+    const bool evaluated = last_slot_index_ >= 0;
+    std::snprintf(buf, sizeof buf, "%4d %4d %8d %7.3f %5.2f %8.2f %6.3f %7.3f %6.3f\n", i,
+                  model_.cell_of(i), model_.codeword(i), model_.power_w(i), model_.k(i),
+                  evaluated ? model_.sinr_db(i) : 0.0, evaluated ? model_.qoe(i) : 0.0, r.w,
+                  r.xi_req);
+    out += buf;
+  }
+  return out;
 }
 
 bool MultiAgentEnvironment::acts(int agent) const {

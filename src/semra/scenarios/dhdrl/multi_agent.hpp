@@ -99,6 +99,12 @@ class MultiAgentEnvironment final : public MultiAgentEnv {
   // means over the links of that slot: qoe, sinr_db (links with non-zero power; NaN when none),
   // k, power (W), g_r, g_a. After a Decision or Redraw step: the values of the last slot.
   void info(double* out) const override;
+  // Low level (and single layer): every Slot step; high level: the Slot step that closes its
+  // epoch. Decision and Redraw steps reward nobody.
+  bool rewarded(int agent) const override;
+  // Truncated after train.slots Slot steps: those, plus the Decision and Redraw steps among them.
+  std::int64_t episode_steps() const override;
+  std::string render_text() const override;
 
   // ---- C++ schemes
   // dhdrl-continuous: low_k[link] in [1, K] replaces the low-level agents' discrete k (paper split

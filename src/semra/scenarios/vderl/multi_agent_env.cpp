@@ -1,7 +1,10 @@
 #include "semra/scenarios/vderl/multi_agent_env.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
+
+#include "semra/core/error.hpp"
 
 namespace semra::vderl {
 
@@ -12,7 +15,7 @@ std::vector<AgentSpec> agent_specs(const Config& cfg) {
   for (int v = 0; v < cfg.servers; ++v)
     specs.push_back(AgentSpec{"server_" + std::to_string(v),
                               cfg.rbs + cfg.max_users_per_server * Env::kSlotFeatures,
-                              cfg.max_users_per_server + 1, 0});
+                              cfg.max_users_per_server + 1, 0, "server"});
   return specs;
 }
 
@@ -44,7 +47,30 @@ void FrameEnv::reset(std::uint64_t seed) {
     env_.emplace(cfg_, world_);
   }
   frames_ = Rng(seed, kFrameStream);
+  worlds_ = Rng(seed, "worlds");
   env_->reset(frames_);
+}
+
+void FrameEnv::reset_new_world() {
+  if (!env_) reset(0);
+  // Worlds of other seeds' topologies: the image pool (and its Algorithm-1 selections, the costly
+  // part of make_world) is a property of the images, not of where the users stand.
+  std::string refused;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::uint64_t topology_seed = worlds_.next_u64();
+    try {
+      auto world =
+          std::make_shared<World>(World{draw_topology(cfg_, topology_seed), world_->images});
+      world_ = std::move(world);
+      world_seed_.reset();  // no longer the world of a seed: a later reset(seed) rebuilds it
+      env_.emplace(cfg_, world_);
+      env_->reset(frames_);
+      return;
+    } catch (const InputError& e) {
+      refused = e.what();
+    }
+  }
+  throw InputError("vderl: 100 new topologies in a row were refused; the last: " + refused);
 }
 
 void FrameEnv::reset() {
@@ -59,6 +85,63 @@ void FrameEnv::step(const int* actions, float* rewards) {
   if (!env_) throw std::logic_error("vderl::FrameEnv::step before reset");
   env_->step(actions);
   std::copy_n(env_->rewards(), agents_.size(), rewards);
+}
+
+bool FrameEnv::rewarded(int /*agent*/) const {
+  return env_ && env_->step_index() > 0 && (cfg_.timing == "per_rb" || env_->done());
+}
+
+// Servers with the users of their service area, then the allocation so far, RB by RB: which user
+// (by index) each server gave the RB, "-" for none, "." for RBs still to come.
+std::string FrameEnv::render_text() const {
+  if (!env_) return "vderl: not reset\n";
+  const Env& env = *env_;
+  const int V = env.agents(), Q = env.rbs();
+  std::string out = "vderl frame: RB step " + std::to_string(env.step_index()) + " of " +
+                    std::to_string(Q) + ", " + std::to_string(env.users()) + " users, " +
+                    std::to_string(V) + " servers\n";
+  char buf[96];
+  for (int v = 0; v < V; ++v) {
+    const auto& p = env.world().topology.servers[static_cast<std::size_t>(v)];
+    std::snprintf(buf, sizeof buf, "server_%d at (%.0f, %.0f) m, %zu users in area:", v, p.x_m,
+                  p.y_m, env.area(v).size());
+    out += buf;
+    for (const int k : env.area(v)) {
+      std::snprintf(buf, sizeof buf, " %d", k);
+      out += buf;
+    }
+    out += "\n";
+  }
+  out += "RB  ";
+  for (int v = 0; v < V; ++v) {
+    std::snprintf(buf, sizeof buf, " server_%-3d", v);
+    out += buf;
+  }
+  out += "\n";
+  for (int q = 0; q < Q; ++q) {
+    std::snprintf(buf, sizeof buf, "%-4d", q);
+    out += buf;
+    for (int v = 0; v < V; ++v) {
+      char cell[24] = ".";
+      if (q < env.step_index()) {
+        const int k = env.allocation()[q * V + v];  // the user, or radio::kNoUser
+        if (k == radio::kNoUser)
+          std::snprintf(cell, sizeof cell, "-");
+        else
+          std::snprintf(cell, sizeof cell, "user %d", k);
+      }
+      std::snprintf(buf, sizeof buf, " %-10s", cell);
+      out += buf;
+    }
+    out += "\n";
+  }
+  if (env.done()) {
+    const FrameMetrics& m = env.metrics();
+    std::snprintf(buf, sizeof buf, "frame: reward %.3f, served %d of %d, multi %d, ISS ok %d\n",
+                  m.total_reward, m.served, m.users, m.multi, m.iss_ok_served);
+    out += buf;
+  }
+  return out;
 }
 
 void FrameEnv::info(double* out) const {

@@ -11,6 +11,9 @@
 // reset(seed): the world (topology, image pool: make_world(cfg, seed)) and the frame stream
 // (seed, "train-frames") from `seed`, then the first frame; the same frames a training run of that
 // seed collects. reset(): the next frame of the same world, drawn from the continuing stream.
+// reset_new_world(): a new topology (users' positions and service areas) drawn from the stream
+// (seed, "worlds"), the image pool kept, then the next frame; a topology with more users in a
+// service area than network.max_users_per_server is drawn again (up to 100 times, then InputError).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -39,6 +42,7 @@ class FrameEnv final : public MultiAgentEnv {
 
   void reset(std::uint64_t seed) override;
   void reset() override;
+  void reset_new_world() override;
 
   void observe(int agent, float* out) const override { env_->observe(agent, out); }
   void action_mask(int agent, std::uint8_t* out) const override { env_->action_mask(agent, out); }
@@ -49,6 +53,10 @@ class FrameEnv final : public MultiAgentEnv {
   bool terminated() const override { return env_->done(); }
   bool truncated() const override { return false; }
   void info(double* out) const override;
+  // reward.timing = "frame_end": only the frame's last step carries a reward.
+  bool rewarded(int agent) const override;
+  std::int64_t episode_steps() const override { return cfg_.rbs; }
+  std::string render_text() const override;
 
   // The frame stream reset() draws from (the schemes swap in their evaluation streams).
   Rng& frame_stream() { return frames_; }
@@ -62,6 +70,7 @@ class FrameEnv final : public MultiAgentEnv {
       world_seed_;  // the seed world_ was made from, if reset(seed) made it
   std::optional<Env> env_;
   Rng frames_;
+  Rng worlds_;
 };
 
 }  // namespace semra::vderl
