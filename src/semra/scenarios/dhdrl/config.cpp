@@ -121,7 +121,7 @@ void Config::describe(ConfigSchema& s) {
         "0 = the low level (and ddrl with ddrl.beam = fixed) explores over all its actions; N = "
         "only over the first N in the authors' order (power index fastest: a = k_index x P + "
         "power): DRQN.py:254 and :342 (0eec8aa) draw randint(0, n_actions - 1) with n_actions = "
-        "the high network's 8 outputs (neural_network.py:156), base_station.py:82-83 decodes a");
+        "the high network's 8 outputs (neural_network.py:12), base_station.py:82-83 decodes a");
   s.add("hierarchy.low_episode", low_episode, Choices{"epoch", "continuing"},
         "epoch = the low level's episode ends with the high-level epoch (spec 4); continuing = "
         "its transitions are never terminal, as DRQN.py:374 (0eec8aa): q_target = r + gamma max "
@@ -133,14 +133,15 @@ void Config::describe(ConfigSchema& s) {
         "base_station.py:79-85), so ddrl picks power x k and every BS keeps the random codeword "
         "drawn at the start (base_station.py:25); drawn here per link from stream "
         "'reset_actions'");
-  s.add("greedy.mode", greedy_mode, Choices{"semra", "reference"},
-        "semra = each link's best codeword at full power and best k (spec 7); reference = "
-        "greedy.py (0eec8aa, deleted in 774d62f) against the stored modules: its best beam "
-        "sqrt(P_max) w (greedy.py:33) goes to take_low_action (cellular_network.py:186-188), which "
-        "sets power |w|^2 = P_max and never the codeword (it stays the one drawn at the start), "
-        "and sets k_u to the beam vector (base_station.py:86-89), on which calculate_qoe raises "
-        "IndexError (cellular_network.py:371); we keep k as drawn at the start (stream "
-        "'reset_actions')");
+  s.add(
+      "greedy.mode", greedy_mode, Choices{"semra", "reference"},
+      "semra = each link's best codeword at full power and best k (spec 7); reference = "
+      "greedy.py (0eec8aa, deleted in 774d62f) against the stored modules: its best beam "
+      "sqrt(P_max) w (greedy.py:33) goes to take_low_action (cellular_network.py:186-188), which "
+      "sets power norm(w)^2 = P_max and never the codeword (it stays the one drawn at the start), "
+      "and sets k_u to the beam vector (base_station.py:86-89), on which calculate_qoe raises "
+      "IndexError (cellular_network.py:371); we keep k as drawn at the start (stream "
+      "'reset_actions')");
   s.add("learning.hidden", hidden, RealRange{1.0, 4096.0}, "",
         "hidden layer sizes of every DQN (integers)");
   s.add("learning.optimizer", optimizer,
