@@ -4,8 +4,9 @@
 Usage (Debian's /usr/bin/python3 with numpy and semra's Python module: build/python of this checkout
 is found by itself, an installed `semra` otherwise):
   scripts/repro_stats.py compare A_DIR[:SCHEME] B_DIR[:SCHEME] [--metric final_qoe]
-      mean +- 95% CI of each side over seeds, ratio of means, Welch two-sided p. A quoted glob
-      ('OUT/eval-*-seed*:dhdrl') pools the seeds of several one-seed directories.
+      mean +- 95% CI of each side over seeds, ratio of means, Welch two-sided p; when both sides
+      ran the same seeds (the same deployments), also the per-seed ratio A/B with its 95% CI. A
+      quoted glob ('OUT/eval-*-seed*:dhdrl') pools the seeds of several one-seed directories.
   scripts/repro_stats.py summary DIR [--metric M]
       every scheme's mean +- 95% CI and per-seed values.
   scripts/repro_stats.py early DIR SCHEME FROM TO [--column qoe] [--vs B_DIR:SCHEME]
@@ -13,6 +14,10 @@ is found by itself, an installed `semra` otherwise):
       same window of B, the ratio and Welch p (a learning-speed comparison).
   scripts/repro_stats.py reach DIR SCHEME LEVEL [--column qoe] [--window 5]
       first step at which the moving average (window rows) reaches LEVEL, per seed.
+  scripts/repro_stats.py published DIR SCHEME CSV COLUMN FROM TO [--column qoe]
+      ours (mean of a metrics.csv column over steps [FROM, TO), per seed, then mean +- 95% CI)
+      against a published curve (data/dhdrl-published/C7.csv, column COLUMN: the mean of its
+      points whose bin [slot - 250, slot + 250) starts in [FROM, TO)), and their difference.
   scripts/repro_stats.py convergence DIR SCHEME [--fraction 0.9] [--window 5]
       vderl: iterations to convergence per seed under two definitions: semra's (summary.json
       convergence_iteration: the curve enters and stays within 5% of its final moving average) and
@@ -111,10 +116,39 @@ def fmt(m, c):
     return f"{m:.4f} +- {c:.4f}"
 
 
-def print_ratio(xa, xb):
-    """A against B: ratio of the means, relative difference, Welch p."""
+def print_ratio(xa, xb, seeds_a=None, seeds_b=None):
+    """A against B: ratio of the means, relative difference, Welch p; with the same seeds on both
+    sides, the per-seed ratio's mean and 95% CI (the seeds pair the deployments)."""
     ma, mb = stats.mean_ci95(xa)[0], stats.mean_ci95(xb)[0]
     print(f"A/B = {ma / mb:.4f}  (A-B)/|B| = {(ma - mb) / abs(mb):+.2%}  Welch p = {stats.welch_p(xa, xb):.3g}")
+    if seeds_a is not None and list(seeds_a) == list(seeds_b) and len(xa) >= 2:
+        r = [x / y for x, y in zip(xa, xb)]
+        m, c = stats.mean_ci95(r)
+        print(f"per-seed A/B = {m:.4f} +- {c:.4f} (95% CI [{m - c:.4f}, {m + c:.4f}])  {[round(x, 4) for x in r]}")
+
+
+def published_curve(path, column):
+    """(slot, value) of one column of a published-curves CSV (slot,NAME,...; empty = no point)."""
+    if not os.path.isfile(path):
+        fail(f"{path}: no such published-curves file")
+    with open(path, newline="") as f:
+        rd = csv.reader(f)
+        header = next(rd, [])
+        if not header or header[0] != "slot":
+            fail(f"{path}: expected a header slot,NAME,...")
+        if column not in header[1:]:
+            fail(f"{path}: no column '{column}' (has {', '.join(header[1:])})")
+        j = header.index(column)
+        out = []
+        for n, r in enumerate(rd, start=2):
+            if len(r) != len(header):
+                fail(f"{path} line {n}: {len(r)} fields, expected {len(header)}")
+            if r[j] != "":
+                try:
+                    out.append((float(r[0]), float(r[j])))
+                except ValueError:
+                    fail(f"{path} line {n}: '{r[0]}' or '{r[j]}' is not a number")
+        return out
 
 
 def main():
@@ -140,6 +174,14 @@ def main():
     r.add_argument("level", type=float)
     r.add_argument("--column", default="qoe")
     r.add_argument("--window", type=int, default=5)
+    pb = sub.add_parser("published")
+    pb.add_argument("dir")
+    pb.add_argument("scheme")
+    pb.add_argument("csv")
+    pb.add_argument("name")
+    pb.add_argument("lo", type=int)
+    pb.add_argument("hi", type=int)
+    pb.add_argument("--column", default="qoe")
     v = sub.add_parser("convergence")
     v.add_argument("dir")
     v.add_argument("scheme")
@@ -159,7 +201,7 @@ def main():
         mb, cb = stats.mean_ci95(xb)
         print(f"A {da}:{sa} seeds {seeds_a}: {fmt(ma, ca)}  per seed {[round(x, 4) for x in xa]}")
         print(f"B {db}:{sb} seeds {seeds_b}: {fmt(mb, cb)}  per seed {[round(x, 4) for x in xb]}")
-        print_ratio(xa, xb)
+        print_ratio(xa, xb, seeds_a, seeds_b)
     elif a.cmd == "summary":
         js = read_summary(a.dir)
         for sch, d in js["schemes"].items():
@@ -180,7 +222,25 @@ def main():
         va = window(a.dir, a.scheme)
         if a.vs:
             db, sb = split(a.vs, a.scheme)
-            print_ratio(va, window(db, sb))
+            vb = window(db, sb)
+            print_ratio(va, vb, sorted(rows(a.dir, a.scheme, a.column)), sorted(rows(db, sb, a.column)))
+    elif a.cmd == "published":
+        vals = []
+        for seed, rs in sorted(rows(a.dir, a.scheme, a.column).items()):
+            w = [y for st, y in rs if a.lo <= st < a.hi]
+            if not w:
+                fail(f"{a.dir}: scheme '{a.scheme}' seed {seed} has no row in [{a.lo}, {a.hi})")
+            vals.append(float(np.mean(w)))
+        if not vals:
+            fail(f"{a.dir}: no scheme '{a.scheme}' in metrics.csv")
+        m, cc = stats.mean_ci95(vals)
+        pts = [y for x, y in published_curve(a.csv, a.name) if a.lo <= x - 250 < a.hi]
+        if not pts:
+            fail(f"{a.csv}: column '{a.name}' has no point in [{a.lo}, {a.hi})")
+        p = float(np.mean(pts))
+        print(f"ours {a.dir}:{a.scheme} over [{a.lo}, {a.hi}): {fmt(m, cc)}  per seed {[round(x, 4) for x in vals]}")
+        print(f"published {a.csv}:{a.name} over [{a.lo}, {a.hi}): {p:.4f} ({len(pts)} bins)")
+        print(f"ours - published = {m - p:+.4f}  (published {'inside' if abs(m - p) <= cc else 'outside'} ours' 95% CI)")
     elif a.cmd == "reach":
         data = rows(a.dir, a.scheme, a.column)
         out = []

@@ -413,7 +413,8 @@ int main(int argc, char** argv) {
   sem->add_flag("--json", sem_json, "JSON output");
 
   std::vector<std::string> plot_dirs;
-  std::string plot_metric, plot_labels, plot_formats, plot_size = "default", plot_out;
+  std::string plot_metric, plot_labels, plot_formats, plot_size = "default", plot_out,
+                                                      plot_published;
   auto* plot = app.add_subcommand(
       "plot", "overlay the learning curves of finished runs of one scenario in one figure");
   plot->add_option("DIR", plot_dirs, "run directories (semra run / figure output)")->required();
@@ -427,6 +428,9 @@ int main(int argc, char** argv) {
   plot->add_option("--size", plot_size, "default, or ieee (3.5 in single column, 8 pt text)");
   plot->add_option("--out", plot_out, "the figure FILE (FILE's stem also names .gp and .dat)")
       ->required();
+  plot->add_option("--published", plot_published,
+                   "CSV of published curves (slot,NAME,...; e.g. data/dhdrl-published/C7.csv) "
+                   "drawn dashed over ours, each in the colour of our scheme of that name");
 
   std::string cfg_scenario;
   bool cfg_markdown = false;
@@ -457,6 +461,7 @@ int main(int argc, char** argv) {
       if (!plot_formats.empty()) req.formats = semra::parse_figure_formats(plot_formats);
       req.size = plot_size;
       req.out = plot_out;
+      req.published = plot_published;
       const auto outcome = semra::plot_runs(req);
       for (const auto& f : outcome.figures) std::cout << "wrote " << f.string() << "\n";
       return 0;

@@ -1,6 +1,8 @@
 #include "semra/experiments/plot.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -131,6 +133,56 @@ Run load_run(const fs::path& dir) {
   return run;
 }
 
+// Published curves: `slot,NAME,...` then rows of numbers; an empty cell is a gap in that curve.
+struct Published {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::pair<double, double>>> points;  // [curve] (slot, value)
+};
+
+Published load_published(const fs::path& file) {
+  // A published curve at full resolution (one point per slot, 100,000 slots, a few curves) is a
+  // few MB: the config files' cap (docs/limits.md "Input files").
+  std::istringstream in(read_input_file(file, "plot: --published", input_limit::kTomlBytes));
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const auto header = split_csv_line(line);
+  if (header.size() < 2 || header[0] != "slot")
+    throw InputError("plot: --published " + quoted(file) +
+                     " must start with a header slot,NAME,... (one column per curve)");
+  Published p;
+  p.names.assign(header.begin() + 1, header.end());
+  p.points.resize(p.names.size());
+  auto number = [&](const std::string& text, std::size_t line_no, const std::string& column) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+      throw InputError("plot: --published " + quoted(file) + " line " + std::to_string(line_no) +
+                       ", column " + echo(column) + ": '" + echo(text) + "' is not a number");
+    return v;
+  };
+  std::size_t line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const auto f = split_csv_line(line);
+    if (f.size() != header.size())
+      throw InputError("plot: --published " + quoted(file) + " line " + std::to_string(line_no) +
+                       ": " + std::to_string(f.size()) + " fields, expected " +
+                       std::to_string(header.size()));
+    const double slot = number(f[0], line_no, "slot");
+    for (std::size_t c = 1; c < f.size(); ++c)
+      if (!f[c].empty()) p.points[c - 1].emplace_back(slot, number(f[c], line_no, header[c]));
+  }
+  return p;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 const FigureEntry* headline_figure(const std::string& scenario) {
   for (const auto& f : figures())
     if (f.scenario == scenario && f.x_key.empty()) return &f;
@@ -235,6 +287,7 @@ PlotOutcome plot_runs(const PlotRequest& req) {
       if (std::find(all_schemes.begin(), all_schemes.end(), s.first) == all_schemes.end())
         all_schemes.push_back(s.first);
   std::vector<detail::Curve> curves;
+  std::vector<std::string> curve_scheme;  // [curve] its scheme (published curves match it)
   std::int64_t spacing = 1;
   for (std::size_t r = 0; r < runs.size(); ++r)
     for (const auto& [scheme, seeds] : runs[r].schemes) {
@@ -244,9 +297,12 @@ PlotOutcome plot_runs(const PlotRequest& req) {
       for (const auto& [seed, series] : seeds) c.values.push_back(series.values[col[r]]);
       if (c.steps.size() > 1) spacing = std::max<std::int64_t>(1, c.steps[1] - c.steps[0]);
       curves.push_back(std::move(c));
+      curve_scheme.push_back(scheme);
     }
+  const Published published = req.published.empty() ? Published{} : load_published(req.published);
   outcome.curve_labels.reserve(curves.size());
   for (const auto& c : curves) outcome.curve_labels.push_back(c.label);
+  for (const auto& n : published.names) outcome.curve_labels.push_back(n + " (published)");
 
   const bool headline = fig != nullptr && fig->y_metric == outcome.metric;
   const int smooth = headline ? fig->smooth : 1;
@@ -263,8 +319,9 @@ PlotOutcome plot_runs(const PlotRequest& req) {
   if (headline && fig->log_y) gp << "set logscale y\n";
   dat << "# " << gnuplot_comment(outcome.metric)
       << ", mean over seeds and 95% CI (smoothing: " << smooth << " steps)\n";
+  std::ostringstream ours;
   const auto left_out =
-      detail::learning_curves(dat, gp, curves, window, headline && fig->log_y, stem + ".dat");
+      detail::learning_curves(dat, ours, curves, window, headline && fig->log_y, stem + ".dat");
   const std::string drawable =
       headline && fig->log_y ? "finite value above zero (log axis)" : "finite value";
   if (left_out.size() == curves.size())
@@ -275,6 +332,27 @@ PlotOutcome plot_runs(const PlotRequest& req) {
   for (const auto& l : left_out)
     std::fprintf(stderr, "semra plot: warning: '%s' has no %s of '%s': left out of the figure\n",
                  echo(l).c_str(), drawable.c_str(), echo(outcome.metric).c_str());
+  std::string plot_cmd = ours.str();
+  // Published curves: data blocks after ours (learning_curves writes one block per curve, drawn or
+  // not), dashed, in the colour of our curve of that scheme.
+  for (std::size_t j = 0; j < published.names.size(); ++j) {
+    dat << "\n\n# " << gnuplot_comment(published.names[j])
+        << " (published, as given): step value\n";
+    for (const auto& [x, y] : published.points[j])
+      dat << format_double(x) << " " << format_double(y) << "\n";
+    std::size_t colour = curves.size() + j + 1;
+    for (std::size_t c = 0; c < curves.size(); ++c)
+      if (curve_scheme[c] == lower(published.names[j])) {
+        colour = c + 1;
+        break;
+      }
+    while (!plot_cmd.empty() && plot_cmd.back() == '\n') plot_cmd.pop_back();
+    plot_cmd += ", \\\n     " + gnuplot_quote("./" + stem + ".dat") + " index " +
+                std::to_string(curves.size() + j) + " using 1:2 with lines lw 2 dt 2 lc " +
+                std::to_string(colour) + " title " +
+                gnuplot_quote(published.names[j] + " (published)") + "\n";
+  }
+  gp << plot_cmd;
   exit_on_stop().store(false);  // writing from here on (core/stop.hpp)
   write_file_atomic(dir / (stem + ".dat"), dat.str());
   write_file_atomic(dir / (stem + ".gp"), gp.str());

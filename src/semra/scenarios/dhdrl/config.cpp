@@ -11,6 +11,11 @@ namespace semra::dhdrl {
 void Config::describe(ConfigSchema& s) {
   s.add("network.rings", rings, IntRange{0, 3}, "",
         "hexagonal rings around the centre cell (0, 1, 2, 3 -> 1, 7, 19, 37 cells)");
+  s.add("network.cells", cells, IntRange{0, 37}, "",
+        "0 = every cell of network.rings; N = only the first N of them (centre first, then ring "
+        "by ring from -30 deg): 3 = the authors' 3-cell panel (README.md at 63ee6e2: '(a) 3 "
+        "cells'; their code at 0eec8aa builds 7, cellular_network.py:32-40; which 3 is our "
+        "reading: the first 3 of that list)");
   s.add("network.users_per_cell", users_per_cell, IntRange{1, 16}, "",
         "UTs per cell, each on its own resource block (one agent pair per UT)");
   s.add("network.cell_radius_m", cell_radius_m, RealRange{10.0, 5000.0}, "m",
@@ -55,6 +60,11 @@ void Config::describe(ConfigSchema& s) {
         "semantic rate against Phi_req: ksuts = W iota / k in ksuts/s (spec 3); reference = "
         "reference defect, for experiments only: W iota / k in suts/s (1000x) against Phi_req in "
         "ksuts/s, so G_R ~ 1 for every k");
+  s.add("semantic.accuracy_indexing", accuracy_indexing, Choices{"semra", "reference"},
+        "how the accuracy table is indexed: semra = row k, column interpolated; reference = the "
+        "authors' cellular_network.py:15 and :370-371 (0eec8aa): pd.read_csv eats the first row "
+        "as a header, so k (their k_u = k - 1, clipped to 18) reads row min(k + 1, 20), and the "
+        "column is int(SINR + 10), the argument truncated to the 1 dB grid");
   s.add("requirements.w_min", requirements.w_min, RealRange{0.0, 1.0}, "",
         "QoE rate weight w ~ U(w_min, w_max)");
   s.add("requirements.w_max", requirements.w_max, RealRange{0.0, 1.0}, "", "upper end of w");
@@ -107,6 +117,31 @@ void Config::describe(ConfigSchema& s) {
   s.add("hierarchy.high_learn_every_slots", high_learn_every_slots, IntRange{1, 1000000}, "slots",
         "the high level learns on one slot in N (1: every slot, as the reference; T_H: one update "
         "per transition)");
+  s.add("hierarchy.low_explore_actions", low_explore_actions, IntRange{0, 100000}, "",
+        "0 = the low level (and ddrl with ddrl.beam = fixed) explores over all its actions; N = "
+        "only over the first N in the authors' order (power index fastest: a = k_index x P + "
+        "power): DRQN.py:254 and :342 (0eec8aa) draw randint(0, n_actions - 1) with n_actions = "
+        "the high network's 8 outputs (neural_network.py:12), base_station.py:82-83 decodes a");
+  s.add("hierarchy.low_episode", low_episode, Choices{"epoch", "continuing"},
+        "epoch = the low level's episode ends with the high-level epoch (spec 4); continuing = "
+        "its transitions are never terminal, as DRQN.py:374 (0eec8aa): q_target = r + gamma max "
+        "Q(s')");
+  s.add("ddrl.beam", ddrl_beam, Choices{"choose", "fixed"},
+        "choose = ddrl picks codeword x power x k (spec 7); fixed = as drl.py (0eec8aa, deleted "
+        "in 3c894a9) runs against the stored modules: choose_actions(s) and update(actions=) "
+        "without flag (drl.py:25-26) take the low-level path (cellular_network.py:183-185, "
+        "base_station.py:79-85), so ddrl picks power x k and every BS keeps the random codeword "
+        "drawn at the start (base_station.py:25); drawn here per link from stream "
+        "'reset_actions'");
+  s.add(
+      "greedy.mode", greedy_mode, Choices{"semra", "reference"},
+      "semra = each link's best codeword at full power and best k (spec 7); reference = "
+      "greedy.py (0eec8aa, deleted in 774d62f) against the stored modules: its best beam "
+      "sqrt(P_max) w (greedy.py:33) goes to take_low_action (cellular_network.py:186-188), which "
+      "sets power norm(w)^2 = P_max and never the codeword (it stays the one drawn at the start), "
+      "and sets k_u to the beam vector (base_station.py:86-89), on which calculate_qoe raises "
+      "IndexError (cellular_network.py:371); we keep k as drawn at the start (stream "
+      "'reset_actions')");
   s.add("learning.hidden", hidden, RealRange{1.0, 4096.0}, "",
         "hidden layer sizes of every DQN (integers)");
   s.add("learning.optimizer", optimizer,
@@ -179,6 +214,11 @@ void Config::validate() const {
       throw InputError("learning.hidden: layer sizes must be integers, got " + std::to_string(h));
   if (epsilon_min > epsilon_start)
     throw InputError("learning.epsilon_min must be <= learning.epsilon_start");
+  const int ring_cells = 1 + 3 * rings * (rings + 1);
+  if (cells > ring_cells)
+    throw InputError("network.cells (" + std::to_string(cells) + ") must be <= the " +
+                     std::to_string(ring_cells) + " cells of network.rings = " +
+                     std::to_string(rings) + " (or 0 for all of them)");
 }
 
 void Config::check_input_files() const {

@@ -14,6 +14,7 @@ namespace semra::dhdrl {
 struct Config : ConfigBase {
   // [network] spec 1
   int rings = 1;  // 0..3 -> 1, 7, 19, 37 cells
+  int cells = 0;  // 0: every cell of `rings`; N: the first N of them (paper mode's 3 cells)
   int users_per_cell = 1;
   double cell_radius_m = 200.0;
   double min_distance_m = 10.0;
@@ -38,6 +39,8 @@ struct Config : ConfigBase {
   // Reference defects (docs/model-dhdrl.md 4.6); the defaults are the corrected model.
   std::string accuracy_sinr_scale = "db";  // "linear": the linear SINR indexes the dB table
   std::string rate_model = "ksuts";        // "reference": Phi in suts/s against Phi_req in ksuts/s
+  // "reference": row k + 1 (header row eaten) and the column argument truncated (paper mode).
+  std::string accuracy_indexing = "semra";
   // [requirements] spec 3
   semantic::RequirementDistribution requirements;
   int redraw_period_slots = 0;        // 0: every high-level epoch; -1: never; N > 0: every N slots
@@ -53,6 +56,11 @@ struct Config : ConfigBase {
   std::string rewards = "semra";                     // "reference": the reference loop's rewards
   std::string high_epsilon_decay = "learning_step";  // "epoch": one step per high decision
   int high_learn_every_slots = 1;                    // the high level learns every N slots
+  // Paper mode (configs/dhdrl-paper.toml, docs/model-dhdrl.md section 7): the authors' code.
+  int low_explore_actions = 0;        // N > 0: low-level exploration over the first N actions
+  std::string low_episode = "epoch";  // "continuing": low-level transitions never terminal
+  std::string ddrl_beam = "choose";   // "fixed": ddrl keeps a codeword drawn at the start
+  std::string greedy_mode = "semra";  // "reference": greedy.py against the stored modules
   // [learning] spec 6
   std::vector<double> hidden = {64, 32};
   std::string optimizer = "rmsprop";
@@ -87,7 +95,7 @@ struct Config : ConfigBase {
   std::string eval_load;  // directory of saved models
   int record_every_slots = 1;
 
-  int num_cells() const { return 1 + 3 * rings * (rings + 1); }
+  int num_cells() const { return cells > 0 ? cells : 1 + 3 * rings * (rings + 1); }
 
   void describe(ConfigSchema& s) override;
   void validate() const override;

@@ -48,6 +48,7 @@ Environment::Environment(const Config& config,
   max_k_ = config_.max_k;
   // Reference defects, reproduced on purpose when switched on (docs/model-dhdrl.md 4.6).
   linear_sinr_accuracy_ = config_.accuracy_sinr_scale == "linear";
+  reference_indexing_ = config_.accuracy_indexing == "reference";
   rate_scale_ = config_.rate_model == "reference" ? 1000.0 : 1.0;
   noise_w_ = radio::dbm_to_w(config_.noise_dbm);
   p_max_w_ = radio::dbm_to_w(config_.bs_power_dbm) / users_per_cell_;
@@ -57,6 +58,7 @@ Environment::Environment(const Config& config,
   }
   local_dim_ = codewords_ + 12 + (config_.codeword_gains ? codewords_ : 0);
   bs_ = radio::hex_bs_positions(config_.rings, config_.cell_radius_m);
+  bs_.resize(cells_);  // network.cells: the first N of the rings' cells
   ut_.resize(links_);
   channel_.resize(users_per_cell_);
   req_.resize(links_);
@@ -229,8 +231,20 @@ double Environment::sinr_db(int link) const {
 double Environment::accuracy_arg(double sinr) const {
   // Reference defect (semantic.accuracy_sinr_scale = "linear"), reproduced on purpose: the
   // reference indexed the dB-gridded DeepSC table with the linear SINR.
-  if (linear_sinr_accuracy_) return sinr;
-  return sinr > 0.0 ? radio::linear_to_db(sinr) : -std::numeric_limits<double>::infinity();
+  const double arg = linear_sinr_accuracy_ ? sinr
+                     : sinr > 0.0          ? radio::linear_to_db(sinr)
+                                           : -std::numeric_limits<double>::infinity();
+  // semantic.accuracy_indexing = "reference": int(SINR + 10) picks the column (paper mode).
+  return reference_indexing_ ? std::floor(arg) : arg;
+}
+
+double Environment::accuracy_of(double k, double arg) const {
+  // semantic.accuracy_indexing = "reference" (paper mode): the table's first row was eaten as a
+  // header, so k reads the row of k + 1, the last row for k >= 19.
+  if (reference_indexing_)
+    k = std::min(k + 1.0, static_cast<double>(semantic::AccuracyModel::kRows));
+  return (k == std::floor(k)) ? accuracy_model_->accuracy(static_cast<int>(k), arg)
+                              : accuracy_model_->accuracy_continuous(k, arg);
 }
 
 semantic::QoeParts Environment::qoe_at(int link, double k, double sinr) const {
@@ -243,7 +257,7 @@ double Environment::best_k(int link, double sinr, int* k_out) const {
   double best = -1.0;
   int best_k = 1;
   for (int k = 1; k <= max_k_; ++k) {
-    const double xi = accuracy_model_->accuracy(k, arg);
+    const double xi = accuracy_of(k, arg);
     const double q = semantic::qoe(req_[link], rate_of(k), xi).qoe;
     if (q > best) best = q, best_k = k;
   }

@@ -149,10 +149,8 @@ class Environment {
   // semantic.accuracy_sinr_scale = "linear", the linear value itself (a reference defect, on
   // purpose). Clamped to the table by AccuracyModel.
   double accuracy_arg(double sinr) const;
-  double accuracy_of(double k, double arg) const {
-    return (k == std::floor(k)) ? accuracy_model_->accuracy(static_cast<int>(k), arg)
-                                : accuracy_model_->accuracy_continuous(k, arg);
-  }
+  // xi(k) at a lookup argument (semantic.accuracy_indexing decides the row).
+  double accuracy_of(double k, double arg) const;
   // Phi in ksuts/s (spec 3); x 1000 with semantic.rate_model = "reference" (reference defect:
   // suts/s compared with a requirement in ksuts/s).
   double rate_of(double k) const {
@@ -170,6 +168,7 @@ class Environment {
   int codewords_ = 0, power_levels_ = 0, max_k_ = 0, local_dim_ = 0;
   double noise_w_ = 0.0, p_max_w_ = 0.0;
   bool linear_sinr_accuracy_ = false;  // reference defect switches (Config, docs 4.6)
+  bool reference_indexing_ = false;    // semantic.accuracy_indexing = "reference"
   double rate_scale_ = 1.0;
   radio::DftCodebook codebook_;
   std::vector<double> level_power_w_;

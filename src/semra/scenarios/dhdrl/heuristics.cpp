@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 #include <vector>
+
+#include "semra/scenarios/dhdrl/learned.hpp"
 
 namespace semra::dhdrl {
 namespace {
@@ -59,14 +62,24 @@ void RandomScheme::step(MultiAgentEnvironment& env) {
 // ---- greedy: every slot every link maximises its own UT's instantaneous QoE, the others' actions
 // held at their current values (measured interference). For a fixed codeword more power never
 // lowers the own SINR, so the search is over codewords at full power, then the best k.
-GreedyScheme::GreedyScheme(const MultiAgentEnvironment& env) {
+GreedyScheme::GreedyScheme(const MultiAgentEnvironment& env, std::uint64_t seed)
+    : reference_(env.config().greedy_mode == "reference") {
   require_layout(env, Layout::SingleLayer, "greedy");
   init_buffers(env, actions_, rewards_);
+  if (reference_) {
+    ResetActions r = reset_actions(env, seed);
+    codeword_ = std::move(r.codeword);
+    k_ = std::move(r.k);
+  }
 }
 
 void GreedyScheme::step(MultiAgentEnvironment& env) {
   const Environment& m = env.model();
-  if (env.next_step() == StepKind::Slot) {
+  if (env.next_step() == StepKind::Slot && reference_) {
+    const int full = m.power_levels() - 1;
+    for (int i = 0; i < m.links(); ++i)
+      actions_[env.single_agent(i)] = single_action(m, codeword_[i], full, k_[i]);
+  } else if (env.next_step() == StepKind::Slot) {
     const int full = m.power_levels() - 1;
     const double p_full = m.level_power_w(full);
     for (int i = 0; i < m.links(); ++i) {

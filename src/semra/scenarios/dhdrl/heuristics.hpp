@@ -2,6 +2,7 @@
 // random, greedy and oracle schemes (heuristics.cpp). Greedy and oracle compute their actions from
 // the model (MultiAgentEnvironment::model()) and drive the single-layer layout; random draws the
 // hierarchical layout's actions.
+#include <cstdint>
 #include <vector>
 
 #include "semra/core/rng.hpp"
@@ -23,12 +24,17 @@ class RandomScheme : public Scheme {
   std::vector<float> rewards_;
 };
 
+// greedy.mode = "reference" (paper mode): greedy.py as it runs against the authors' stored modules
+// (docs/model-dhdrl.md section 7): its beam never reaches the codeword, so every link keeps the
+// codeword and k drawn at the start (reset_actions) and transmits at full power.
 class GreedyScheme : public Scheme {
  public:
-  explicit GreedyScheme(const MultiAgentEnvironment& env);
+  GreedyScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
   void step(MultiAgentEnvironment& env) override;
 
  private:
+  bool reference_;
+  std::vector<int> codeword_, k_;  // [link] with reference_
   std::vector<int> actions_;
   std::vector<float> rewards_;
 };

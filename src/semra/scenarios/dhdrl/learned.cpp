@@ -1,5 +1,6 @@
 #include "semra/scenarios/dhdrl/learned.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
@@ -76,6 +77,25 @@ void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
   }
 }
 
+ResetActions reset_actions(const MultiAgentEnvironment& env, std::uint64_t seed) {
+  Rng rng(seed, "reset_actions");
+  ResetActions r;
+  for (int i = 0; i < env.links(); ++i)
+    r.codeword.push_back(rng.uniform_int(env.model().codewords()));
+  for (int i = 0; i < env.links(); ++i) r.k.push_back(1 + rng.uniform_int(env.model().max_k()));
+  return r;
+}
+
+int act_low(rl::DqnAgent& agent, const float* obs, Rng& rng, bool explore, int explore_actions,
+            bool power_x_k, int power_levels, int max_k) {
+  if (explore_actions <= 0) return agent.act(obs, nullptr, rng, explore);
+  if (explore && rng.uniform() < agent.epsilon().eps()) {
+    const int a = rng.uniform_int(std::min(explore_actions, agent.num_actions()));
+    return power_x_k ? (a % power_levels) * max_k + a / power_levels : a;
+  }
+  return agent.greedy_action(obs, nullptr);
+}
+
 namespace {
 
 // A sequence of objects with save(std::ostream&) / load(std::istream&, name) (DqnAgent), or of
@@ -122,6 +142,8 @@ HierarchicalScheme::HierarchicalScheme(const MultiAgentEnvironment& env, std::ui
   rl::DqnConfig hc = dqn_config(config_, config_.gamma_high);
   // hierarchy.high_epsilon_decay = "epoch": one epsilon step per high-level decision (decide_high).
   high_epsilon_per_epoch_ = config_.high_epsilon_decay == "epoch";
+  low_continuing_ = config_.low_episode == "continuing";
+  low_power_x_k_ = config_.split != "paper";
   hc.epsilon_per_learn_step = !high_epsilon_per_epoch_;
   const rl::DqnConfig lc = dqn_config(config_, config_.gamma_low);
   Rng init(seed, "network_init");
@@ -224,7 +246,8 @@ void HierarchicalScheme::slot(MultiAgentEnvironment& env) {
       low_k_[i] = 1.0 + 0.5 * (low_cont_action_[i] + 1.0) * (max_k - 1);
       return;
     }
-    low_action_[i] = low_[i].act(o, nullptr, low_explore_[i], train_);
+    low_action_[i] = act_low(low_[i], o, low_explore_[i], train_, config_.low_explore_actions,
+                             low_power_x_k_, env.model().power_levels(), max_k);
     actions_[env.low_agent(i)] = low_action_[i];
   });
   env.step(actions_.data(), continuous_low_ ? low_k_.data() : nullptr, rewards_.data());
@@ -237,16 +260,17 @@ void HierarchicalScheme::slot(MultiAgentEnvironment& env) {
   // hierarchy.high_learn_every_slots = N: the high level learns on one slot in N.
   const bool learn_high = learn && slot % config_.high_learn_every_slots == 0;
   run_on(team_, links_, [&](int i) {
-    // Low level: the episode ends with the epoch.
+    // Low level: the episode ends with the epoch, unless hierarchy.low_episode = "continuing".
     const float r = rewards_[env.low_agent(i)];
+    const bool done = epoch_end && !low_continuing_;
     float* next = low_next_.data() + static_cast<std::size_t>(i) * low_dim_;
     env.observe(env.low_agent(i), next);
     const float* o = low_obs_.data() + static_cast<std::size_t>(i) * low_dim_;
     if (continuous_low_) {
-      low_td3_[i].remember(o, &low_cont_action_[i], r, next, epoch_end);
+      low_td3_[i].remember(o, &low_cont_action_[i], r, next, done);
       if (learn) low_td3_[i].learn(low_replay_[i]);
     } else {
-      low_[i].remember(o, low_action_[i], r, next, epoch_end);
+      low_[i].remember(o, low_action_[i], r, next, done);
       if (learn) low_[i].learn(low_replay_[i]);
     }
     if (learn_high) high_[i].learn(high_replay_[i]);
@@ -336,7 +360,13 @@ SingleLayerScheme::SingleLayerScheme(const MultiAgentEnvironment& env, std::uint
       dim_(env.agents()[0].obs_dim) {
   if (env.hierarchical())
     throw std::invalid_argument("SingleLayerScheme needs the single-layer layout");
-  const int actions = env.agents()[0].num_actions;
+  // ddrl.beam = "fixed": the network chooses power x k (index power x K + k - 1) and each link
+  // keeps the codeword drawn at the start.
+  fixed_beam_ = config_.ddrl_beam == "fixed";
+  const int actions =
+      fixed_beam_ ? env.model().power_levels() * env.model().max_k() : env.agents()[0].num_actions;
+  if (fixed_beam_) codeword_ = reset_actions(env, seed).codeword;
+  agent_action_.assign(links_, 0);
   const rl::DqnConfig dc = dqn_config(config_, config_.gamma_low);
   Rng init(seed, "network_init");
   Rng explore(seed, "exploration");
@@ -363,7 +393,15 @@ void SingleLayerScheme::step(MultiAgentEnvironment& env) {
   run_on(team_, links_, [&](int i) {
     float* o = obs_.data() + static_cast<std::size_t>(i) * dim_;
     env.observe(env.single_agent(i), o);
-    actions_[env.single_agent(i)] = agents_[i].act(o, nullptr, explore_[i], train_);
+    if (!fixed_beam_) {
+      agent_action_[i] = agents_[i].act(o, nullptr, explore_[i], train_);
+      actions_[env.single_agent(i)] = agent_action_[i];
+      return;
+    }
+    const int pk = env.model().power_levels() * env.model().max_k();
+    agent_action_[i] = act_low(agents_[i], o, explore_[i], train_, config_.low_explore_actions,
+                               true, env.model().power_levels(), env.model().max_k());
+    actions_[env.single_agent(i)] = codeword_[i] * pk + agent_action_[i];
   });
   env.step(actions_.data(), rewards_.data());
   const std::int64_t slot = env.slot() - 1;
@@ -372,8 +410,8 @@ void SingleLayerScheme::step(MultiAgentEnvironment& env) {
   run_on(team_, links_, [&](int i) {
     float* next = next_.data() + static_cast<std::size_t>(i) * dim_;
     env.observe(env.single_agent(i), next);
-    agents_[i].remember(obs_.data() + static_cast<std::size_t>(i) * dim_,
-                        actions_[env.single_agent(i)], rewards_[env.single_agent(i)], next, false);
+    agents_[i].remember(obs_.data() + static_cast<std::size_t>(i) * dim_, agent_action_[i],
+                        rewards_[env.single_agent(i)], next, false);
     if (learn) agents_[i].learn(replay_[i]);
   });
 }

@@ -16,6 +16,22 @@ namespace semra::dhdrl {
 // learn_start only asks for one full batch.
 rl::DqnConfig dqn_config(const Config& c, double gamma);
 
+// Paper mode's per-link actions "drawn at the start" (the authors' BaseStation draws a random
+// codeword, power and k; docs/model-dhdrl.md section 7): codeword[i] uniform over the codebook,
+// then k[i] uniform over 1..K, from stream "reset_actions" of `seed`, so ddrl (ddrl.beam = fixed)
+// and greedy (greedy.mode = reference) of one seed keep the same codewords.
+struct ResetActions {
+  std::vector<int> codeword, k;
+};
+ResetActions reset_actions(const MultiAgentEnvironment& env, std::uint64_t seed);
+
+// Epsilon-greedy of a low-level agent (and of ddrl with ddrl.beam = fixed). With
+// hierarchy.low_explore_actions = N > 0 an exploratory action is one of the first N in the authors'
+// order a' = k_index P + power (DRQN.py:342, base_station.py:82-83), returned in ours: power x K +
+// k_index when power_x_k, else a' itself (k only); N = 0 is DqnAgent::act.
+int act_low(rl::DqnAgent& agent, const float* obs, Rng& rng, bool explore, int explore_actions,
+            bool power_x_k, int power_levels, int max_k);
+
 // Saves / loads agents[i].online() as dir/<prefix>_<i>.semrann.
 void save_agents(const std::vector<rl::DqnAgent>& agents, const std::string& dir,
                  const std::string& prefix);
@@ -37,6 +53,8 @@ class HierarchicalScheme : public Scheme {
   void load_state(StateReader& r) override;
   // The link's high-level agent (tests: its epsilon and learning-step count).
   const rl::DqnAgent& high_agent(int link) const { return high_[static_cast<std::size_t>(link)]; }
+  // The link's low-level DQN (tests: its replay buffer); not for dhdrl-continuous.
+  const rl::DqnAgent& low_agent(int link) const { return low_[static_cast<std::size_t>(link)]; }
 
  private:
   void decide_high(MultiAgentEnvironment& env);
@@ -55,11 +73,14 @@ class HierarchicalScheme : public Scheme {
   std::vector<float> high_reward_;  // [link] the reward of the epoch that closed last
   bool have_epoch_ = false;
   bool high_epsilon_per_epoch_ = false;  // hierarchy.high_epsilon_decay = "epoch"
+  bool low_continuing_ = false;          // hierarchy.low_episode = "continuing"
+  bool low_power_x_k_ = false;           // hierarchy.split = "reference": low = power x k
   std::vector<int> actions_;             // [agent], the step's actions
   std::vector<float> rewards_;
 };
 
-// ddrl: one DQN per link choosing codeword x power x k every slot (single-layer layout).
+// ddrl: one DQN per link choosing codeword x power x k every slot (single-layer layout); with
+// ddrl.beam = fixed (paper mode) power x k only, each link keeping a codeword drawn at the start.
 class SingleLayerScheme : public Scheme {
  public:
   SingleLayerScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
@@ -79,6 +100,9 @@ class SingleLayerScheme : public Scheme {
   std::vector<float> obs_, next_;
   std::vector<int> actions_;
   std::vector<float> rewards_;
+  bool fixed_beam_ = false;        // ddrl.beam = "fixed"
+  std::vector<int> codeword_;      // [link] with fixed_beam_
+  std::vector<int> agent_action_;  // [link] the network's action (power x k with fixed_beam_)
 };
 
 }  // namespace semra::dhdrl

@@ -47,7 +47,7 @@ const std::vector<SchemeEntry>& table() {
        seeded<HierarchicalScheme>},
       {{"greedy", true, 0.03, "each BS maximises its own QoE from every codeword's gain"},
        {L::SingleLayer, P::Qoe, true},
-       [](const Env& env, std::uint64_t) { return std::make_unique<GreedyScheme>(env); }},
+       seeded<GreedyScheme>},
       {{"greedy-local", false, 1.0, "greedy limited to what a distributed agent measures"},
        {L::SingleLayer, P::Qoe, true},
        seeded<GreedyLocalScheme>},
