@@ -76,16 +76,17 @@ TEST(PpoGradient, ClippedSurrogateWithEntropyOverMaskedLogits) {
   for (float entropy_coef : {0.0f, 0.05f}) {
     Rng rng(1, "policy");
     PolicyCase c = policy_case(rng);
-    nn::Matrix log_probs, grad, scratch_lp, scratch_grad;
+    PolicyLossWorkspace ws, scratch_ws;
+    nn::Matrix grad, scratch_grad;
     const PolicyLossStats s =
         ppo_policy_loss(c.logits, c.masks, c.actions, c.old_log_probs, c.advantages, c.weights,
-                        0.2f, entropy_coef, log_probs, grad);
+                        0.2f, entropy_coef, ws, grad);
     EXPECT_DOUBLE_EQ(s.weight, 6.0);
     // Ratios outside [0.8, 1.2]: rows 1-4.
     EXPECT_NEAR(s.clip_fraction, 4.0 / 6.0, 1e-12);
     auto f = [&] {
       return ppo_policy_loss(c.logits, c.masks, c.actions, c.old_log_probs, c.advantages, c.weights,
-                             0.2f, entropy_coef, scratch_lp, scratch_grad)
+                             0.2f, entropy_coef, scratch_ws, scratch_grad)
           .loss;
     };
     const auto num = nn::numerical_gradient(f, c.logits.data(),
@@ -128,8 +129,9 @@ TEST(PpoLoss, KnownValuesAtRatioOne) {
   double h1 = 0.0;
   for (float l : lp) h1 -= std::exp(static_cast<double>(l)) * l;
   adv << 2.0f, -1.0f;
-  nn::Matrix log_probs, grad;
-  const auto s = ppo_policy_loss(logits, masks, actions, old, adv, w, 0.2f, 0.1f, log_probs, grad);
+  PolicyLossWorkspace ws;
+  nn::Matrix grad;
+  const auto s = ppo_policy_loss(logits, masks, actions, old, adv, w, 0.2f, 0.1f, ws, grad);
   EXPECT_NEAR(s.loss, -(0.5 * (2.0 - 1.0) + 0.1 * 0.5 * (std::log(2.0) + h1)), 1e-6);
   EXPECT_NEAR(s.entropy, 0.5 * (std::log(2.0) + h1), 1e-6);
   EXPECT_NEAR(s.approx_kl, 0.0, 1e-7);
@@ -203,7 +205,8 @@ TEST(PpoGradient, ThroughTheNetworksToTheParameters) {
                            std::log(c.ratios[static_cast<std::size_t>(i)]);
     }
   }
-  nn::Matrix lp, grad, slp, sgrad;
+  PolicyLossWorkspace lp, slp;
+  nn::Matrix grad, sgrad;
   ppo_policy_loss(actor.forward(x), c.masks, c.actions, c.old_log_probs, c.advantages, c.weights,
                   0.2f, 0.05f, lp, grad);
   actor.backward(grad);

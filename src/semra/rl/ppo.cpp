@@ -15,9 +15,12 @@ namespace semra::rl {
 
 // ---- Masked categorical policy ----
 
-bool masked_log_softmax_row(const float* logits, const std::uint8_t* mask, int n,
-                            float* log_probs) {
-  float m = -std::numeric_limits<float>::infinity();
+namespace {
+// e_j = exp(z_j - m) for valid j (0 for invalid), m = max of the valid z; returns m and sum_j e_j
+// (sum >= 1: the maximum contributes exp(0)). Returns false when no action is valid.
+bool softmax_parts(const float* logits, const std::uint8_t* mask, int n, float* e, float& m,
+                   float& sum) {
+  m = -std::numeric_limits<float>::infinity();
   bool any = false;
   for (int j = 0; j < n; ++j)
     if (mask == nullptr || mask[j]) {
@@ -25,9 +28,19 @@ bool masked_log_softmax_row(const float* logits, const std::uint8_t* mask, int n
       m = std::max(m, logits[j]);
     }
   if (!any) return false;
-  float sum = 0.0f;
-  for (int j = 0; j < n; ++j)
-    if (mask == nullptr || mask[j]) sum += std::exp(logits[j] - m);
+  sum = 0.0f;
+  for (int j = 0; j < n; ++j) {
+    e[j] = (mask == nullptr || mask[j]) ? std::exp(logits[j] - m) : 0.0f;
+    sum += e[j];
+  }
+  return true;
+}
+}  // namespace
+
+bool masked_log_softmax_row(const float* logits, const std::uint8_t* mask, int n,
+                            float* log_probs) {
+  float m = 0.0f, sum = 0.0f;
+  if (!softmax_parts(logits, mask, n, log_probs, m, sum)) return false;
   const float lse = m + std::log(sum);
   for (int j = 0; j < n; ++j)
     log_probs[j] = (mask == nullptr || mask[j]) ? logits[j] - lse : nn::kMaskedLogProb;
@@ -35,19 +48,21 @@ bool masked_log_softmax_row(const float* logits, const std::uint8_t* mask, int n
 }
 
 int sample_masked_categorical(const float* logits, const std::uint8_t* mask, int n, Rng& rng,
-                              float* log_prob, float* log_probs_workspace) {
-  if (!masked_log_softmax_row(logits, mask, n, log_probs_workspace))
+                              float* log_prob, float* workspace) {
+  float m = 0.0f, sum = 0.0f;
+  if (!softmax_parts(logits, mask, n, workspace, m, sum))
     throw std::invalid_argument("sample_masked_categorical: the action mask allows no action");
-  const double u = rng.uniform();
+  // Inverse CDF: the first a with u sum < e_0 + ... + e_a; the last valid action absorbs rounding.
+  const double u = rng.uniform() * static_cast<double>(sum);
   double cum = 0.0;
   int last = -1;
   for (int j = 0; j < n; ++j) {
     if (mask != nullptr && !mask[j]) continue;
     last = j;
-    cum += std::exp(static_cast<double>(log_probs_workspace[j]));
+    cum += workspace[j];
     if (u < cum) break;
   }
-  *log_prob = log_probs_workspace[last];
+  *log_prob = logits[last] - (m + std::log(sum));
   return last;
 }
 
@@ -60,71 +75,99 @@ int greedy_masked_categorical(const float* logits, const std::uint8_t* mask, int
 
 // ---- Loss pieces ----
 
+// Row-wise over the minibatch with Eigen's vectorised exp and log (one exp per entry):
+//   m_i = max_{j valid} z_ij,  e_ij = exp(z_ij - m_i) [j valid],  s_i = sum_j e_ij,
+//   log pi_ij = z_ij - m_i - log s_i,  pi_ij = e_ij / s_i,  S_i = -sum_j pi_ij log pi_ij,
+// then per row the ratio and the clipped surrogate (eqs. 6-7), and
+//   dL/dz_ij = (w_i / W) [pi_ij (g_i + c_2 (log pi_ij + S_i)) - g_i 1[j = a_i]]
+// (the header's formula, rearranged).
 PolicyLossStats ppo_policy_loss(const Eigen::Ref<const nn::Matrix>& logits,
                                 const nn::MaskMatrix& masks,
                                 const Eigen::Ref<const Eigen::VectorXi>& actions,
                                 const Eigen::Ref<const nn::Vector>& old_log_probs,
                                 const Eigen::Ref<const nn::Vector>& advantages,
                                 const Eigen::Ref<const nn::Vector>& weights, float clip,
-                                float entropy_coef, nn::Matrix& log_probs,
+                                float entropy_coef, PolicyLossWorkspace& ws,
                                 nn::Matrix& grad_logits) {
   const Eigen::Index n = logits.rows(), na = logits.cols();
   if (masks.rows() != n || masks.cols() != na || actions.size() != n || old_log_probs.size() != n ||
       advantages.size() != n || weights.size() != n)
     throw std::invalid_argument("ppo_policy_loss: shapes differ");
-  log_probs.resize(n, na);  // no-op after the first call with this shape
+  // No-ops after the first call with this shape.
+  ws.log_probs.resize(n, na);
+  ws.probs.resize(n, na);
+  ws.mask.resize(n, na);
+  ws.row_max.resize(n);
+  ws.row_sum.resize(n);
+  ws.entropy.resize(n);
+  ws.coef.resize(n);
+  ws.scale.resize(n);
   grad_logits.resize(n, na);
   PolicyLossStats s;
   s.weight = weights.cast<double>().sum();
   if (s.weight <= 0.0) {
     grad_logits.setZero();
+    ws.log_probs.setZero();
     return s;
   }
+  // Branch-free and in place, so that Eigen vectorises every pass (a select on the uint8 mask
+  // or a broadcast of a vector expression would not, or would evaluate on the heap): invalid
+  // entries are pushed to -1e30 for the max and multiplied by 0 after the exp.
+  ws.mask = masks.cast<float>();
+  ws.probs = logits;
+  ws.probs.array() += (ws.mask.array() - 1.0f) * 1e30f;
+  ws.row_max = ws.probs.rowwise().maxCoeff();
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (ws.row_max[i] < -1e29f) {  // no valid action: only rows that take no part may
+      if (weights[i] != 0.0f)
+        throw std::invalid_argument("ppo_policy_loss: row " + std::to_string(i) +
+                                    " takes part but its mask allows no action");
+      ws.row_max[i] = 0.0f;
+    }
+  ws.probs = logits;
+  ws.probs.array().colwise() -= ws.row_max.array();
+  ws.probs.array() = ws.probs.array().exp() * ws.mask.array();
+  ws.row_sum = ws.probs.rowwise().sum();
+  ws.row_sum = (ws.row_sum.array() > 0.0f).select(ws.row_sum, 1.0f);
+  ws.row_max.array() += ws.row_sum.array().log();  // now log sum_j exp(z_ij)
+  ws.log_probs = logits;
+  ws.log_probs.array().colwise() -= ws.row_max.array();
+  ws.probs.array().colwise() /= ws.row_sum.array();
+  ws.entropy = -(ws.probs.array() * ws.log_probs.array()).rowwise().sum();
+
   const float inv_w = static_cast<float>(1.0 / s.weight);
   double objective = 0.0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    float* g = &grad_logits(i, 0);
-    float* lp = &log_probs(i, 0);
-    const std::uint8_t* m = &masks(i, 0);
-    if (weights[i] == 0.0f) {
-      std::fill(g, g + na, 0.0f);
-      std::fill(lp, lp + na, 0.0f);
-      continue;
-    }
+    ws.coef[i] = 0.0f;
+    ws.scale[i] = weights[i] * inv_w;
+    if (weights[i] == 0.0f) continue;
     const int a = actions[i];
-    if (!masked_log_softmax_row(logits.row(i).data(), m, static_cast<int>(na), lp) || a < 0 ||
-        a >= na || !m[a])
+    if (a < 0 || a >= na || !masks(i, a))
       throw std::invalid_argument("ppo_policy_loss: row " + std::to_string(i) +
                                   ": the taken action is not valid under its mask");
-    // Entropy S = -sum_j pi_j log pi_j over the valid actions.
-    double h = 0.0;
-    for (Eigen::Index j = 0; j < na; ++j)
-      if (m[j]) h -= std::exp(static_cast<double>(lp[j])) * lp[j];
-    // r = pi / pi_old (eq. 6) and the clipped surrogate (eq. 7).
-    const float log_ratio = lp[a] - old_log_probs[i];
+    // r = pi / pi_old (eq. 6) and the clipped surrogate (eq. 7); g = d min(.)/d log pi(a|o).
+    const float log_ratio = ws.log_probs(i, a) - old_log_probs[i];
     const float ratio = std::exp(log_ratio);
     const float adv = advantages[i];
     const float surr1 = ratio * adv;
     const float surr2 = std::clamp(ratio, 1.0f - clip, 1.0f + clip) * adv;
-    const float dclip_dlogp = surr1 <= surr2 ? surr1 : 0.0f;  // d min(.)/d log pi(a_i|o_i)
-    const float scale = weights[i] * inv_w;
-    const float hf = static_cast<float>(h);
-    for (Eigen::Index j = 0; j < na; ++j) {
-      if (!m[j]) {
-        g[j] = 0.0f;
-        continue;
-      }
-      const float p = std::exp(lp[j]);
-      const float dlogp = (j == a ? 1.0f : 0.0f) - p;
-      const float dentropy = -p * (lp[j] + hf);
-      g[j] = -scale * (dclip_dlogp * dlogp + entropy_coef * dentropy);
-    }
-    const double w = weights[i];
+    ws.coef[i] = surr1 <= surr2 ? surr1 : 0.0f;
+    const double w = weights[i], h = ws.entropy[i];
     objective += w * (std::min(surr1, surr2) + static_cast<double>(entropy_coef) * h);
     s.entropy += w * h;
     s.approx_kl += w * ((static_cast<double>(ratio) - 1.0) - log_ratio);
     s.clip_fraction += std::abs(ratio - 1.0f) > clip ? w : 0.0;
   }
+  grad_logits = ws.log_probs;
+  grad_logits.array().colwise() += ws.entropy.array();
+  grad_logits.array() *= entropy_coef;
+  grad_logits.array().colwise() += ws.coef.array();
+  grad_logits.array() *= ws.probs.array();
+  grad_logits.array().colwise() *= ws.scale.array();
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (weights[i] != 0.0f) grad_logits(i, actions[i]) -= ws.scale[i] * ws.coef[i];
+  ws.log_probs.array() =
+      ws.log_probs.array() * ws.mask.array() + (1.0f - ws.mask.array()) * nn::kMaskedLogProb;
   s.loss = -objective / s.weight;
   s.entropy /= s.weight;
   s.approx_kl /= s.weight;
@@ -405,15 +448,15 @@ PpoLearner::PpoLearner(const PpoDims& dims, const PpoConfig& config, Rng& init_r
   critic_perm_.resize(TE * static_cast<std::size_t>(critics_.front().agents));
   const auto mb_actor = static_cast<Eigen::Index>(actor_perm_.size()) / config_.num_minibatches;
   const auto mb_critic = static_cast<Eigen::Index>(critic_perm_.size()) / config_.num_minibatches;
-  mb_actor_in_.resize(mb_actor, actor_in_);
+  const bool gather = config_.num_minibatches > 1;  // else the steps read the rollout in place
+  mb_actor_in_.resize(gather ? mb_actor : 0, actor_in_);
   mb_masks_.resize(mb_actor, N);
   mb_actions_.resize(mb_actor);
   mb_old_log_probs_.resize(mb_actor);
   mb_advantages_.resize(mb_actor);
   mb_policy_weights_.resize(mb_actor);
-  log_probs_ws_.resize(mb_actor, N);
   grad_logits_.resize(mb_actor, N);
-  mb_critic_in_.resize(mb_critic, critic_in_);
+  mb_critic_in_.resize(gather ? mb_critic : 0, critic_in_);
   mb_values_.resize(mb_critic);
   mb_old_values_.resize(mb_critic);
   mb_targets_.resize(mb_critic);
@@ -625,8 +668,10 @@ PpoStats PpoLearner::update(const float* obs, const float* states, Rng& rng) {
   for (std::size_t i = 0; i < critic_perm_.size(); ++i) critic_perm_[i] = static_cast<int>(i);
   PpoStats stats;
   for (int epoch = 0; epoch < c.epochs; ++epoch) {
-    shuffle(actor_perm_, rng);
-    shuffle(critic_perm_, rng);
+    if (c.num_minibatches > 1) {  // one minibatch: the order would only change a sum's rounding
+      shuffle(actor_perm_, rng);
+      shuffle(critic_perm_, rng);
+    }
     for (int mb = 0; mb < c.num_minibatches; ++mb) {
       for (Group& g : actors_) actor_step(g, actor_perm_, mb, stats);
       for (Group& g : critics_) critic_step(g, critic_perm_, mb, stats);
@@ -650,24 +695,27 @@ PpoStats PpoLearner::update(const float* obs, const float* states, Rng& rng) {
   return stats;
 }
 
+// One minibatch step of an actor: samples perm[mb M, (mb + 1) M) of its group, gathered; with one
+// minibatch the whole rollout in its own order (no gather of the inputs).
 void PpoLearner::actor_step(Group& g, const std::vector<int>& perm, int mb, PpoStats& stats) {
-  const Eigen::Index M = mb_actor_in_.rows();
+  const Eigen::Index M = mb_actions_.size();
   const int A = dims_.agents, N = dims_.num_actions;
+  const bool whole = config_.num_minibatches == 1;
   for (Eigen::Index r = 0; r < M; ++r) {
-    const int j = perm[static_cast<std::size_t>(mb * M + r)];
+    const int j = whole ? static_cast<int>(r) : perm[static_cast<std::size_t>(mb * M + r)];
     const std::size_t i = static_cast<std::size_t>(j / g.agents) * static_cast<std::size_t>(A) +
                           static_cast<std::size_t>(g.first + j % g.agents);
-    mb_actor_in_.row(r) = g.inputs.row(j);
+    if (!whole) std::copy_n(&g.inputs(j, 0), actor_in_, &mb_actor_in_(r, 0));
     std::copy_n(&masks_[i * static_cast<std::size_t>(N)], N, &mb_masks_(r, 0));
     mb_actions_[r] = actions_[i];
     mb_old_log_probs_[r] = log_probs_[i];
     mb_advantages_[r] = actor_advantages_[i];
     mb_policy_weights_[r] = policy_weights_[i];
   }
-  const nn::Matrix& logits = g.net.forward(mb_actor_in_);
+  const nn::Matrix& logits = g.net.forward(whole ? g.inputs : mb_actor_in_);
   const PolicyLossStats s = ppo_policy_loss(logits, mb_masks_, mb_actions_, mb_old_log_probs_,
                                             mb_advantages_, mb_policy_weights_, config_.clip,
-                                            config_.entropy_coef, log_probs_ws_, grad_logits_);
+                                            config_.entropy_coef, policy_ws_, grad_logits_);
   stats.policy_loss += s.loss;
   stats.entropy += s.entropy;
   stats.approx_kl += s.approx_kl;
@@ -679,18 +727,19 @@ void PpoLearner::actor_step(Group& g, const std::vector<int>& perm, int mb, PpoS
 }
 
 void PpoLearner::critic_step(Group& g, const std::vector<int>& perm, int mb, PpoStats& stats) {
-  const Eigen::Index M = mb_critic_in_.rows();
+  const Eigen::Index M = mb_old_values_.size();
+  const bool whole = config_.num_minibatches == 1;
   for (Eigen::Index r = 0; r < M; ++r) {
-    const int j = perm[static_cast<std::size_t>(mb * M + r)];
+    const int j = whole ? static_cast<int>(r) : perm[static_cast<std::size_t>(mb * M + r)];
     const std::size_t te = static_cast<std::size_t>(j / g.agents);
     const std::size_t vi = te * static_cast<std::size_t>(value_cols_) +
                            static_cast<std::size_t>(per_env_ ? 0 : g.first + j % g.agents);
-    mb_critic_in_.row(r) = g.inputs.row(j);
+    if (!whole) std::copy_n(&g.inputs(j, 0), critic_in_, &mb_critic_in_(r, 0));
     mb_old_values_[r] = values_[vi];
     mb_targets_[r] = targets_[vi];
     mb_value_weights_[r] = value_weights_[vi];
   }
-  const nn::Matrix& v = g.net.forward(mb_critic_in_);
+  const nn::Matrix& v = g.net.forward(whole ? g.inputs : mb_critic_in_);
   mb_values_ = v.col(0);
   stats.value_loss +=
       ppo_value_loss(mb_values_, mb_old_values_, mb_targets_, mb_value_weights_, config_.value_clip,

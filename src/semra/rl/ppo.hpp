@@ -49,9 +49,10 @@ namespace semra::rl {
 // and nn::kMaskedLogProb for invalid j. Returns false (and writes nothing) when no action is valid.
 bool masked_log_softmax_row(const float* logits, const std::uint8_t* mask, int n, float* log_probs);
 // a ~ pi(.|o) by the inverse CDF of one uniform draw over the valid actions (the last valid action
-// absorbs rounding); *log_prob = log pi(a|o). Throws std::invalid_argument when none is valid.
+// absorbs rounding); *log_prob = log pi(a|o); workspace: n floats. Throws std::invalid_argument
+// when no action is valid.
 int sample_masked_categorical(const float* logits, const std::uint8_t* mask, int n, Rng& rng,
-                              float* log_prob, float* log_probs_workspace);
+                              float* log_prob, float* workspace);
 // argmax_a pi(a|o) over the valid actions (ties to the lowest index); -1 when none is valid.
 int greedy_masked_categorical(const float* logits, const std::uint8_t* mask, int n);
 
@@ -66,12 +67,20 @@ struct PolicyLossStats {
   double weight = 0.0;         // W = sum_i w_i
 };
 
+// ppo_policy_loss's row quantities, kept between calls so that a minibatch allocates nothing:
+// log pi (masked entries nn::kMaskedLogProb), pi, the mask as 0/1 floats, and per row the max
+// logit, the softmax denominator, the entropy, dL/dlog pi(a_i|o_i) and w_i / W.
+struct PolicyLossWorkspace {
+  nn::Matrix log_probs, probs, mask;
+  nn::Vector row_max, row_sum, entropy, coef, scale;
+};
+
 // The actor's loss for a minibatch: eq. (7) plus the entropy bonus of eq. (9), negated (we
 // minimise), averaged over the rows with weight w_i = 1 (rows with w_i = 0 take no part and may
 // have an all-zero mask):
 //   L_pi = -(1/W) sum_i w_i [min(r_i A_i, clip(r_i, 1 - eps, 1 + eps) A_i) + c_2 S_i],
 //   r_i = exp(log pi(a_i|o_i) - log pi_old(a_i|o_i)),  W = sum_i w_i.
-// Writes log pi (masked entries nn::kMaskedLogProb) and dL_pi/dlogits:
+// Writes log pi into ws.log_probs and dL_pi/dlogits:
 //   dL_pi/dz_ij = -(w_i / W) [g_i (1[j = a_i] - pi_ij) - c_2 pi_ij (log pi_ij + S_i)]
 // over valid j (0 elsewhere), where g_i = r_i A_i when the unclipped term is the minimum and 0
 // when the clipped one is (clip(r) is constant outside [1 - eps, 1 + eps]), and
@@ -82,7 +91,8 @@ PolicyLossStats ppo_policy_loss(const Eigen::Ref<const nn::Matrix>& logits,
                                 const Eigen::Ref<const nn::Vector>& old_log_probs,
                                 const Eigen::Ref<const nn::Vector>& advantages,
                                 const Eigen::Ref<const nn::Vector>& weights, float clip,
-                                float entropy_coef, nn::Matrix& log_probs, nn::Matrix& grad_logits);
+                                float entropy_coef, PolicyLossWorkspace& ws,
+                                nn::Matrix& grad_logits);
 
 // The critic's loss c_1 L^VF for a minibatch, averaged over the rows with weight 1. Without
 // clipping (value_clip == 0), per row l(V_i - R_i); with clipping ([MAPPO] Appendix A, OpenAI
@@ -157,7 +167,9 @@ struct PpoConfig {
   bool agent_id = false;
   int rollout_steps = 200;  // T: environment steps per environment between updates
   int epochs = 15;
-  int num_minibatches = 1;  // must divide T x envs
+  // Must divide T x envs. Each epoch shuffles the samples into minibatches; one minibatch (the
+  // MAPPO default) takes the rollout as it is, without shuffling (order only rounds differently).
+  int num_minibatches = 1;
   float gamma = 0.99f;
   float gae_lambda = 0.95f;
   float clip = 0.2f;            // eps of eq. (7)
@@ -311,7 +323,8 @@ class PpoLearner {
   std::vector<float> value_weights_;                                // [T, E, value_cols]
   std::vector<float> actor_advantages_;                             // [T, E, A], normalised
   std::vector<int> actor_perm_, critic_perm_;
-  nn::Matrix mb_actor_in_, mb_critic_in_, log_probs_ws_, grad_logits_;
+  nn::Matrix mb_actor_in_, mb_critic_in_, grad_logits_;
+  PolicyLossWorkspace policy_ws_;
   nn::MaskMatrix mb_masks_;
   Eigen::VectorXi mb_actions_;
   nn::Vector mb_old_log_probs_, mb_advantages_, mb_policy_weights_;
