@@ -5,7 +5,8 @@
 //   BM_PpoUpdate/<epochs>/<minibatches>/<T>: one PpoLearner::update (bootstrap values, GAE, value
 //     and advantage normalisation, shuffles, then epochs x minibatches gradient steps of every
 //     network) on a rollout of T steps of E = 16 environments, i.e. minibatches of T E /
-//     minibatches samples per network; /1/1/32 is one update with one minibatch of 512. The
+//     minibatches samples per network; /1/1/32 is one update with one minibatch of 512, /1/8/32
+//     one pass in minibatches of 64 (where per-step overheads weigh more). The
 //     rollout (synthetic observations, half of the actions masked) is collected outside the
 //     timing. bench/ppo_update_torch.py times the same update in PyTorch (docs/nn.md).
 //   BM_PpoVderlTraining/<epochs>: environment plus learning: 16 vderl environments (Table II,
@@ -94,6 +95,7 @@ BENCHMARK(BM_PpoUpdate)
     ->Args({1, 1, 32})
     ->Args({15, 1, 32})
     ->Args({5, 4, 128})
+    ->Args({1, 8, 32})
     ->Unit(benchmark::kMillisecond);
 
 void BM_PpoVderlTraining(benchmark::State& state) {

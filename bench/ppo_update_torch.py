@@ -13,7 +13,7 @@ What is timed, per update (CleanRL's ppo.py structure, the MAPPO authors' losses
 The rollout (synthetic observations, half of the actions masked, old log-probabilities and values
 from the initial networks) is built once, outside the timing.
 
-  /usr/bin/python3 bench/ppo_update_torch.py            # all three configurations
+  /usr/bin/python3 bench/ppo_update_torch.py            # all four configurations
   /usr/bin/python3 bench/ppo_update_torch.py --config 1,1,32 --repeats 50
 """
 import argparse
@@ -145,11 +145,11 @@ class Ppo:
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--config", action="append",
-                   help="epochs,minibatches,T (default: 1,1,32 15,1,32 5,4,128)")
+                   help="epochs,minibatches,T (default: 1,1,32 15,1,32 5,4,128 1,8,32)")
     p.add_argument("--repeats", type=int, default=30, help="timed updates per configuration")
     args = p.parse_args()
     torch.set_num_threads(1)
-    configs = args.config or ["1,1,32", "15,1,32", "5,4,128"]
+    configs = args.config or ["1,1,32", "15,1,32", "5,4,128", "1,8,32"]
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
     for cfg in configs:
         try:

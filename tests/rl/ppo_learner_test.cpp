@@ -232,4 +232,29 @@ TEST(PpoLearner, BadConfigurationsNameTheKey) {
   EXPECT_EQ(message(PpoConfig::ippo(), {4, 2, 6, 3, 0}).substr(0, 8), "no error");
 }
 
+// An acting agent whose mask allows nothing is the environment's error, named; an agent that does
+// not act (acts 0) may have such a mask.
+TEST(PpoLearner, ActingAgentWithoutAValidActionIsNamed) {
+  PpoConfig c = PpoConfig::ippo();
+  c.rollout_steps = 2;
+  Rng init(1, "init"), rng(1, "ppo");
+  PpoLearner ppo({2, 2, 3, 4, 0}, c, init);
+  const std::vector<float> obs(2 * 2 * 3, 0.5f);
+  std::vector<std::uint8_t> masks(2 * 2 * 4, 1), acts(4, 1);
+  std::fill_n(masks.begin() + (1 * 2 + 1) * 4, 4, std::uint8_t{0});  // env 1, agent 1
+  std::vector<int> actions(4);
+  acts[3] = 0;
+  EXPECT_NO_THROW(ppo.act(obs.data(), masks.data(), acts.data(), nullptr, rng, actions.data()));
+  const std::vector<float> rewards(4, 0.0f);
+  const std::vector<std::uint8_t> flags(2, 0);
+  ppo.observe(rewards.data(), flags.data(), flags.data());
+  acts[3] = 1;
+  try {
+    ppo.act(obs.data(), masks.data(), acts.data(), nullptr, rng, actions.data());
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "PpoLearner::act: env 1, agent 1: the action mask allows no action");
+  }
+}
+
 }  // namespace

@@ -466,13 +466,6 @@ PpoLearner::PpoLearner(const PpoDims& dims, const PpoConfig& config, Rng& init_r
   one_input_.assign(static_cast<std::size_t>(actor_in_), 0.0f);
 }
 
-std::size_t PpoLearner::value_index(int t, int e, int a) const {
-  return (static_cast<std::size_t>(t) * static_cast<std::size_t>(dims_.envs) +
-          static_cast<std::size_t>(e)) *
-             static_cast<std::size_t>(value_cols_) +
-         static_cast<std::size_t>(per_env_ ? 0 : a);
-}
-
 // Rows row0 + e * agents + j hold agent first + j of environment e.
 void PpoLearner::fill_actor_inputs(Group& g, nn::Matrix& dst, Eigen::Index row0,
                                    const float* obs) const {
@@ -554,10 +547,12 @@ void PpoLearner::act(const float* obs, const std::uint8_t* masks, const std::uin
         int action = 0;
         float log_prob = 0.0f;
         if (acting) {
-          if (greedy_masked_categorical(z, m, N) < 0)
+          try {
+            action = sample_masked_categorical(z, m, N, rng, &log_prob, row_log_probs_.data());
+          } catch (const std::invalid_argument&) {
             throw std::invalid_argument("PpoLearner::act: env " + std::to_string(e) + ", agent " +
                                         std::to_string(a) + ": the action mask allows no action");
-          action = sample_masked_categorical(z, m, N, rng, &log_prob, row_log_probs_.data());
+          }
         } else {
           action = std::max(0, greedy_masked_categorical(z, m, N));  // ignored by the env
         }

@@ -291,7 +291,6 @@ class PpoLearner {
   void fill_critic_inputs(Group& g, nn::Matrix& dst, Eigen::Index row0, const float* obs,
                           const float* states) const;
   void critic_values(Group& g, const nn::Matrix& src, Eigen::Index row0, float* values_row);
-  std::size_t value_index(int t, int e, int a) const;
   void shuffle(std::vector<int>& perm, Rng& rng) const;
   const float* one_logits(int agent, const float* obs);  // the acting actor's logits, one sample
   void actor_step(Group& g, const std::vector<int>& perm, int mb, PpoStats& stats);
