@@ -257,4 +257,31 @@ TEST(PpoLearner, ActingAgentWithoutAValidActionIsNamed) {
   }
 }
 
+// After an episode end, the next step is the environment's reset step: no sample is drawn for it
+// (its action is ignored). After the caller resets the environments itself, it is a normal step.
+TEST(PpoLearner, ResetStepsDrawNothingUnlessTheCallerReset) {
+  const std::vector<float> obs(2 * 2 * 3, 0.5f), rewards(4, 0.0f);
+  const std::uint8_t ended[2] = {1, 0}, none[2] = {0, 0};
+  std::vector<int> actions(4);
+  auto draws_at_second_step = [&](bool caller_reset) {
+    PpoConfig c = PpoConfig::ippo();
+    c.rollout_steps = 2;
+    Rng init(1, "init"), rng(1, "ppo");
+    PpoLearner ppo({2, 2, 3, 4, 0}, c, init);
+    ppo.act(obs.data(), nullptr, nullptr, nullptr, rng, actions.data());
+    ppo.observe(rewards.data(), ended, none);  // env 0's episode ended
+    if (caller_reset) ppo.environments_reset();
+    Rng before = rng;
+    ppo.act(obs.data(), nullptr, nullptr, nullptr, rng, actions.data());
+    int draws = 0;
+    while (before.state() != rng.state() && draws < 10) {
+      before.next_u64();
+      ++draws;
+    }
+    return draws;
+  };
+  EXPECT_EQ(draws_at_second_step(false), 2);  // env 1's two agents only
+  EXPECT_EQ(draws_at_second_step(true), 4);
+}
+
 }  // namespace

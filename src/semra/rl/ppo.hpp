@@ -24,6 +24,7 @@
 // (as the MAPPO authors' code does). The whole update reads top to bottom in PpoLearner::update
 // (ppo.cpp); the loss pieces are the free functions below, gradient-checked in
 // tests/rl/ppo_gradient_test.cpp.
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -229,8 +230,9 @@ struct PpoStats {
 //   venv.step(actions);
 //   ppo.observe(venv.rewards(), venv.terminations(), venv.truncations());
 //   if (ppo.rollout_full()) { venv.state(states); ppo.update(venv.obs(), states, rng); }
-// The environments must autoreset in the vector env's next-step mode (see gae()). act() and
-// update() allocate nothing after the first call; all randomness comes from the passed streams
+// The environments must autoreset in the vector env's next-step mode (see gae()); after resetting
+// them explicitly (venv.reset), call environments_reset(). act(), observe() and update() allocate
+// nothing after the first update; all randomness comes from the passed streams
 // (act: one uniform per acting agent; update: the minibatch shuffles), so results do not depend
 // on the vector env's thread count.
 class PpoLearner {
@@ -257,6 +259,8 @@ class PpoLearner {
            const float* states, Rng& rng, int* actions);
   // The step's outcome: rewards [E, A], terminated [E], truncated [E].
   void observe(const float* rewards, const std::uint8_t* terminated, const std::uint8_t* truncated);
+  // The caller reset every environment (venv.reset()): the next step is no autoreset step.
+  void environments_reset() { std::fill(needs_reset_.begin(), needs_reset_.end(), 0); }
   int rollout_step() const { return step_; }
   bool rollout_full() const { return step_ == config_.rollout_steps; }
   // The PPO update on the full rollout, given the observations (and states) after its last step
