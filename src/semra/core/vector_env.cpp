@@ -121,7 +121,8 @@ void VectorEnv::gather(int e) {
     env.action_mask(static_cast<int>(a), &masks_[ea * static_cast<std::size_t>(num_actions_)]);
     acts_[ea] = env.acts(static_cast<int>(a)) ? 1 : 0;
   }
-  env.info(&infos_[static_cast<std::size_t>(e) * static_cast<std::size_t>(num_infos_)]);
+  // data() + offset, not &infos_[offset]: an environment may have no infos (an empty vector).
+  env.info(infos_.data() + static_cast<std::size_t>(e) * static_cast<std::size_t>(num_infos_));
 }
 
 void VectorEnv::reset(std::uint64_t seed) {
