@@ -201,7 +201,8 @@ void VectorEnv::gather(int e) {
   }
   std::memcpy(&masks_out_[ue * A * N], &masks_[ue * A * N], A * N);
   std::memcpy(&acts_out_[ue * A], &acts_[ue * A], A);
-  env.info(&infos_[ue * info_names_.size()]);
+  // data() + offset, not &infos_[offset]: an environment may have no infos (an empty vector).
+  env.info(infos_.data() + ue * info_names_.size());
 }
 
 void VectorEnv::begin_episode(int e) {
