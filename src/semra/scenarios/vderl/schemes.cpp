@@ -462,7 +462,8 @@ std::unique_ptr<Agents> learned(const Config& cfg, const Env& env, Rng& init) {
 }
 
 // The one table of vderl's schemes (adding a scheme: one row here; docs/architecture.md). Step
-// costs: per iteration relative to vdn (bench_vderl_train, Table II size).
+// costs: per iteration relative to vdn (bench_vderl_train, Table II size; ippo and mappo:
+// iterations/s of `semra run vderl --seeds 5 --threads 2`, docs/model-vderl.md 2.5).
 const std::vector<SchemeRow>& table() {
   static const std::vector<SchemeRow> t = {
       {{"vderl", true, 2.1, "the paper's VD-ERL: VDN critic, entropy-regularised actors"},
@@ -471,11 +472,11 @@ const std::vector<SchemeRow>& table() {
       {{"idqn", true, 1.1, "independent DQN per server on its own reward"}, learned<IdqnAgents>},
       {{"qmix", false, 1.7, "QMIX: monotonic mixing network of the servers' Q"},
        learned<QmixAgents>},
-      {{"ippo", false, 1.0, "IPPO: PPO per server, critic on the server's observation"},
+      {{"ippo", false, 0.55, "IPPO: PPO per server, critic on the server's observation"},
        [](const Config& cfg, const Env& env, Rng& init) -> std::unique_ptr<Agents> {
          return std::make_unique<PpoAgents>(cfg, env, init, false);
        }},
-      {{"mappo", false, 1.0, "MAPPO: PPO per server, centralised critic on the global state"},
+      {{"mappo", false, 0.45, "MAPPO: PPO per server, centralised critic on the global state"},
        [](const Config& cfg, const Env& env, Rng& init) -> std::unique_ptr<Agents> {
          return std::make_unique<PpoAgents>(cfg, env, init, true);
        }},
