@@ -3,11 +3,13 @@
 
 Usage (Debian's /usr/bin/python3 with numpy and semra's Python module: build/python of this checkout
 is found by itself, an installed `semra` otherwise):
-  scripts/repro_stats.py compare A_DIR[:SCHEME] B_DIR[:SCHEME] [--metric final_qoe]
+  scripts/repro_stats.py compare A_DIR[:SCHEME] B_DIR[:SCHEME] [--metric final_qoe] [--at X]
       mean +- 95% CI of each side over seeds, ratio of means, Welch two-sided p; when both sides
       ran the same seeds (the same deployments), also the per-seed ratio A/B with its 95% CI. A
       quoted glob ('OUT/eval-*-seed*:dhdrl') pools the seeds of several one-seed directories.
-  scripts/repro_stats.py summary DIR [--metric M]
+      A figure over an x axis (e.g. vderl-latency-vs-users) holds one value per point: --at X
+      names the point (the x value, e.g. --at 20 for U = 20).
+  scripts/repro_stats.py summary DIR [--metric M] [--at X]
       every scheme's mean +- 95% CI and per-seed values.
   scripts/repro_stats.py early DIR SCHEME FROM TO [--column qoe] [--vs B_DIR:SCHEME]
       mean of a metrics.csv column over steps [FROM, TO), per seed and over seeds; with --vs, the
@@ -59,16 +61,36 @@ def read_summary(run_dir):
 
 
 # ---- semra outputs
-def per_seed(run_dir, scheme, metric):
-    """Per-seed values of `metric`; a glob pattern (quoted) pools the seeds of several directories,
-    e.g. the one-seed greedy evaluations of saved models."""
+def point_index(run_dir, s, at):
+    """Index of the x value `at` in a figure's summary over an x axis (None when it has none)."""
+    if "x" not in s:
+        if at is not None:
+            fail(f"{run_dir}: --at {at}: this run has no x axis")
+        return None
+    xs = [str(x) for x in s["x"]]
+    if at is None:
+        fail(f"{run_dir}: a figure over {s.get('x_name', 'x')} = {', '.join(xs)}: name the point with --at")
+    for i, x in enumerate(s["x"]):
+        try:
+            if float(x) == float(at):
+                return i
+        except (TypeError, ValueError):
+            if str(x) == at:
+                return i
+    fail(f"{run_dir}: --at {at}: not a point of {s.get('x_name', 'x')} (has {', '.join(xs)})")
+
+
+def per_seed(run_dir, scheme, metric, at=None):
+    """Per-seed values of `metric` (at the x point `at` of a figure over an x axis); a glob pattern
+    (quoted) pools the seeds of several directories, e.g. the one-seed greedy evaluations of saved
+    models."""
     if any(c in run_dir for c in "*?["):
         dirs = sorted(glob.glob(run_dir))
         if not dirs:
             fail(f"{run_dir}: matches no directory")
         values, seeds = [], []
         for d in dirs:
-            v, sd = per_seed(d, scheme, metric)
+            v, sd = per_seed(d, scheme, metric, at)
             values += v
             seeds += sd
         return values, seeds
@@ -80,7 +102,8 @@ def per_seed(run_dir, scheme, metric):
     m = s["schemes"][scheme].get(metric)
     if not isinstance(m, dict) or "per_seed" not in m:
         fail(f"{run_dir}: scheme '{scheme}' has no per-seed metric '{metric}'")
-    return m["per_seed"], s["seeds"]
+    i = point_index(run_dir, s, at)
+    return (m["per_seed"] if i is None else m["per_seed"][i]), s["seeds"]
 
 
 def rows(run_dir, scheme, column):
@@ -158,9 +181,11 @@ def main():
     c.add_argument("a")
     c.add_argument("b")
     c.add_argument("--metric", default="final_qoe")
+    c.add_argument("--at", default=None, metavar="X")
     s = sub.add_parser("summary")
     s.add_argument("dir")
     s.add_argument("--metric", default=None)
+    s.add_argument("--at", default=None, metavar="X")
     e = sub.add_parser("early")
     e.add_argument("dir")
     e.add_argument("scheme")
@@ -195,8 +220,8 @@ def main():
         db, sb = split(a.b, sa)
         if sa is None:
             fail("compare: name the scheme as DIR:SCHEME")
-        xa, seeds_a = per_seed(da, sa, a.metric)
-        xb, seeds_b = per_seed(db, sb, a.metric)
+        xa, seeds_a = per_seed(da, sa, a.metric, a.at)
+        xb, seeds_b = per_seed(db, sb, a.metric, a.at)
         ma, ca = stats.mean_ci95(xa)
         mb, cb = stats.mean_ci95(xb)
         print(f"A {da}:{sa} seeds {seeds_a}: {fmt(ma, ca)}  per seed {[round(x, 4) for x in xa]}")
@@ -204,11 +229,15 @@ def main():
         print_ratio(xa, xb, seeds_a, seeds_b)
     elif a.cmd == "summary":
         js = read_summary(a.dir)
+        if "points" in js:
+            fail(f"{a.dir}: a sweep (one value per grid point); its summary.json 'comparisons' hold the per-point tests")
+        i = point_index(a.dir, js, a.at)
         for sch, d in js["schemes"].items():
             for k, m in d.items():
                 if isinstance(m, dict) and "per_seed" in m and (a.metric is None or k == a.metric):
-                    mm, cc = stats.mean_ci95(m["per_seed"])
-                    print(f"{sch:18s} {k:24s} {fmt(mm, cc)}  {[round(x, 4) for x in m['per_seed']]}")
+                    v = m["per_seed"] if i is None else m["per_seed"][i]
+                    mm, cc = stats.mean_ci95(v)
+                    print(f"{sch:18s} {k:24s} {fmt(mm, cc)}  {[round(x, 4) for x in v]}")
     elif a.cmd == "early":
         def window(d, scheme):
             vals = []
@@ -253,7 +282,7 @@ def main():
         print(f"{a.scheme} reaches {a.level} in {len(got)}/{len(out)} seeds; mean step {np.mean(got) if got else float('nan'):.0f}")
     elif a.cmd == "convergence":
         data = rows(a.dir, a.scheme, a.column)
-        ours, seeds = per_seed(a.dir, a.scheme, "convergence_iteration")
+        ours, seeds = per_seed(a.dir, a.scheme, "convergence_iteration", None)
         ours = [int(x) for x in ours]
         frac = []
         for seed, own, (_, rs) in zip(seeds, ours, sorted(data.items())):

@@ -1,6 +1,7 @@
 """semra.stats: the summary.json statistics from Python, by the same C++ code."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -73,3 +74,27 @@ def test_sums_that_overflow_are_averaged_exactly_and_spreads_beyond_float64_refu
     # A spread beyond float64 has no representable interval: a ValueError, not inf.
     with pytest.raises(ValueError, match="too large for float64 statistics"):
         stats.mean_ci95([1.7e308, -1.7e308])
+
+
+def test_repro_stats_script_reads_one_point_of_a_figure_over_an_x_axis(tmp_path):
+    # A figure over an x axis (vderl-latency-vs-users) stores one per-seed list per point: --at X
+    # picks the point; without it the script names the points instead of mixing them.
+    script = Path(__file__).resolve().parents[2] / "scripts" / "repro_stats.py"
+    lat = {"vderl": [[1.0, 2.0, 3.0], [0.30, 0.40, 0.50]], "idqn": [[9.0, 9.0, 9.0], [0.50, 0.45, 0.70]]}
+    (tmp_path / "summary.json").write_text(json.dumps({
+        "seeds": [1, 2, 3], "x_name": "users", "x": [10, 20],
+        "schemes": {s: {"avg_latency_ms": {"per_seed": v}} for s, v in lat.items()}}))
+    run = lambda *args: subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
+    r = run("compare", f"{tmp_path}:vderl", f"{tmp_path}:idqn", "--metric", "avg_latency_ms", "--at", "20")
+    assert r.returncode == 0, r.stderr
+    p = float(re.search(r"Welch p = (\S+)", r.stdout).group(1))
+    assert p == pytest.approx(stats.welch_p(lat["vderl"][1], lat["idqn"][1]), rel=1e-2)
+    m, c = stats.mean_ci95(lat["vderl"][1])
+    assert f"{m:.4f} +- {c:.4f}" in r.stdout
+    r = run("summary", str(tmp_path), "--at", "10")
+    assert r.returncode == 0 and "[1.0, 2.0, 3.0]" in r.stdout and "[0.3, 0.4, 0.5]" not in r.stdout
+    r = run("compare", f"{tmp_path}:vderl", f"{tmp_path}:idqn", "--metric", "avg_latency_ms")
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"repro_stats.py: {tmp_path}: a figure over users = 10, 20: name the point with --at"
+    r = run("summary", str(tmp_path), "--at", "30")
+    assert r.returncode == 2 and "not a point of users (has 10, 20)" in r.stderr

@@ -57,13 +57,14 @@ TEST(PlotPublished, PublishedCurvesAreDashedInTheColourOfTheSchemeOfTheirName) {
                      " --out " + (out / "p.png").string());
   ASSERT_EQ(r.code, 0) << r.out;
   const auto gp = semra::read_file(out / "p.gp");
-  // Ours: good (lc 1), bad (lc 2); then the published ones as data blocks 2 and 3.
+  // Ours: good (lc 1), bad (lc 2); then the published ones as data blocks 2 and 3: "Good" in our
+  // good's colour, the unmatched one in the first colour no curve has (3), not 2 + its column.
   EXPECT_NE(gp.find("index 2 using 1:2 with lines lw 2 dt 2 lc 1 title 'Good (published)'"),
             std::string::npos)
       << gp;
   EXPECT_NE(
       gp.find(
-          "index 3 using 1:2 with lines lw 2 dt 2 lc 4 title 'it'.\"\\047\".'s other (published)'"),
+          "index 3 using 1:2 with lines lw 2 dt 2 lc 3 title 'it'.\"\\047\".'s other (published)'"),
       std::string::npos)
       << gp;
   EXPECT_EQ(block(out / "p.dat", 2),

@@ -334,18 +334,21 @@ PlotOutcome plot_runs(const PlotRequest& req) {
                  echo(l).c_str(), drawable.c_str(), echo(outcome.metric).c_str());
   std::string plot_cmd = ours.str();
   // Published curves: data blocks after ours (learning_curves writes one block per curve, drawn or
-  // not), dashed, in the colour of our curve of that scheme.
+  // not), dashed, in the colour of our curve of that scheme, else in the next colour no curve has
+  // taken (gnuplot's line colours repeat after 8, so numbering by column could repeat one of ours).
+  std::size_t next_free = curves.size() + 1;
   for (std::size_t j = 0; j < published.names.size(); ++j) {
     dat << "\n\n# " << gnuplot_comment(published.names[j])
         << " (published, as given): step value\n";
     for (const auto& [x, y] : published.points[j])
       dat << format_double(x) << " " << format_double(y) << "\n";
-    std::size_t colour = curves.size() + j + 1;
+    std::size_t colour = 0;
     for (std::size_t c = 0; c < curves.size(); ++c)
       if (curve_scheme[c] == lower(published.names[j])) {
         colour = c + 1;
         break;
       }
+    if (colour == 0) colour = next_free++;
     while (!plot_cmd.empty() && plot_cmd.back() == '\n') plot_cmd.pop_back();
     plot_cmd += ", \\\n     " + gnuplot_quote("./" + stem + ".dat") + " index " +
                 std::to_string(curves.size() + j) + " using 1:2 with lines lw 2 dt 2 lc " +
