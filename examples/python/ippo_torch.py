@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -178,15 +179,31 @@ def main(argv=None) -> dict:
                    help="run the built-in schemes (trained as semra run trains them) in the same evaluation")
     p.add_argument("--schemes", nargs="+", default=["vderl", "vdn", "idqn", "qmix", "random"])
     p.add_argument("--out", default="results/ippo")
+    p.add_argument("--nets", default=None,
+                   help="directory of trained networks: seed s's is read from DIR/ippo-seed<s>.pt when "
+                        "there, else trained and written there (train seeds in parallel processes)")
+    p.add_argument("--train-only", action="store_true", help="train (and write to --nets), do not evaluate")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     seeds = list(range(a.seed, a.seed + a.seeds))
     nets = {}
+    agents = semra.parallel_env("vderl", set=CONFIG).possible_agents
     for seed in seeds:
+        path = Path(a.nets) / f"ippo-seed{seed}.pt" if a.nets else None
+        if path is not None and path.exists():
+            venv = semra.vector_env("vderl", num_envs=1, set=CONFIG)
+            nets[seed] = ActorCritic(venv.obs_dim, len(agents), venv.num_actions)
+            nets[seed].load_state_dict(torch.load(path))
+            print(f"seed {seed}: network read from {path}")
+            continue
         t0 = time.perf_counter()
         nets[seed], _ = train(seed, a.updates, reward=a.reward)
         print(f"seed {seed}: trained in {time.perf_counter() - t0:.0f} s")
-    agents = semra.parallel_env("vderl", set=CONFIG).possible_agents
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(nets[seed].state_dict(), path)
+    if a.train_only:
+        return {}
     # semra's own evaluation: the loop, metrics, statistics and outputs of `semra run`. Without
     # --compare one iteration suffices (the policy does not change); with it, the built-in schemes
     # train for their default iterations and the policy is evaluated at each of them too.
