@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -80,4 +82,30 @@ TEST(Docs, RelativeLinksAndImagesExist) {
     }
   }
   EXPECT_GT(checked, 10) << "fewer links than the docs have: is the pattern still right?";
+}
+
+// The code speaks of itself: no comment or help text under src/, apps/ or python/ cites an issue
+// or a specification section a reader of the repository does not have ("spec 3", "issue 13");
+// they cite docs/ sections or the papers' equations instead.
+TEST(Docs, CodeCitesNoIssueOrSpecNumber) {
+  namespace fs = std::filesystem;
+  const fs::path root = SEMRA_SOURCE_DIR;
+  const std::regex cite(R"((issue|spec)s? ?[0-9]+)", std::regex::icase);
+  int files = 0;
+  for (const char* dir : {"src", "apps", "python"}) {
+    if (!fs::exists(root / dir)) continue;
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      const auto ext = e.path().extension().string();
+      if (!e.is_regular_file() ||
+          (ext != ".cpp" && ext != ".hpp" && ext != ".py" && ext != ".pyi" && ext != ".txt"))
+        continue;
+      ++files;
+      std::istringstream in(semra::read_file(e.path().string()));
+      std::string line;
+      for (int n = 1; std::getline(in, line); ++n)
+        EXPECT_FALSE(std::regex_search(line, cite))
+            << fs::relative(e.path(), root).string() << ":" << n << ": " << line;
+    }
+  }
+  EXPECT_GT(files, 100) << "fewer source files than the project has: is the walk still right?";
 }

@@ -52,8 +52,8 @@ void MultipathChannel::reset(const std::vector<Point>& tx, const std::vector<Poi
 }
 
 void MultipathChannel::step(Rng& fading_rng, WorkTeam* team) {
-  // g_l(t) = rho g_l(t-1) + sqrt(1 - rho^2) e_l(t), e_l ~ CN(0, 1/L)   (spec 2)
-  // (e_l ~ CN(0, 1) with MultipathParams::innovation_variance = 1, the reference's defect.)
+  // g_l(t) = rho g_l(t-1) + sqrt(1 - rho^2) e_l(t), e_l ~ CN(0, 1/L)   (docs/model-dhdrl.md 1, part
+  // 2) (e_l ~ CN(0, 1) with MultipathParams::innovation_variance = 1, the reference's defect.)
   // Parts of at least 512 gains (~15 us), each from a copy of the stream advanced to its place.
   const std::size_t n = fading_.size();
   Rng end = fading_rng;

@@ -1,7 +1,7 @@
 #pragma once
 // Multi-cell MISO channels between every transmitter (BS with an N-antenna ULA) and every
 // single-antenna receiver (UT):
-//   h_bu = sqrt(10^(-PL_bu / 10)) * sum_{l=1..L} g_l a(phi_l)^T                     (spec 2)
+//   h_bu = sqrt(10^(-PL_bu / 10)) * sum_{l=1..L} g_l a(phi_l)^T (docs/model-dhdrl.md 1, part 2)
 // PL_bu = path loss + static shadowing X ~ N(0, sigma_sh^2) dB; phi_l = azimuth(b -> u) + U(-D/2,
 // D/2) fixed per pair; g_l Gauss-Markov with variance 1/L. For each pair and path the projections
 // a(phi_l)^T w_c onto every codeword are precomputed at reset, so the received power for codeword

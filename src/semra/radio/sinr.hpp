@@ -1,7 +1,8 @@
 #pragma once
 // SINR of a receiver: serving received power over the sum of interfering received powers plus
 // noise.
-//   SINR_u = p_b |h_bu w_b|^2 / (sum_{b' != b} p_b' |h_b'u w_b'|^2 + sigma^2)          (spec 2)
+//   SINR_u = p_b |h_bu w_b|^2 / (sum_{b' != b} p_b' |h_b'u w_b'|^2 + sigma^2) (docs/model-dhdrl.md
+//   1, part 2)
 #include <span>
 
 namespace semra::radio {

@@ -1,6 +1,6 @@
 #pragma once
 // Semantic accuracy of the DeepSC text transceiver: xi(k, SINR), the sentence similarity achieved
-// with k semantic symbols per word at a given SINR (spec 3).
+// with k semantic symbols per word at a given SINR (docs/model-dhdrl.md 1, part 3).
 //
 // Built-in model: one 4-parameter logistic in SINR (dB) per k,
 //   xi_k(s) = a_k + (b_k - a_k) / (1 + exp(-(s - c_k) / d_k)),

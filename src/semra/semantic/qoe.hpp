@@ -1,5 +1,5 @@
 #pragma once
-// Semantic rate and QoE of a text UT (spec 3).
+// Semantic rate and QoE of a text UT (docs/model-dhdrl.md 1, part 3).
 //   Phi = W iota / k                       semantic rate, ksuts/s (W in kHz, iota suts per word)
 //   G_R = 1 / (1 + exp(-beta (Phi - Phi_req)))
 //   G_A = 1 / (1 + exp(-lambda (xi - xi_req)))

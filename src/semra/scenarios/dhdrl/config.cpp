@@ -43,7 +43,7 @@ void Config::describe(ConfigSchema& s) {
   s.add("channel.reference_innovation", reference_innovation,
         "reference defect, for experiments only: Gauss-Markov innovations of variance 1 while the "
         "initial path gains have 1/L, so the fading power drifts up L-fold in the first slots "
-        "(false = one variance 1/L, spec 2)");
+        "(false = one variance 1/L, docs/model-dhdrl.md 1, part 2)");
   s.add("semantic.bandwidth_hz", bandwidth_hz, RealRange{0.0, 1e9, true}, "Hz",
         "bandwidth W of a UT's resource block");
   s.add("semantic.units_per_word", units_per_word, RealRange{0.0, 1e3, true}, "suts/word",
@@ -54,10 +54,12 @@ void Config::describe(ConfigSchema& s) {
         "DeepSC accuracy table (20 rows k=1..20 x 31 columns -10..20 dB, values in [0,1]); empty = "
         "built-in model");
   s.add("semantic.accuracy_sinr_scale", accuracy_sinr_scale, Choices{"db", "linear"},
-        "SINR scale that indexes the accuracy table: db (spec 3); linear = reference defect, for "
+        "SINR scale that indexes the accuracy table: db (docs/model-dhdrl.md 1, part 3); linear = "
+        "reference defect, for "
         "experiments only: the linear SINR is looked up as if it were dB");
   s.add("semantic.rate_model", rate_model, Choices{"ksuts", "reference"},
-        "semantic rate against Phi_req: ksuts = W iota / k in ksuts/s (spec 3); reference = "
+        "semantic rate against Phi_req: ksuts = W iota / k in ksuts/s (docs/model-dhdrl.md 1, part "
+        "3); reference = "
         "reference defect, for experiments only: W iota / k in suts/s (1000x) against Phi_req in "
         "ksuts/s, so G_R ~ 1 for every k");
   s.add("semantic.accuracy_indexing", accuracy_indexing, Choices{"semra", "reference"},
@@ -109,7 +111,8 @@ void Config::describe(ConfigSchema& s) {
       "5, interferer BS indices; 8 + 11 U floats for every agent)");
   s.add(
       "hierarchy.rewards", rewards, Choices{"semra", "reference"},
-      "semra (spec 5) or reference (the authors' loop: own QoE after the fading update; low level "
+      "semra (docs/model-dhdrl.md 1, part 5) or reference (the authors' loop: own QoE after the "
+      "fading update; low level "
       "its change from the previous slot, high level the epoch's sum x 0.99^T_H, ddrl the value)");
   s.add("hierarchy.high_epsilon_decay", high_epsilon_decay, Choices{"learning_step", "epoch"},
         "the high level's epsilon decays per learning step (every slot, as the reference) or per "
@@ -123,11 +126,13 @@ void Config::describe(ConfigSchema& s) {
         "power): DRQN.py:254 and :342 (0eec8aa) draw randint(0, n_actions - 1) with n_actions = "
         "the high network's 8 outputs (neural_network.py:12), base_station.py:82-83 decodes a");
   s.add("hierarchy.low_episode", low_episode, Choices{"epoch", "continuing"},
-        "epoch = the low level's episode ends with the high-level epoch (spec 4); continuing = "
+        "epoch = the low level's episode ends with the high-level epoch (docs/model-dhdrl.md 1, "
+        "part 4); continuing = "
         "its transitions are never terminal, as DRQN.py:374 (0eec8aa): q_target = r + gamma max "
         "Q(s')");
   s.add("ddrl.beam", ddrl_beam, Choices{"choose", "fixed"},
-        "choose = ddrl picks codeword x power x k (spec 7); fixed = as drl.py (0eec8aa, deleted "
+        "choose = ddrl picks codeword x power x k (docs/model-dhdrl.md 1, part 7); fixed = as "
+        "drl.py (0eec8aa, deleted "
         "in 3c894a9) runs against the stored modules: choose_actions(s) and update(actions=) "
         "without flag (drl.py:25-26) take the low-level path (cellular_network.py:183-185, "
         "base_station.py:79-85), so ddrl picks power x k and every BS keeps the random codeword "
@@ -135,7 +140,8 @@ void Config::describe(ConfigSchema& s) {
         "'reset_actions'");
   s.add(
       "greedy.mode", greedy_mode, Choices{"semra", "reference"},
-      "semra = each link's best codeword at full power and best k (spec 7); reference = "
+      "semra = each link's best codeword at full power and best k (docs/model-dhdrl.md 1, part 7); "
+      "reference = "
       "greedy.py (0eec8aa, deleted in 774d62f) against the stored modules: its best beam "
       "sqrt(P_max) w (greedy.py:33) goes to take_low_action (cellular_network.py:186-188), which "
       "sets power norm(w)^2 = P_max and never the codeword (it stays the one drawn at the start), "

@@ -12,7 +12,7 @@
 namespace semra::dhdrl {
 
 struct Config : ConfigBase {
-  // [network] spec 1
+  // [network] docs/model-dhdrl.md 1, part 1
   int rings = 1;  // 0..3 -> 1, 7, 19, 37 cells
   int cells = 0;  // 0: every cell of `rings`; N: the first N of them (paper mode's 3 cells)
   int users_per_cell = 1;
@@ -22,7 +22,7 @@ struct Config : ConfigBase {
   int antennas = 8;
   int codewords = 8;
   int power_levels = 5;  // {0, 1/4, 1/2, 3/4, 1} x P_max
-  // [channel] spec 2
+  // [channel] docs/model-dhdrl.md 1, part 2
   int paths = 4;
   double aod_spread_deg = 3.0;
   double fading_rho = 0.64;
@@ -31,7 +31,7 @@ struct Config : ConfigBase {
   double slot_ms = 20.0;
   // Reference defect (docs/model-dhdrl.md 4.6): innovations with variance 1 instead of 1/L.
   bool reference_innovation = false;
-  // [semantic] spec 3
+  // [semantic] docs/model-dhdrl.md 1, part 3
   double bandwidth_hz = 180e3;
   double units_per_word = 4.0;  // iota
   int max_k = 20;               // K
@@ -41,17 +41,17 @@ struct Config : ConfigBase {
   std::string rate_model = "ksuts";        // "reference": Phi in suts/s against Phi_req in ksuts/s
   // "reference": row k + 1 (header row eaten) and the column argument truncated (paper mode).
   std::string accuracy_indexing = "semra";
-  // [requirements] spec 3
+  // [requirements] docs/model-dhdrl.md 1, part 3
   semantic::RequirementDistribution requirements;
   int redraw_period_slots = 0;        // 0: every high-level epoch; -1: never; N > 0: every N slots
   bool requirements_observed = true;  // false (reference defect): zero in the observations
-  // [hierarchy] spec 4-5
+  // [hierarchy] docs/model-dhdrl.md 1, parts 4-5
   int epoch_slots = 20;  // T_H
   std::string split = "paper";
   std::string high_reward = "neighbourhood";
   int neighbours = 6;           // U
   bool codeword_gains = false;  // observations include my UT's gain for every codeword
-  // Issue 13 levers (docs/reproduction.md); the defaults are the model of docs/model-dhdrl.md.
+  // Levers measured in docs/reproduction.md; the defaults are the model of docs/model-dhdrl.md.
   std::string observation = "semra";                 // "reference": the reference code's encoding
   std::string rewards = "semra";                     // "reference": the reference loop's rewards
   std::string high_epsilon_decay = "learning_step";  // "epoch": one step per high decision
@@ -61,7 +61,7 @@ struct Config : ConfigBase {
   std::string low_episode = "epoch";  // "continuing": low-level transitions never terminal
   std::string ddrl_beam = "choose";   // "fixed": ddrl keeps a codeword drawn at the start
   std::string greedy_mode = "semra";  // "reference": greedy.py against the stored modules
-  // [learning] spec 6
+  // [learning] docs/model-dhdrl.md 1, part 6
   std::vector<double> hidden = {64, 32};
   std::string optimizer = "rmsprop";
   double lr = 5e-4;

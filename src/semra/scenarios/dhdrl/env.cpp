@@ -328,8 +328,9 @@ void Environment::most_interfered(const Measurements& m, int link, int* out) con
 
 float* Environment::observe_local(int link, const Measurements& old, int slots_left,
                                   float* out) const {
-  // Local part (spec 4): my power, codeword, k, last QoE, direct gain and interference-plus-noise
-  // (current and one step old), the current SINR, my UT's requirements [, slots left in the epoch].
+  // Local part (docs/model-dhdrl.md 1, part 4): my power, codeword, k, last QoE, direct gain and
+  // interference-plus-noise (current and one step old), the current SINR, my UT's requirements [,
+  // slots left in the epoch].
   const Measurements& m = now_;
   const double inv_noise = 1.0 / noise_w_;
   const double full_power = level_power_w_[power_levels_ - 1];

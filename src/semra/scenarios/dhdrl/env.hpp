@@ -1,8 +1,8 @@
 #pragma once
-// The multi-cell semantic downlink of the `dhdrl` scenario (spec 1-5): geometry, channels, actions,
-// SINR, QoE and observations: the physics of one slot. Time (epochs, slots), the order within a
-// slot, the agents and their rewards are the multi-agent environment's (multi_agent.hpp), which is
-// the only caller of the mutators below outside tests and benchmarks.
+// The multi-cell semantic downlink of the `dhdrl` scenario (docs/model-dhdrl.md 1, parts 1-5):
+// geometry, channels, actions, SINR, QoE and observations: the physics of one slot. Time (epochs,
+// slots), the order within a slot, the agents and their rewards are the multi-agent environment's
+// (multi_agent.hpp), which is the only caller of the mutators below outside tests and benchmarks.
 //
 // Links: with users_per_cell = U_c, cell b serves its UTs on U_c orthogonal resource blocks of
 // bandwidth W each (UT j of every cell uses RB j), so RB j forms an independent interference layer
@@ -120,7 +120,8 @@ class Environment {
   // Best integer k in [1, K] for `link` at `sinr`; returns its QoE.
   double best_k(int link, double sinr, int* k_out) const;
 
-  // ---- observations (spec 4); sizes are fixed for a given C and U, whatever the number of cells
+  // ---- observations (docs/model-dhdrl.md 1, part 4); sizes are fixed for a given C and U,
+  // whatever the number of cells
   int local_obs_dim() const { return local_dim_; }
   int high_obs_dim() const { return local_dim_ + neighbours_ * kNeighbourFeatures; }
   int low_obs_dim() const { return high_obs_dim() + 1; }
@@ -145,14 +146,14 @@ class Environment {
   // Topology, channels, actions and requirements of a new episode from the member streams.
   void draw_episode();
   void compute_radio(Measurements& m) const;
-  // Accuracy lookup argument for a linear SINR: its dB value (spec 3), or, with
-  // semantic.accuracy_sinr_scale = "linear", the linear value itself (a reference defect, on
+  // Accuracy lookup argument for a linear SINR: its dB value (docs/model-dhdrl.md 1, part 3), or,
+  // with semantic.accuracy_sinr_scale = "linear", the linear value itself (a reference defect, on
   // purpose). Clamped to the table by AccuracyModel.
   double accuracy_arg(double sinr) const;
   // xi(k) at a lookup argument (semantic.accuracy_indexing decides the row).
   double accuracy_of(double k, double arg) const;
-  // Phi in ksuts/s (spec 3); x 1000 with semantic.rate_model = "reference" (reference defect:
-  // suts/s compared with a requirement in ksuts/s).
+  // Phi in ksuts/s (docs/model-dhdrl.md 1, part 3); x 1000 with semantic.rate_model = "reference"
+  // (reference defect: suts/s compared with a requirement in ksuts/s).
   double rate_of(double k) const {
     return semantic::semantic_rate_ksuts(config_.bandwidth_hz, config_.units_per_word, k) *
            rate_scale_;

@@ -1,4 +1,4 @@
-// Non-learning schemes: random, greedy, oracle (spec 7 and issue 3).
+// Non-learning schemes: random, greedy, oracle (docs/model-dhdrl.md 1, part 7; the oracle: 4.4).
 #include "semra/scenarios/dhdrl/heuristics.hpp"
 
 #include <algorithm>

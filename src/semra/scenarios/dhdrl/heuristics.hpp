@@ -46,11 +46,12 @@ class GreedyScheme : public Scheme {
   std::vector<float> rewards_;
 };
 
-// greedy-local: the greedy rule limited to what a distributed agent measures (issue 13): its own
-// current codeword's gain and the interference plus noise at its UT, not every codeword's gain.
-// It cannot compare codewords, so each link keeps one codeword, drawn uniformly once per run
-// (stream "exploration"; the reference's greedy never applied its codeword either, model-dhdrl
-// 4.6), transmits at full power and picks the best k for the SINR it measures.
+// greedy-local: the greedy rule limited to what a distributed agent measures
+// (docs/reproduction.md): its own current codeword's gain and the interference plus noise at its
+// UT, not every codeword's gain. It cannot compare codewords, so each link keeps one codeword,
+// drawn uniformly once per run (stream "exploration"; the reference's greedy never applied its
+// codeword either, model-dhdrl 4.6), transmits at full power and picks the best k for the SINR it
+// measures.
 class GreedyLocalScheme : public Scheme {
  public:
   GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed);

@@ -12,8 +12,8 @@
 
 namespace semra::dhdrl {
 
-// The DQN hyper-parameters of the config (spec 6); learning is gated by slot in the schemes, so
-// learn_start only asks for one full batch.
+// The DQN hyper-parameters of the config (docs/model-dhdrl.md 1, part 6); learning is gated by slot
+// in the schemes, so learn_start only asks for one full batch.
 rl::DqnConfig dqn_config(const Config& c, double gamma);
 
 // Paper mode's per-link actions "drawn at the start" (the authors' BaseStation draws a random

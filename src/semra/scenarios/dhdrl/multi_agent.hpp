@@ -5,8 +5,9 @@
 // see one model. docs/model-dhdrl.md section 5 describes it for users.
 //
 // Steps. The high level decides at an epoch start *before* the low level observes the slot (the
-// low level's observation holds the new beam's SINR: spec 4, the point of the two timescales), so
-// an epoch start is a step of its own in which no slot passes. Three kinds of step, in this order:
+// low level's observation holds the new beam's SINR: docs/model-dhdrl.md 1, part 4, the point of
+// the two timescales), so an epoch start is a step of its own in which no slot passes. Three kinds
+// of step, in this order:
 //   Decision (hierarchical layout, every epoch start): the high-level agents act; their beams and
 //            powers are applied and the channel is re-measured.
 //   Redraw   (when requirements are due at a slot where no Decision step precedes it, e.g. ddrl's
@@ -31,10 +32,10 @@
 // Every action is valid (the masks are all ones); an action out of range for an acting agent throws
 // std::invalid_argument; actions of agents that do not act at a step are ignored (not checked).
 //
-// Rewards (spec 5; the only implementation): low = the link's own UT's QoE (or its G_A / G_R part)
-// every Slot step; high = the epoch's mean over its slots of the high_reward-scope QoE, delivered
-// on the Slot step that closes the epoch (0 elsewhere); single-layer = the scope QoE every Slot
-// step. Decision and Redraw steps reward 0.
+// Rewards (docs/model-dhdrl.md 1, part 5; the only implementation): low = the link's own UT's QoE
+// (or its G_A / G_R part) every Slot step; high = the epoch's mean over its slots of the
+// high_reward-scope QoE, delivered on the Slot step that closes the epoch (0 elsewhere);
+// single-layer = the scope QoE every Slot step. Decision and Redraw steps reward 0.
 //
 // Episode: continuing task, never terminated; truncated after train.slots Slot steps. reset(seed)
 // draws topology, shadowing, AoDs, fading and requirements from streams of `seed`
@@ -53,7 +54,7 @@ namespace semra::dhdrl {
 
 enum class Layout { Hierarchical, SingleLayer };
 // Reward of a link for a slot: QoE with the UT's own weight w, or only its accuracy (w = 0, -oa)
-// or rate (w = 1, -or) part; scope local | neighbourhood | network (spec 5).
+// or rate (w = 1, -or) part; scope local | neighbourhood | network (docs/model-dhdrl.md 1, part 5).
 enum class RewardPart { Qoe, AccuracyOnly, RateOnly };
 enum class RewardScope { Local, Neighbourhood, Network };
 RewardScope parse_scope(const std::string& s);

@@ -1,9 +1,9 @@
 #pragma once
-// The decision makers of the `dhdrl` scenario (spec 7). A Scheme drives the multi-agent
-// environment (multi_agent.hpp) one step at a time: it observes the acting agents, decides their
-// actions, calls env.step() and learns from the rewards it returns. run_slot() runs the steps of
-// one slot (an epoch start's Decision / Redraw step, then the Slot step); run.cpp and the
-// benchmarks call it.
+// The decision makers of the `dhdrl` scenario (docs/model-dhdrl.md 1, part 7). A Scheme drives the
+// multi-agent environment (multi_agent.hpp) one step at a time: it observes the acting agents,
+// decides their actions, calls env.step() and learns from the rewards it returns. run_slot() runs
+// the steps of one slot (an epoch start's Decision / Redraw step, then the Slot step); run.cpp and
+// the benchmarks call it.
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -41,9 +41,10 @@ struct Config : ConfigBase {
   // [reward] (eqs. 11-12)
   double eta = 3.0;
   double rho = -3.0;
-  std::string timing = "per_rb";    // "per_rb": eq. (12) telescoped over the Q steps; "frame_end"
-  double latency_clip_ms = 10.0;    // reward only: T is clipped at this value; 0 = no clip
-  std::string latency_unit = "ms";  // unit of T in eq. (12): "ms" or "s" (issue 13 lever)
+  std::string timing = "per_rb";  // "per_rb": eq. (12) telescoped over the Q steps; "frame_end"
+  double latency_clip_ms = 10.0;  // reward only: T is clipped at this value; 0 = no clip
+  std::string latency_unit =
+      "ms";  // unit of T in eq. (12): "ms" or "s" (a lever of docs/reproduction.md)
 
   // [observation]
   std::string observation = "full";  // "full" or "bare" (the paper's s_v: no ISS-ok, no coverage)
