@@ -209,16 +209,16 @@ def main(argv=None) -> dict:
     # train for their default iterations and the policy is evaluated at each of them too.
     t0 = time.perf_counter()
     summary = semra.evaluate(TrainedPolicies(nets, agents, a.sample), "vderl", seeds=a.seeds,
-                             seed=a.seed, episodes=a.eval_frames, out=a.out, name="ippo",
+                             seed=a.seed, episodes=a.eval_frames, out=a.out, name="ippo-torch",
                              set=CONFIG, schemes=a.schemes if a.compare else [],
                              steps=None if a.compare else 1)
     print(f"semra.evaluate ({time.perf_counter() - t0:.0f} s), final_reward over seeds {seeds}, "
           f"outputs in {a.out}:")
-    ippo = summary["schemes"]["ippo"]["final_reward"]
+    ippo = summary["schemes"]["ippo-torch"]["final_reward"]
     for s, v in summary["schemes"].items():
         r = v["final_reward"]
         line = f"  {s:8s} {r['mean']:8.3f} +- {r['ci95']:.3f}   per seed {['%.3f' % x for x in r['per_seed']]}"
-        if s != "ippo" and len(seeds) > 1:  # semra.stats: summary.json's own Welch test
+        if s != "ippo-torch" and len(seeds) > 1:  # semra.stats: summary.json's own Welch test
             p_value = semra.stats.welch_p(ippo["per_seed"], r["per_seed"])
             line += f"   IPPO - {s} = {ippo['mean'] - r['mean']:+.3f} (Welch p = {p_value:.3g})"
         print(line)

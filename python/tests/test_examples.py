@@ -52,8 +52,8 @@ def test_ippo_torch_short(tmp_path):
     out = load("ippo_torch").main(["--seeds", "1", "--updates", "2", "--eval-frames", "8",
                                    "--compare", "--schemes", "random", "--out", str(tmp_path / "r")])
     # Scored by semra.evaluate next to a built-in scheme: one summary.json, one metrics.csv.
-    assert set(out["schemes"]) == {"ippo", "random"}
-    assert len(out["schemes"]["ippo"]["final_reward"]["per_seed"]) == 1
-    assert math.isfinite(out["schemes"]["ippo"]["final_reward"]["mean"])
-    assert "ippo vs random" in out["comparisons"]
-    assert set(semra.load_results(tmp_path / "r").metrics["scheme"]) == {"ippo", "random"}
+    assert set(out["schemes"]) == {"ippo-torch", "random"}
+    assert len(out["schemes"]["ippo-torch"]["final_reward"]["per_seed"]) == 1
+    assert math.isfinite(out["schemes"]["ippo-torch"]["final_reward"]["mean"])
+    assert "ippo-torch vs random" in out["comparisons"]
+    assert set(semra.load_results(tmp_path / "r").metrics["scheme"]) == {"ippo-torch", "random"}
