@@ -188,7 +188,7 @@ TEST(SweepFile, DeclaredSummaryScalarsAreWhatExperimentsReturn) {
         "training.frames_per_iteration=1", "training.gradient_steps=1", "training.eval_frames=1",
         "training.final_eval_frames=1", "training.learning_starts_frames=1",
         "training.batch_size=2", "training.replay_capacity=8", "training.hidden=[8]",
-        "semantic.images=4"}},
+        "semantic.images=4", "ppo.envs=1"}},
   };
   for (const auto& t : tiny) {
     const auto* sc = semra::find_scenario(t.scenario);

@@ -108,6 +108,7 @@ semra::vderl::Config small_vderl() {
   c.batch_size = 16;
   c.replay_capacity = 50;  // 32 transitions per iteration: the ring wraps in iteration 2
   c.hidden = {32, 32};
+  c.ppo.envs = 2;  // ippo, mappo: two frames per environment and iteration
   c.mixing_embed = 8;
   c.hypernet_hidden = 16;
   c.auto_temperature = true;  // the temperature and its optimiser are state too

@@ -246,6 +246,8 @@ class PpoLearner {
   int num_critics() const { return static_cast<int>(critics_.size()); }
   nn::Mlp& actor(int k) { return actors_[static_cast<std::size_t>(k)].net; }
   nn::Mlp& critic(int k) { return critics_[static_cast<std::size_t>(k)].net; }
+  const nn::Mlp& actor(int k) const { return actors_[static_cast<std::size_t>(k)].net; }
+  const nn::Mlp& critic(int k) const { return critics_[static_cast<std::size_t>(k)].net; }
   // One value per environment step (a critic on the state alone, team reward, no agent id).
   bool value_per_env() const { return per_env_; }
   const ValueNormalizer& value_normalizer() const { return value_norm_; }

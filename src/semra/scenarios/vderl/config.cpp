@@ -140,6 +140,7 @@ void Config::describe(ConfigSchema& s) {
         "QMIX mixing-network hidden width");
   s.add("qmix.hypernet_hidden", hypernet_hidden, IntRange{1, 4096}, "",
         "QMIX hypernetwork hidden width");
+  ppo.describe(s, "ppo", "ippo, mappo");
 }
 
 void Config::validate() const {
@@ -165,6 +166,7 @@ void Config::validate() const {
                      std::to_string(temperature_final));
   if (epsilon_end > epsilon_start)
     throw InputError("training.epsilon_end must be <= training.epsilon_start");
+  (void)ppo.config(true, rbs, "ppo");  // throws naming the first bad ppo.* key
 }
 
 void Config::check_input_files() const {

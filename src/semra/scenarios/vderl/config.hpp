@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "semra/core/config.hpp"
+#include "semra/rl/ppo_settings.hpp"
 
 namespace semra::vderl {
 
@@ -86,6 +87,9 @@ struct Config : ConfigBase {
   // [qmix]
   int mixing_embed = 32;
   int hypernet_hidden = 64;
+
+  // [ppo] ippo and mappo (rl/ppo_settings.hpp: MAPPO's recommended defaults)
+  rl::PpoSettings ppo;
 
   void describe(ConfigSchema& s) override;
   void validate() const override;

@@ -20,7 +20,20 @@ MemoryEstimate estimate_vderl(const ConfigBase& base, const std::string& scheme)
   MemoryEstimate e;
   const double agents = c.servers, obs = c.rbs + c.max_users_per_server * 7.0,
                actions = c.max_users_per_server + 1.0, state = c.rbs + c.users * 5.0;
-  if (scheme != "random") {
+  if (scheme == "ippo" || scheme == "mappo") {
+    // One rollout (T = Q x frames per environment, E environments): per agent and step the
+    // actor's input, mask, log-probability, action, advantage and weights; the critic's inputs
+    // (the state per environment, or the observation per agent); the networks as above.
+    const double steps = static_cast<double>(c.rbs) * c.frames_per_iteration;
+    const double critic_in = scheme == "mappo" ? state : agents * obs;
+    const double rollout = steps * (agents * (obs * 4 + actions + 8 * 4) + critic_in * 4);
+    std::vector<double> sizes{obs};
+    sizes.insert(sizes.end(), c.ppo.actor_hidden.begin(), c.ppo.actor_hidden.end());
+    sizes.push_back(actions);
+    const double networks = 2 * nn::parameter_count(sizes) * 4 * 5;
+    e.working_bytes = rollout + networks;
+    e.key = "training.frames_per_iteration";
+  } else if (scheme != "random") {
     const double transition = agents * (2 * obs * 4 + 4 + 2 * actions) + 2 * state * 4 + 16;
     const double replay = static_cast<double>(c.replay_capacity) * transition;
     std::vector<double> sizes{obs};
@@ -46,7 +59,8 @@ ScenarioEntry vderl_scenario_entry() {
   ScenarioEntry e;
   e.name = "vderl";
   e.description =
-      "multi-server image semantic communication over OFDMA; VD-ERL vs VDN, IDQN, QMIX, random";
+      "multi-server image semantic communication over OFDMA; VD-ERL vs VDN, IDQN, QMIX, IPPO, "
+      "MAPPO, random";
   e.step_unit = "iterations";
   set_schemes(e, vderl::scheme_table());
   e.primary_metric = "avg_latency_ms";
@@ -67,7 +81,9 @@ ScenarioEntry vderl_scenario_entry() {
                                         policy);
   };
   // The topology of every seed: too many users in a service area fails here, not mid-run.
-  e.check = [](const ConfigBase& cfg, const std::string&, const std::vector<std::uint64_t>& seeds) {
+  e.check = [](const ConfigBase& cfg, const std::string& scheme,
+               const std::vector<std::uint64_t>& seeds) {
+    vderl::check_scheme_config(dynamic_cast<const vderl::Config&>(cfg), scheme);
     for (const auto seed : seeds) {
       throw_if_stopped();  // up to 100,000 seeds
       (void)vderl::draw_topology(dynamic_cast<const vderl::Config&>(cfg), seed);

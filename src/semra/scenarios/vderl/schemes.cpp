@@ -11,8 +11,10 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
+#include "semra/core/vector_env.hpp"
 #include "semra/rl/dqn.hpp"
 #include "semra/rl/joint_replay.hpp"
+#include "semra/rl/ppo.hpp"
 #include "semra/rl/qmix.hpp"
 #include "semra/rl/vd_erl.hpp"
 #include "semra/rl/vdn.hpp"
@@ -322,6 +324,130 @@ struct EvalAccumulator {
   }
 };
 
+// ---------------------------------------------------------------------------------------------------
+
+// One of an on-policy run's training environments: a FrameEnv on the run's world whose every
+// reset, seeded or not, draws the next frame from its own stream (the vector env seeds its first
+// reset; FrameEnv::reset(seed) would make that seed's world).
+class TrainingCopy final : public MultiAgentEnv {
+ public:
+  TrainingCopy(const Config& cfg, std::shared_ptr<const World> world, Rng frames)
+      : env_(cfg, std::move(world), frames) {}
+  FrameEnv& frame_env() { return env_; }
+  const std::vector<AgentSpec>& agents() const override { return env_.agents(); }
+  int state_dim() const override { return env_.state_dim(); }
+  const std::vector<std::string>& info_names() const override { return env_.info_names(); }
+  void reset(std::uint64_t /*seed*/) override { env_.reset(); }
+  void reset() override { env_.reset(); }
+  void observe(int agent, float* out) const override { env_.observe(agent, out); }
+  void action_mask(int agent, std::uint8_t* out) const override { env_.action_mask(agent, out); }
+  void state(float* out) const override { env_.state(out); }
+  bool acts(int agent) const override { return env_.acts(agent); }
+  void step(const int* actions, float* rewards) override { env_.step(actions, rewards); }
+  bool terminated() const override { return env_.terminated(); }
+  bool truncated() const override { return env_.truncated(); }
+  void info(double* out) const override { env_.info(out); }
+  bool rewarded(int agent) const override { return env_.rewarded(agent); }
+  std::int64_t episode_steps() const override { return env_.episode_steps(); }
+
+ private:
+  FrameEnv env_;
+};
+
+// Environment e's frames: (seed, "train-frames") for e = 0, the frames every other scheme trains
+// on; its children ("env", e) for the others.
+Rng training_frames(std::uint64_t seed, int e) {
+  const Rng base(seed, FrameEnv::kFrameStream);
+  return e == 0 ? base : base.child("env", static_cast<std::uint64_t>(e));
+}
+
+// IPPO / MAPPO (rl/ppo.hpp) over the servers: one rollout of Q steps per frame, frames of
+// ppo.envs environments at a time, one PPO update per iteration. Acting: a ~ pi when exploring,
+// argmax pi when evaluating (decentralised: each server on its own observation and mask).
+class PpoAgents final : public Agents {
+ public:
+  PpoAgents(const Config& cfg, const Env& env, Rng& init, bool mappo)
+      : servers_(env.agents()),
+        obs_dim_(env.obs_dim()),
+        actions_(env.num_actions()),
+        rbs_(cfg.rbs),
+        mappo_(mappo),
+        learner_(rl::PpoDims{cfg.ppo.envs, env.agents(), env.obs_dim(), env.num_actions(),
+                             env.state_dim()},
+                 cfg.ppo.config(
+                     mappo, cfg.rbs * std::max(1, cfg.frames_per_iteration / cfg.ppo.envs), "ppo"),
+                 init) {}
+  bool learns() const override { return true; }
+  bool on_policy() const override { return true; }
+  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng& rng,
+           bool explore) override {
+    for (int v = 0; v < servers_; ++v) {
+      const float* o = obs + static_cast<std::ptrdiff_t>(v) * obs_dim_;
+      const std::uint8_t* m = masks + static_cast<std::ptrdiff_t>(v) * actions_;
+      actions[v] = explore ? learner_.sample_action(v, o, m, rng) : learner_.greedy_action(v, o, m);
+    }
+  }
+  void learn_on_policy(VectorEnv& envs, int frames, Rng& explore, Rng& shuffle) override {
+    const rl::PpoDims d = rl::PpoDims::of(envs);
+    const rl::PpoDims& want = learner_.dims();
+    if (d.envs != want.envs || d.agents != want.agents || d.obs_dim != want.obs_dim ||
+        d.num_actions != want.num_actions || d.state_dim != want.state_dim ||
+        frames != want.envs * (learner_.config().rollout_steps / rbs_))
+      throw std::logic_error("vderl::PpoAgents: environments or frames differ from the learner's");
+    const float* states = nullptr;
+    if (mappo_) {
+      states_.resize(static_cast<std::size_t>(d.envs) * static_cast<std::size_t>(d.state_dim));
+      states = states_.data();
+    }
+    actions_buf_.resize(static_cast<std::size_t>(d.envs) * static_cast<std::size_t>(d.agents));
+    // Every frame has Q steps and ends (terminates) at its last RB in every environment at
+    // once: frame by frame, an explicit reset of all, then Q steps (no autoreset steps).
+    for (int round = 0; round < frames / d.envs; ++round) {
+      envs.reset();
+      learner_.environments_reset();
+      for (int q = 0; q < rbs_; ++q) {
+        if (mappo_) envs.state(states_.data());
+        learner_.act(envs.obs(), envs.masks(), envs.acts(), states, explore, actions_buf_.data());
+        envs.step(actions_buf_.data());
+        learner_.observe(envs.rewards(), envs.terminations(), envs.truncations());
+      }
+    }
+    if (!learner_.rollout_full())
+      throw std::logic_error("vderl::PpoAgents: the rollout did not fill");
+    if (mappo_) envs.state(states_.data());
+    learner_.update(envs.obs(), states, shuffle);
+  }
+  void save(const std::string& dir) const override {
+    const rl::PpoLearner& l = learner_;
+    for (int k = 0; k < l.num_actors(); ++k) l.actor(k).save(model_path(dir, "pi", k).string());
+    for (int k = 0; k < l.num_critics(); ++k) l.critic(k).save(model_path(dir, "v", k).string());
+  }
+  void save_state(StateWriter& w) const override { learner_.save_state(w); }
+  void load_state(StateReader& r) override { learner_.load_state(r); }
+
+ private:
+  int servers_, obs_dim_, actions_, rbs_;
+  bool mappo_;
+  rl::PpoLearner learner_;
+  std::vector<float> states_;
+  std::vector<int> actions_buf_;
+};
+
+// The training environments of an on-policy run: ppo.envs copies of the run's world, stepped on
+// `threads` threads (results do not depend on the count).
+std::unique_ptr<VectorEnv> make_training_envs(const Config& cfg,
+                                              const std::shared_ptr<const World>& world,
+                                              std::uint64_t seed, int threads) {
+  std::vector<std::unique_ptr<MultiAgentEnv>> envs;
+  for (int e = 0; e < cfg.ppo.envs; ++e)
+    envs.push_back(std::make_unique<TrainingCopy>(cfg, world, training_frames(seed, e)));
+  return std::make_unique<VectorEnv>(std::move(envs), std::max(1, threads), false);
+}
+
+Rng& frame_stream_of(VectorEnv& envs, int e) {
+  return static_cast<TrainingCopy&>(envs.env(e)).frame_env().frame_stream();
+}
+
 }  // namespace
 
 namespace {
@@ -337,7 +463,8 @@ std::unique_ptr<Agents> learned(const Config& cfg, const Env& env, Rng& init) {
 }
 
 // The one table of vderl's schemes (adding a scheme: one row here; docs/architecture.md). Step
-// costs: per iteration relative to vdn (bench_vderl_train, Table II size).
+// costs: per iteration relative to vdn (bench_vderl_train, Table II size; ippo and mappo:
+// iterations/s of `semra run vderl --seeds 5 --threads 2`, docs/model-vderl.md 2.5).
 const std::vector<SchemeRow>& table() {
   static const std::vector<SchemeRow> t = {
       {{"vderl", true, 2.1, "the paper's VD-ERL: VDN critic, entropy-regularised actors"},
@@ -346,6 +473,14 @@ const std::vector<SchemeRow>& table() {
       {{"idqn", true, 1.1, "independent DQN per server on its own reward"}, learned<IdqnAgents>},
       {{"qmix", false, 1.7, "QMIX: monotonic mixing network of the servers' Q"},
        learned<QmixAgents>},
+      {{"ippo", false, 0.55, "IPPO: PPO per server, critic on the server's observation"},
+       [](const Config& cfg, const Env& env, Rng& init) -> std::unique_ptr<Agents> {
+         return std::make_unique<PpoAgents>(cfg, env, init, false);
+       }},
+      {{"mappo", false, 0.45, "MAPPO: PPO per server, centralised critic on the global state"},
+       [](const Config& cfg, const Env& env, Rng& init) -> std::unique_ptr<Agents> {
+         return std::make_unique<PpoAgents>(cfg, env, init, true);
+       }},
       {{"random", true, 0.02, "uniformly random unmasked action per server"},
        [](const Config&, const Env& env, Rng&) -> std::unique_ptr<Agents> {
          return std::make_unique<RandomAgents>(env.agents(), env.num_actions());
@@ -402,6 +537,14 @@ EvalMetrics evaluate(FrameEnv& env, Agents& agents, int frames, Rng& frame_rng, 
   return acc.result();
 }
 
+void check_scheme_config(const Config& cfg, const std::string& scheme) {
+  if ((scheme == "ippo" || scheme == "mappo") && cfg.frames_per_iteration % cfg.ppo.envs != 0)
+    throw InputError("ppo.envs (" + std::to_string(cfg.ppo.envs) +
+                     "): expected a divisor of training.frames_per_iteration (" +
+                     std::to_string(cfg.frames_per_iteration) +
+                     "): each environment collects the same number of frames per iteration");
+}
+
 namespace {
 
 // An outside policy (semra.evaluate) as the agents of an experiment: it never learns, so the loop
@@ -453,6 +596,7 @@ namespace {
 ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uint64_t seed,
                           RunContext& ctx, const AgentsFactory& make) {
   cfg.validate();
+  check_scheme_config(cfg, scheme);
   const auto t0 = std::chrono::steady_clock::now();
   const auto world = make_world(cfg, seed);
   // Streams: every random component draws from its own (seed, name) stream. The training frames
@@ -464,6 +608,9 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
   Rng explore(seed, "exploration"), replay(seed, "replay-sampling");
   Rng eval_actions(seed, "eval-actions");
   const Rng eval_frames_start(seed, "eval-frames");  // the same evaluation frames every iteration
+  // On-policy learners: their training environments (the frames of each are its stream's).
+  std::unique_ptr<VectorEnv> envs;
+  if (agents->on_policy()) envs = make_training_envs(cfg, world, seed, ctx.threads());
 
   ExperimentResult result;
   result.scheme = scheme;
@@ -485,6 +632,8 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
     for (const Rng* g : {&train_frames, &explore, &replay, &eval_actions}) out.rng(*g);
     out.vec(reward_curve);
     out.i64(frames_stored);
+    if (envs)
+      for (int e = 0; e < envs->num_envs(); ++e) out.rng(frame_stream_of(*envs, e));
     save_result(out, result);
   };
   int it_start = 1;
@@ -495,6 +644,8 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
     for (Rng* g : {&train_frames, &explore, &replay, &eval_actions}) in.rng(*g);
     in.vec_into(reward_curve);
     frames_stored = in.i64();
+    if (envs)
+      for (int e = 0; e < envs->num_envs(); ++e) in.rng(frame_stream_of(*envs, e));
     load_result(in, result);
     in.expect_end();
     it_start = static_cast<int>(ctx.resume_step()) + 1;
@@ -504,7 +655,10 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
   for (int it = it_start; it <= cfg.iterations; ++it) {
     ctx.step_boundary(it - 1, save_state);  // it - 1 iterations done
     agents->begin_iteration(it, cfg.iterations);
-    if (agents->learns()) {
+    if (envs) {
+      agents->learn_on_policy(*envs, cfg.frames_per_iteration, explore, replay);
+      frames_stored += cfg.frames_per_iteration;
+    } else if (agents->learns()) {
       for (int f = 0; f < cfg.frames_per_iteration; ++f) {
         train_env.reset();
         now.gather(train_env);

@@ -7,12 +7,16 @@
 //   vdn     the same Q_tot and TD loss, epsilon-greedy, no policy network
 //   qmix    monotonic mixing network with hypernetworks on the global state (beyond the paper)
 //   idqn    independent DQN per server on its own reward r_v
+//   ippo    PPO per server (shared actor and critic), the critic on the server's observation
+//   mappo   PPO with a centralised critic on the global state (rl/ppo.hpp, docs/model-vderl.md)
 //   random  uniformly random valid actions
 // Training proceeds in iterations (Fig. 6's x axis): collect training.frames_per_iteration frames,
 // make training.gradient_steps gradient steps, then evaluate the greedy policies on
 // training.eval_frames frames (the same frames at every iteration, so the curve shows the policy,
-// not the channel draws). After training, training.final_eval_frames fresh frames give the summary
-// scalars.
+// not the channel draws). ippo and mappo collect an iteration's frames on-policy instead, from
+// ppo.envs copies of the world stepped together (core/vector_env.hpp), and make one PPO update
+// (ppo.epochs passes) per iteration. After training, training.final_eval_frames fresh frames give
+// the summary scalars.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,10 +29,14 @@
 #include "semra/scenarios/vderl/env.hpp"
 #include "semra/scenarios/vderl/multi_agent_env.hpp"
 
+namespace semra {
+class VectorEnv;
+}
+
 namespace semra::vderl {
 
 // The scheme table's rows for the registry (name, default set, step cost, help); scheme_names()
-// are their names: vderl, vdn, idqn, qmix, random.
+// are their names: vderl, vdn, idqn, qmix, ippo, mappo, random.
 const std::vector<SchemeInfo>& scheme_table();
 const std::vector<std::string>& scheme_names();
 
@@ -50,6 +58,10 @@ struct EvalMetrics {
 // iterations from step 0, so that iteration is step convergence_iteration - 1.)
 int convergence_iteration(const std::vector<double>& total_reward, int window = 5,
                           double tolerance = 0.05);
+
+// Checks what only one scheme reads (ippo, mappo: ppo.envs divides
+// training.frames_per_iteration); throws InputError naming the key.
+void check_scheme_config(const Config& cfg, const std::string& scheme);
 
 // One experiment. Throws InputError for bad input, Interrupted when ctx asks to stop.
 ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, std::uint64_t seed,
@@ -75,6 +87,12 @@ class Agents {
                        const std::uint8_t* /*next_masks*/, bool /*done*/, const float* /*state*/,
                        const float* /*next_state*/) {}
   virtual void learn(int /*gradient_steps*/, Rng& /*rng*/) {}
+  // On-policy learners collect an iteration's `frames` themselves from `envs` (copies of the
+  // training world, frames_per_iteration / num_envs frames each), sampling from `explore`, then
+  // learn (minibatch shuffles from `shuffle`).
+  virtual bool on_policy() const { return false; }
+  virtual void learn_on_policy(VectorEnv& /*envs*/, int /*frames*/, Rng& /*explore*/,
+                               Rng& /*shuffle*/) {}
   // Called before iteration `it` (1-based) of `iterations`: schedules that depend only on it.
   virtual void begin_iteration(int /*it*/, int /*iterations*/) {}
   virtual void save(const std::string& /*dir*/) const {}
