@@ -6,19 +6,21 @@ to its observation), acts on its own observation, and is trained on its own rewa
 mask is applied to the logits, advantages are GAE(lambda), and semra's next-step autoreset is
 handled: the step after a frame ends resets that environment, and is not a transition.
 
-Evaluated like the built-in schemes are (semra run's final_reward): the greedy policy (masked argmax
-of the logits) on the world of seed s, on frames no training step saw; `--compare` also runs the
-built-in schemes on the same configuration and seeds through semra.run and prints both.
+Scored by semra.evaluate, the loop, metrics and statistics of `semra run`: the greedy policy (masked
+argmax of the logits) trained for seed s acts in semra's experiment of seed s (its world s, its
+final evaluation frames, which no training step saw); `--compare` puts the built-in schemes,
+trained as `semra run` trains them, in the same run directory and summary.json.
 
 Needs PyTorch: on Debian `apt install python3-torch` (or `pip install torch` in a venv). Run after
 `make test`:
 
-    PYTHONPATH=build/python /usr/bin/python3 examples/python/ippo_torch.py --seeds 1 2 3 --compare
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/ippo_torch.py --seeds 3 --compare
 """
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -140,83 +142,87 @@ def train(seed: int, updates: int, num_envs: int = 32, horizon: int = 28, epochs
     return net, int(frames[0])
 
 
-def evaluate(policy, seed: int, frames: int, skip_frames: int) -> float:
-    """Mean team return per frame in the world of seed `seed`, on `frames` frames after the first
-    `skip_frames` of its frame stream (those training saw)."""
-    venv = semra.vector_env("vderl", num_envs=1, threads=1, set=CONFIG, copy=True)
-    obs, _ = venv.reset(seed=seed)
-    Q = venv.max_cycles
-    noop = np.zeros((1, len(venv.possible_agents)), dtype=np.int64)
-    for _ in range(skip_frames):  # a frame of Q steps, then the autoreset step
-        for _ in range(Q + 1):
-            obs = venv.step(noop)[0]
-    returns, total, started = [], 0.0, True
-    while len(returns) < frames:
-        obs, rewards, terms, truncs, _ = venv.step(policy(obs["observation"], obs["action_mask"]))
-        if started:
-            total += float(rewards.sum())
-        started = True
-        if terms[0, 0] or truncs[0, 0]:
-            returns.append(total)
-            total, started = 0.0, False  # the next step is the autoreset one
-    return float(np.mean(returns))
+class TrainedPolicies:
+    """The policy semra.evaluate scores: in the experiment of seed s (semra.evaluate calls seed(s)
+    first) the network trained for seed s acts greedily (masked argmax of the logits)."""
+
+    def __init__(self, nets: dict, agents: list[str], sample: bool = False):
+        self.nets, self.agents, self.sample = nets, agents, sample
+        self.net = None
+
+    def seed(self, s: int) -> None:
+        self.net = self.nets[s]
+        torch.manual_seed(s)  # --sample: the draws of seed s
+
+    def __call__(self, observations: dict) -> dict:
+        o = torch.from_numpy(np.stack([observations[a]["observation"] for a in self.agents]))[None]
+        m = torch.from_numpy(np.stack([observations[a]["action_mask"] for a in self.agents]))[None]
+        with torch.no_grad():
+            logits, _ = self.net(o, m)
+        if self.sample:
+            chosen = torch.distributions.Categorical(logits=logits[0]).sample()
+        else:
+            chosen = logits[0].argmax(dim=-1)
+        return {a: int(x) for a, x in zip(self.agents, chosen)}
 
 
-def builtin(seeds: list[int], schemes: list[str], frames: int, out: str) -> dict:
-    """The built-in schemes on the same configuration and seeds (semra run; their own training
-    budgets, docs/config.md), final_reward per seed."""
-    summary = semra.run("vderl", schemes=schemes, seeds=len(seeds), seed=seeds[0], out=out,
-                        set={**CONFIG, "training.final_eval_frames": frames}, threads=0)
-    return {s: summary["schemes"][s]["final_reward"]["per_seed"] for s in schemes}
-
-
-def main(argv=None) -> list[dict]:
+def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    p.add_argument("--seed", type=int, default=1, help="first seed")
+    p.add_argument("--seeds", type=int, default=3, help="seeds seed, seed + 1, ...")
     p.add_argument("--updates", type=int, default=400, help="PPO updates (32 envs x 28 steps each)")
-    p.add_argument("--eval-frames", type=int, default=256)
+    p.add_argument("--eval-frames", type=int, default=256, help="training.final_eval_frames")
     p.add_argument("--reward", choices=["team", "own"], default="own",
                    help="train each server on the team reward or on its own (its eq. (12) term)")
     p.add_argument("--sample", action="store_true", help="evaluate the stochastic policy, not the greedy one")
-    p.add_argument("--compare", action="store_true", help="also run the built-in schemes (semra.run)")
+    p.add_argument("--compare", action="store_true",
+                   help="run the built-in schemes (trained as semra run trains them) in the same evaluation")
     p.add_argument("--schemes", nargs="+", default=["vderl", "vdn", "idqn", "qmix", "random"])
-    p.add_argument("--out", default="results/ippo-builtin")
+    p.add_argument("--out", default="results/ippo")
+    p.add_argument("--nets", default=None,
+                   help="directory of trained networks: seed s's is read from DIR/ippo-seed<s>.pt when "
+                        "there, else trained and written there (train seeds in parallel processes)")
+    p.add_argument("--train-only", action="store_true", help="train (and write to --nets), do not evaluate")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
-    out = []
-    for seed in a.seeds:
+    seeds = list(range(a.seed, a.seed + a.seeds))
+    nets = {}
+    agents = semra.parallel_env("vderl", set=CONFIG).possible_agents
+    for seed in seeds:
+        path = Path(a.nets) / f"ippo-seed{seed}.pt" if a.nets else None
+        if path is not None and path.exists():
+            venv = semra.vector_env("vderl", num_envs=1, set=CONFIG)
+            nets[seed] = ActorCritic(venv.obs_dim, len(agents), venv.num_actions)
+            nets[seed].load_state_dict(torch.load(path))
+            print(f"seed {seed}: network read from {path}")
+            continue
         t0 = time.perf_counter()
-        net, seen = train(seed, a.updates, reward=a.reward)
-
-        def greedy(o, m):
-            with torch.no_grad():
-                logits, _ = net(torch.from_numpy(o), torch.from_numpy(m))
-            if a.sample:
-                return torch.distributions.Categorical(logits=logits).sample().numpy()
-            return logits.argmax(dim=-1).numpy()
-
-        score = evaluate(greedy, seed, a.eval_frames, skip_frames=seen)
-        rng = np.random.default_rng(seed)
-        rand = evaluate(lambda o, m: np.argmax(np.where(m == 1, rng.random(m.shape), -1.0), axis=-1),
-                        seed, a.eval_frames, skip_frames=seen)
-        out.append({"seed": seed, "ippo": score, "random (same frames)": rand})
-        print(f"seed {seed}: IPPO {score:.3f}, masked random {rand:.3f} team return per frame on "
-              f"{a.eval_frames} held-out frames of world {seed} ({time.perf_counter() - t0:.0f} s)")
-    ippo = [r["ippo"] for r in out]
-    mean, half = semra.stats.mean_ci95(ippo)
-    print(f"IPPO: {mean:.3f} +- {half:.3f} (95% CI over {len(ippo)} seeds)")
-    if a.compare:
-        t0 = time.perf_counter()
-        ref = builtin(a.seeds, a.schemes, a.eval_frames, a.out)
-        print(f"built-in schemes, final_reward (semra run, {time.perf_counter() - t0:.0f} s):")
-        for s, v in ref.items():
-            m, h = semra.stats.mean_ci95(v)
-            p_value = semra.stats.welch_p(ippo, v) if len(v) > 1 else float("nan")
-            print(f"  {s:8s} {m:8.3f} +- {h:.3f}   per seed {['%.3f' % x for x in v]}   "
-                  f"IPPO - {s} = {mean - m:+.3f} (Welch p = {p_value:.3g})")
-        for r in out:
-            r.update({s: v[a.seeds.index(r["seed"])] for s, v in ref.items()})
-    return out
+        nets[seed], _ = train(seed, a.updates, reward=a.reward)
+        print(f"seed {seed}: trained in {time.perf_counter() - t0:.0f} s")
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(nets[seed].state_dict(), path)
+    if a.train_only:
+        return {}
+    # semra's own evaluation: the loop, metrics, statistics and outputs of `semra run`. Without
+    # --compare one iteration suffices (the policy does not change); with it, the built-in schemes
+    # train for their default iterations and the policy is evaluated at each of them too.
+    t0 = time.perf_counter()
+    summary = semra.evaluate(TrainedPolicies(nets, agents, a.sample), "vderl", seeds=a.seeds,
+                             seed=a.seed, episodes=a.eval_frames, out=a.out, name="ippo-torch",
+                             set=CONFIG, schemes=a.schemes if a.compare else [],
+                             steps=None if a.compare else 1)
+    print(f"semra.evaluate ({time.perf_counter() - t0:.0f} s), final_reward over seeds {seeds}, "
+          f"outputs in {a.out}:")
+    ippo = summary["schemes"]["ippo-torch"]["final_reward"]
+    for s, v in summary["schemes"].items():
+        r = v["final_reward"]
+        line = f"  {s:8s} {r['mean']:8.3f} +- {r['ci95']:.3f}   per seed {['%.3f' % x for x in r['per_seed']]}"
+        if s != "ippo-torch" and len(seeds) > 1:  # semra.stats: summary.json's own Welch test
+            p_value = semra.stats.welch_p(ippo["per_seed"], r["per_seed"])
+            line += f"   IPPO - {s} = {ippo['mean'] - r['mean']:+.3f} (Welch p = {p_value:.3g})"
+        print(line)
+    return summary
 
 
 if __name__ == "__main__":

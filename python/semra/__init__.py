@@ -1,9 +1,11 @@
 """semra from Python: both scenarios as PettingZoo parallel environments, a batched vector
-environment with Gymnasium's conventions, experiments (the CLI's `semra run`), and networks of
-semra's NN engine (read, run, write). docs/python.md."""
+environment with Gymnasium's conventions, experiments (the CLI's `semra run`), a Python policy
+scored by semra's own metrics and statistics (semra.evaluate), and networks of semra's NN engine
+(read, run, write). docs/python.md."""
 from __future__ import annotations
 
 from . import _core, stats
+from .evaluation import HeuristicPolicy, evaluate, heuristic_policy
 from .environments import ParallelEnv, VectorEnv, env, parallel_env, vector_env
 from .network import Network, load_network, save_network
 from .results import Results, load_results
@@ -18,6 +20,9 @@ __all__ = [
     "vector_env",
     "env",
     "run",
+    "evaluate",
+    "heuristic_policy",
+    "HeuristicPolicy",
     "load_results",
     "load_network",
     "save_network",

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "semra/core/error.hpp"
+#include "semra/core/external_policy.hpp"
 #include "semra/core/multi_agent_env.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/core/stats.hpp"
@@ -41,6 +43,9 @@
 #include "semra/nn/activation.hpp"
 #include "semra/nn/mlp.hpp"
 #include "semra/rl/dqn.hpp"
+#include "semra/rl/q_learner.hpp"
+#include "semra/scenarios/dhdrl/config.hpp"
+#include "semra/scenarios/dhdrl/heuristics.hpp"
 #include "semra/version.hpp"
 
 namespace py = pybind11;
@@ -254,6 +259,205 @@ std::string run(const std::string& scenario, const std::optional<std::vector<std
   }
   return plan.out_dir.string();
 }
+
+// semra.evaluate's policy: each step's observations, masks and acting agents go to a Python
+// callable (semra/evaluation.py turns them into PettingZoo's dicts and checks what comes back).
+// The runner calls it with the GIL released, from its own threads; a Python exception is kept and
+// stops the run, and evaluate() raises it again once the runner has returned.
+class PythonPolicy final : public semra::ExternalPolicy {
+ public:
+  struct Failed : std::runtime_error {
+    Failed() : std::runtime_error("the policy raised an exception") {}
+  };
+  PythonPolicy(py::object begin, py::object act) : begin_(std::move(begin)), act_(std::move(act)) {}
+  ~PythonPolicy() override {
+    py::gil_scoped_acquire gil;
+    begin_ = py::object();
+    act_ = py::object();
+    agents_ = py::object();
+    error_.reset();
+  }
+
+  void begin(std::uint64_t seed) override {
+    py::gil_scoped_acquire gil;
+    guarded([&] { begin_(seed); });
+  }
+  void act(const std::vector<semra::AgentSpec>& agents, const float* obs, int obs_stride,
+           const std::uint8_t* masks, int mask_stride, const std::uint8_t* acts,
+           int* actions) override {
+    py::gil_scoped_acquire gil;
+    const auto A = static_cast<py::ssize_t>(agents.size());
+    if (!agents_) agents_ = agent_list(agents);
+    py::array_t<float> o({A, static_cast<py::ssize_t>(obs_stride)});
+    std::memcpy(o.mutable_data(), obs, sizeof(float) * static_cast<std::size_t>(A * obs_stride));
+    py::array_t<std::int8_t> m({A, static_cast<py::ssize_t>(mask_stride)});
+    std::memcpy(m.mutable_data(), masks, static_cast<std::size_t>(A * mask_stride));
+    py::array_t<bool> ac(A);
+    for (py::ssize_t a = 0; a < A; ++a) ac.mutable_data()[a] = acts[a] != 0;
+    guarded([&] {
+      // evaluation.py returns int64 [A], every value checked against its agent's mask.
+      const auto out = act_(agents_, o, m, ac).cast<py::array_t<std::int64_t>>();
+      if (out.ndim() != 1 || out.shape(0) != A)
+        throw py::value_error("policy adapter: expected int64 actions of shape (" +
+                              std::to_string(A) + ",)");
+      for (py::ssize_t a = 0; a < A; ++a) actions[a] = static_cast<int>(out.data()[a]);
+    });
+  }
+  // The Python exception that stopped the run, if any (with the GIL held).
+  void rethrow_if_failed() {
+    if (error_) {
+      auto e = std::move(*error_);
+      error_.reset();
+      throw e;
+    }
+  }
+  std::mutex& experiment_lock() { return experiment_; }
+
+ private:
+  template <class F>
+  void guarded(F&& f) {
+    if (error_) throw Failed();
+    try {
+      f();
+    } catch (py::error_already_set& e) {
+      error_ = std::make_unique<py::error_already_set>(std::move(e));
+      throw Failed();
+    } catch (const py::builtin_exception& e) {
+      e.set_error();
+      error_ = std::make_unique<py::error_already_set>();
+      throw Failed();
+    }
+  }
+  py::object begin_, act_, agents_;
+  std::unique_ptr<py::error_already_set> error_;
+  std::mutex experiment_;  // one experiment of the policy at a time: its seed() hook holds state
+};
+
+// semra.evaluate: `semra run` with `name` added to the scenario's schemes, its experiments run by
+// the scenario's run_policy on `policy`. The same plan, runner and outputs as run().
+std::string evaluate(const std::string& scenario, const std::string& name, py::object begin,
+                     py::object act, const std::vector<std::string>& schemes, std::int64_t seed,
+                     std::int64_t seeds, const std::optional<std::int64_t>& steps,
+                     const std::vector<std::string>& sets, const std::string& config_path,
+                     int threads, const std::string& out, bool quiet) {
+  const auto& sc = semra::scenario_or_throw(scenario);
+  if (!sc.run_policy || !sc.make_env)
+    throw semra::InputError("scenario '" + scenario + "' cannot evaluate a policy from Python");
+  if (std::find(sc.schemes.begin(), sc.schemes.end(), name) != sc.schemes.end())
+    throw semra::InputError("name '" + name + "': a built-in scheme of " + scenario +
+                            " has this name; choose another");
+  PythonPolicy policy(std::move(begin), std::move(act));
+  semra::ScenarioEntry entry = sc;
+  entry.schemes.push_back(name);
+  entry.scheme_help[name] = "a policy from Python (semra.evaluate)";
+  // summary.json's comparisons: the policy against every built-in scheme of the run.
+  entry.proposed_scheme = name;
+  entry.run = [&sc, &policy, name](const semra::ConfigBase& cfg, const std::string& scheme,
+                                   std::uint64_t s, semra::RunContext& ctx) {
+    if (scheme != name) return sc.run(cfg, scheme, s, ctx);
+    const std::lock_guard<std::mutex> one(policy.experiment_lock());
+    return sc.run_policy(cfg, name, s, ctx, policy);
+  };
+  // The policy does not learn: it is checked and sized as the scenario's `random` scheme.
+  if (sc.check)
+    entry.check = [&sc, name](const semra::ConfigBase& cfg, const std::string& scheme,
+                              const std::vector<std::uint64_t>& s) {
+      sc.check(cfg, scheme == name ? "random" : scheme, s);
+    };
+  if (sc.estimate_memory)
+    entry.estimate_memory = [&sc, name](const semra::ConfigBase& cfg, const std::string& scheme) {
+      return sc.estimate_memory(cfg, scheme == name ? "random" : scheme);
+    };
+  std::vector<std::string> all{name};
+  all.insert(all.end(), schemes.begin(), schemes.end());
+  semra::RunRequest request{config_path, sets, all, steps, seed, seeds};
+  semra::RunPlan plan = semra::make_run_plan(entry, request);
+  if (threads != 0) semra::limits::check_threads(threads, "threads");
+  plan.threads = threads > 0 ? threads : semra::default_threads();
+  plan.out_dir = out.empty() ? semra::default_out_dir(sc.name) : std::filesystem::path(out);
+  plan.quiet = quiet;
+  plan.config->validate();
+  try {
+    py::gil_scoped_release release;
+    semra::execute(plan);
+  } catch (...) {
+    policy.rethrow_if_failed();
+    throw;
+  }
+  return plan.out_dir.string();
+}
+
+// semra.heuristic_policy: a built-in heuristic deciding from what the acting agents observe, with
+// the same draws as its scheme in `semra run` (seed(s) restarts its stream as the scheme's
+// experiment of seed s does).
+class Heuristic {
+ public:
+  Heuristic(const std::string& scenario, const std::string& scheme, const std::string& config_path,
+            const std::vector<std::string>& sets)
+      : cfg_(scenario, config_path, sets), scenario_(scenario), scheme_(scheme) {
+    const auto env = cfg_.make();
+    agents_ = env->agents();
+    if (scenario == "dhdrl") {
+      const auto& c = dynamic_cast<const semra::dhdrl::Config&>(*cfg_.config);
+      codewords_ = c.codewords, power_levels_ = c.power_levels, max_k_ = c.max_k;
+      paper_split_ = c.split == "paper";
+      stream_ = "exploration";  // RandomScheme's
+    } else {
+      stream_ = "eval-actions";  // vderl's evaluation draws random's actions from it
+    }
+    if (scheme != "random") {
+      const std::string why =
+          scenario == "dhdrl"
+              ? "greedy, greedy-local and oracle read channel gains no agent observes and act in "
+                "the single-layer layout, not in semra.parallel_env's hierarchical one"
+              : "its other schemes learn (train them with semra.run)";
+      throw semra::InputError("heuristic_policy: " + scenario + " scheme '" + scheme +
+                              "' is not a policy over the agents' observations (" + why +
+                              "); available: random");
+    }
+    rng_ = semra::Rng(0, stream_);
+  }
+  py::list agents() const { return agent_list(agents_); }
+  void seed(std::uint64_t s) { rng_ = semra::Rng(s, stream_); }
+  // acting: agent indices in possible_agents order; masks: one row per acting agent.
+  py::array_t<std::int64_t> act(const std::vector<int>& acting, const I8& masks) {
+    const auto n = static_cast<py::ssize_t>(acting.size());
+    py::ssize_t width = 0;
+    for (const int a : acting) {
+      if (a < 0 || a >= static_cast<int>(agents_.size()))
+        throw semra::InputError("heuristic_policy: agent index " + std::to_string(a) +
+                                " out of range");
+      width = std::max<py::ssize_t>(width, agents_[static_cast<std::size_t>(a)].num_actions);
+    }
+    if (masks.ndim() != 2 || masks.shape(0) != n || masks.shape(1) < width)
+      throw semra::InputError("heuristic_policy: masks must have shape (" + std::to_string(n) +
+                              ", >= " + std::to_string(width) + ")");
+    py::array_t<std::int64_t> out(n);
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const auto& spec = agents_[static_cast<std::size_t>(acting[static_cast<std::size_t>(i)])];
+      int a = 0;
+      if (scenario_ == "dhdrl")
+        a = spec.group == "high"
+                ? semra::dhdrl::random_high_action(codewords_, power_levels_, paper_split_, rng_)
+                : semra::dhdrl::random_low_action(power_levels_, max_k_, paper_split_, rng_);
+      else
+        a = semra::rl::random_valid_action(reinterpret_cast<const std::uint8_t*>(masks.data(i, 0)),
+                                           spec.num_actions, rng_);
+      if (a < 0)
+        throw semra::InputError("heuristic_policy: agent " + spec.name + " has no valid action");
+      out.mutable_data()[i] = a;
+    }
+    return out;
+  }
+
+ private:
+  EnvConfig cfg_;
+  std::string scenario_, scheme_, stream_;
+  std::vector<semra::AgentSpec> agents_;
+  int codewords_ = 0, power_levels_ = 0, max_k_ = 0;
+  bool paper_split_ = true;
+  semra::Rng rng_{0, "unused"};
+};
 
 // A network (semra.Network): the C++ Mlp the learners act with, for a forward pass from Python and
 // for writing .semrann files the CLI loads (docs/nn.md).
@@ -497,6 +701,19 @@ PYBIND11_MODULE(_core, m) {
       .def("greedy", &Network::greedy, py::arg("obs"), py::arg("masks"))
       .def("save", &Network::save, py::arg("path"));
 
+  m.def("evaluate", &evaluate, py::arg("scenario"), py::arg("name"), py::arg("begin"),
+        py::arg("act"), py::arg("schemes"), py::arg("seed"), py::arg("seeds"), py::arg("steps"),
+        py::arg("sets"), py::arg("config_path"), py::arg("threads"), py::arg("out"),
+        py::arg("quiet"),
+        "`semra run` with a Python policy as one more scheme; returns the run directory.");
+  py::class_<Heuristic>(m, "Heuristic",
+                        "A built-in heuristic as a policy (semra.heuristic_policy).")
+      .def(py::init<const std::string&, const std::string&, const std::string&,
+                    const std::vector<std::string>&>(),
+           py::arg("scenario"), py::arg("scheme"), py::arg("config_path"), py::arg("sets"))
+      .def("agents", &Heuristic::agents)
+      .def("seed", &Heuristic::seed, py::arg("seed"))
+      .def("act", &Heuristic::act, py::arg("acting"), py::arg("masks"));
   m.def("run", &run, py::arg("scenario"), py::arg("schemes"), py::arg("seed"), py::arg("seeds"),
         py::arg("steps"), py::arg("sets"), py::arg("config_path"), py::arg("threads"),
         py::arg("out"), py::arg("quiet"), py::arg("save_models"),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import semra
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "python"
 
 
@@ -45,7 +47,13 @@ def test_vdn_torch_learns():
     assert sum(gaps) / len(gaps) > 1.0, gaps
 
 
-def test_ippo_torch_short():
+def test_ippo_torch_short(tmp_path):
     pytest.importorskip("torch", reason="PyTorch not importable (apt install python3-torch)")
-    out = load("ippo_torch").main(["--seeds", "1", "--updates", "2", "--eval-frames", "8"])
-    assert len(out) == 1 and math.isfinite(out[0]["ippo"]) and math.isfinite(out[0]["random (same frames)"])
+    out = load("ippo_torch").main(["--seeds", "1", "--updates", "2", "--eval-frames", "8",
+                                   "--compare", "--schemes", "random", "--out", str(tmp_path / "r")])
+    # Scored by semra.evaluate next to a built-in scheme: one summary.json, one metrics.csv.
+    assert set(out["schemes"]) == {"ippo-torch", "random"}
+    assert len(out["schemes"]["ippo-torch"]["final_reward"]["per_seed"]) == 1
+    assert math.isfinite(out["schemes"]["ippo-torch"]["final_reward"]["mean"])
+    assert "ippo-torch vs random" in out["comparisons"]
+    assert set(semra.load_results(tmp_path / "r").metrics["scheme"]) == {"ippo-torch", "random"}

@@ -11,6 +11,7 @@
 
 #include "semra/core/config.hpp"
 #include "semra/core/experiment.hpp"
+#include "semra/core/external_policy.hpp"
 #include "semra/core/multi_agent_env.hpp"
 
 namespace semra {
@@ -72,6 +73,11 @@ struct ScenarioEntry {
   std::vector<std::string> summary_scalars;
   // The scenario's multi-agent environment for a validated config (the Python face, tests).
   std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
+  // Optional: one experiment whose actions come from `policy` (semra.evaluate) on make_env's
+  // environment, recorded as run() records a scheme that does not learn; `name` labels it.
+  std::function<ExperimentResult(const ConfigBase&, const std::string& name, std::uint64_t seed,
+                                 RunContext& ctx, ExternalPolicy& policy)>
+      run_policy;
 };
 
 // A scenario's scheme table as the registry sees it: the `info` of each row (rows also hold the

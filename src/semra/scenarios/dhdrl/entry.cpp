@@ -71,6 +71,11 @@ ScenarioEntry dhdrl_scenario_entry() {
     const auto& c = dynamic_cast<const dhdrl::Config&>(base);
     return std::make_unique<dhdrl::MultiAgentEnvironment>(c, dhdrl::accuracy_model(c));
   };
+  e.run_policy = [](const ConfigBase& base, const std::string& name, std::uint64_t seed,
+                    RunContext& ctx, ExternalPolicy& policy) {
+    return dhdrl::run_policy_experiment(dynamic_cast<const dhdrl::Config&>(base), name, seed, ctx,
+                                        policy);
+  };
   // Scheme options and eval.load's networks (each seed's, when eval.load is a run's models/).
   e.check = [](const ConfigBase& base, const std::string& scheme,
                const std::vector<std::uint64_t>& seeds) {

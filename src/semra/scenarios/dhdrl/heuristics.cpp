@@ -42,19 +42,25 @@ RandomScheme::RandomScheme(const MultiAgentEnvironment& env, std::uint64_t seed)
   init_buffers(env, actions_, rewards_);
 }
 
+int random_high_action(int codewords, int power_levels, bool paper_split, Rng& rng) {
+  const int c = rng.uniform_int(codewords);
+  return paper_split ? c * power_levels + rng.uniform_int(power_levels) : c;
+}
+
+int random_low_action(int power_levels, int max_k, bool paper_split, Rng& rng) {
+  const int p = paper_split ? 0 : rng.uniform_int(power_levels);
+  return p * max_k + rng.uniform_int(max_k);
+}
+
 void RandomScheme::step(MultiAgentEnvironment& env) {
   const Environment& m = env.model();
   const int nc = m.codewords(), np = m.power_levels(), nk = m.max_k();
   if (env.next_step() == StepKind::Decision) {
-    for (int i = 0; i < env.links(); ++i) {
-      const int c = rng_.uniform_int(nc);
-      actions_[env.high_agent(i)] = paper_split_ ? c * np + rng_.uniform_int(np) : c;
-    }
+    for (int i = 0; i < env.links(); ++i)
+      actions_[env.high_agent(i)] = random_high_action(nc, np, paper_split_, rng_);
   } else if (env.next_step() == StepKind::Slot) {
-    for (int i = 0; i < env.links(); ++i) {
-      const int p = paper_split_ ? 0 : rng_.uniform_int(np);
-      actions_[env.low_agent(i)] = p * nk + rng_.uniform_int(nk);
-    }
+    for (int i = 0; i < env.links(); ++i)
+      actions_[env.low_agent(i)] = random_low_action(np, nk, paper_split_, rng_);
   }
   env.step(actions_.data(), rewards_.data());
 }

@@ -10,6 +10,13 @@
 
 namespace semra::dhdrl {
 
+// random's draws for one acting agent of the hierarchical layout, the index of its action: high
+// (codeword, then power level with the paper split) and low (power level with the reference split,
+// then k). RandomScheme draws them link by link from its stream "exploration"; the Python face's
+// random policy (semra.heuristic_policy) draws them the same way, so both make the same decisions.
+int random_high_action(int codewords, int power_levels, bool paper_split, Rng& rng);
+int random_low_action(int power_levels, int max_k, bool paper_split, Rng& rng);
+
 class RandomScheme : public Scheme {
  public:
   RandomScheme(const MultiAgentEnvironment& env, std::uint64_t seed);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,12 +75,90 @@ void check_experiment(const Config& config, const std::string& scheme_name,
   for (const std::uint64_t seed : seeds) (void)make_loaded_scheme(small, scheme_name, env, seed);
 }
 
+namespace {
+
+// An outside policy (semra.evaluate) as a scheme: at every step the acting agents' observations
+// and masks go to the policy and its actions to the environment (Redraw steps, where nobody acts,
+// do not ask it).
+class PolicyScheme final : public Scheme {
+ public:
+  PolicyScheme(const MultiAgentEnvironment& env, ExternalPolicy& policy) : policy_(policy) {
+    for (const auto& a : env.agents()) {
+      obs_stride_ = std::max(obs_stride_, a.obs_dim);
+      mask_stride_ = std::max(mask_stride_, a.num_actions);
+    }
+    const std::size_t n = env.agents().size();
+    obs_.assign(n * static_cast<std::size_t>(obs_stride_), 0.0f);
+    masks_.assign(n * static_cast<std::size_t>(mask_stride_), 0);
+    acts_.assign(n, 0);
+    actions_.resize(n);
+    rewards_.assign(n, 0.0f);
+  }
+  void step(MultiAgentEnvironment& env) override {
+    const auto& agents = env.agents();
+    bool any = false;
+    for (std::size_t a = 0; a < agents.size(); ++a) {
+      const int i = static_cast<int>(a);
+      acts_[a] = env.acts(i) ? 1 : 0;
+      actions_[a] = agents[a].noop_action;
+      if (!acts_[a]) continue;
+      any = true;
+      env.observe(i, obs_.data() + a * static_cast<std::size_t>(obs_stride_));
+      env.action_mask(i, masks_.data() + a * static_cast<std::size_t>(mask_stride_));
+    }
+    if (any)
+      policy_.act(agents, obs_.data(), obs_stride_, masks_.data(), mask_stride_, acts_.data(),
+                  actions_.data());
+    env.step(actions_.data(), rewards_.data());
+  }
+
+ private:
+  ExternalPolicy& policy_;
+  int obs_stride_ = 0, mask_stride_ = 0;
+  std::vector<float> obs_;
+  std::vector<std::uint8_t> masks_, acts_;
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
+};
+
+using SchemeFactory = std::function<std::unique_ptr<Scheme>(const MultiAgentEnvironment&)>;
+
+ExperimentResult run_with(const Config& config, const std::string& scheme_name, std::uint64_t seed,
+                          RunContext& ctx, const EnvOptions& options, const SchemeFactory& make);
+
+}  // namespace
+
 ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,
                                 std::uint64_t seed, RunContext& ctx) {
+  return run_with(config, scheme_name, seed, ctx, scheme_env_options(scheme_name),
+                  [&](const MultiAgentEnvironment& env) {
+                    return make_loaded_scheme(config, scheme_name, env, seed);
+                  });
+}
+
+ExperimentResult run_policy_experiment(const Config& config, const std::string& name,
+                                       std::uint64_t seed, RunContext& ctx,
+                                       ExternalPolicy& policy) {
+  if (!config.eval_load.empty())
+    throw InputError(
+        "eval.load: a policy from Python brings its own decisions; eval.load names "
+        "networks of a built-in scheme (remove it)");
+  // The environment of semra.parallel_env: the default options (the hierarchical layout).
+  return run_with(config, name, seed, ctx, EnvOptions{},
+                  [&](const MultiAgentEnvironment& env) -> std::unique_ptr<Scheme> {
+                    policy.begin(seed);
+                    return std::make_unique<PolicyScheme>(env, policy);
+                  });
+}
+
+namespace {
+
+ExperimentResult run_with(const Config& config, const std::string& scheme_name, std::uint64_t seed,
+                          RunContext& ctx, const EnvOptions& options, const SchemeFactory& make) {
   config.validate();
-  MultiAgentEnvironment env(config, accuracy_model(config), scheme_env_options(scheme_name));
+  MultiAgentEnvironment env(config, accuracy_model(config), options);
   env.reset(seed);
-  std::unique_ptr<Scheme> scheme = make_loaded_scheme(config, scheme_name, env, seed);
+  std::unique_ptr<Scheme> scheme = make(env);
   // The experiment's own threads (more than one when the command has spare ones): the agents'
   // phases of a slot and the fading run on them; the results are the same at any number.
   std::unique_ptr<WorkTeam> team;
@@ -178,5 +257,7 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme_
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace semra::dhdrl

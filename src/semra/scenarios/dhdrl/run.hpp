@@ -4,6 +4,7 @@
 #include <string>
 
 #include "semra/core/experiment.hpp"
+#include "semra/core/external_policy.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 
@@ -29,5 +30,10 @@ void check_experiment(const Config& config, const std::string& scheme_name,
 
 ExperimentResult run_experiment(const Config& config, const std::string& scheme, std::uint64_t seed,
                                 RunContext& ctx);
+
+// One experiment of an outside policy (semra.evaluate) labelled `name`, on the environment of
+// semra.parallel_env (hierarchical layout): the loop and metrics of run_experiment.
+ExperimentResult run_policy_experiment(const Config& config, const std::string& name,
+                                       std::uint64_t seed, RunContext& ctx, ExternalPolicy& policy);
 
 }  // namespace semra::dhdrl

@@ -75,6 +75,11 @@ ScenarioEntry vderl_scenario_entry() {
   e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
     return std::make_unique<vderl::FrameEnv>(dynamic_cast<const vderl::Config&>(cfg));
   };
+  e.run_policy = [](const ConfigBase& cfg, const std::string& name, std::uint64_t seed,
+                    RunContext& ctx, ExternalPolicy& policy) {
+    return vderl::run_policy_experiment(dynamic_cast<const vderl::Config&>(cfg), name, seed, ctx,
+                                        policy);
+  };
   // The topology of every seed: too many users in a service area fails here, not mid-run.
   e.check = [](const ConfigBase& cfg, const std::string& scheme,
                const std::vector<std::uint64_t>& seeds) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -544,8 +545,56 @@ void check_scheme_config(const Config& cfg, const std::string& scheme) {
                      "): each environment collects the same number of frames per iteration");
 }
 
+namespace {
+
+// An outside policy (semra.evaluate) as the agents of an experiment: it never learns, so the loop
+// below only evaluates it, exactly as it evaluates `random`.
+class PolicyAgents final : public Agents {
+ public:
+  PolicyAgents(const MultiAgentEnv& env, ExternalPolicy& policy)
+      : agents_(env.agents()),
+        obs_dim_(agents_.front().obs_dim),
+        actions_(agents_.front().num_actions),
+        acts_(agents_.size(), 1),
+        policy_(policy) {}
+  void act(const float* obs, const std::uint8_t* masks, int* actions, Rng&, bool) override {
+    policy_.act(agents_, obs, obs_dim_, masks, actions_, acts_.data(), actions);
+  }
+
+ private:
+  std::vector<AgentSpec> agents_;
+  int obs_dim_, actions_;
+  std::vector<std::uint8_t> acts_;  // every server acts at every step
+  ExternalPolicy& policy_;
+};
+
+using AgentsFactory = std::function<std::unique_ptr<Agents>(const FrameEnv&)>;
+
+ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uint64_t seed,
+                          RunContext& ctx, const AgentsFactory& make);
+
+}  // namespace
+
 ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, std::uint64_t seed,
                                 RunContext& ctx) {
+  return run_with(cfg, scheme, seed, ctx, [&](const FrameEnv& env) {
+    return make_agents(scheme, cfg, env.frame_env(), seed);
+  });
+}
+
+ExperimentResult run_policy_experiment(const Config& cfg, const std::string& name,
+                                       std::uint64_t seed, RunContext& ctx,
+                                       ExternalPolicy& policy) {
+  return run_with(cfg, name, seed, ctx, [&](const FrameEnv& env) -> std::unique_ptr<Agents> {
+    policy.begin(seed);
+    return std::make_unique<PolicyAgents>(env, policy);
+  });
+}
+
+namespace {
+
+ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uint64_t seed,
+                          RunContext& ctx, const AgentsFactory& make) {
   cfg.validate();
   check_scheme_config(cfg, scheme);
   const auto t0 = std::chrono::steady_clock::now();
@@ -554,7 +603,7 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
   // are those of FrameEnv::reset(seed) (the Python environment's episodes for that seed).
   FrameEnv train_env(cfg, world, Rng(seed, FrameEnv::kFrameStream));
   FrameEnv eval_env(cfg, world, Rng(seed, "eval-frames"));
-  auto agents = make_agents(scheme, cfg, train_env.frame_env(), seed);
+  auto agents = make(train_env);
   Rng& train_frames = train_env.frame_stream();
   Rng explore(seed, "exploration"), replay(seed, "replay-sampling");
   Rng eval_actions(seed, "eval-actions");
@@ -664,5 +713,7 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace semra::vderl

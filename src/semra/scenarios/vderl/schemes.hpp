@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "semra/core/experiment.hpp"
+#include "semra/core/external_policy.hpp"
 #include "semra/core/scenario_entry.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
@@ -65,6 +66,11 @@ void check_scheme_config(const Config& cfg, const std::string& scheme);
 // One experiment. Throws InputError for bad input, Interrupted when ctx asks to stop.
 ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, std::uint64_t seed,
                                 RunContext& ctx);
+// One experiment of an outside policy (semra.evaluate) labelled `name`: the loop of
+// run_experiment for a scheme that does not learn (every iteration evaluates it on the same
+// training.eval_frames frames, then training.final_eval_frames fresh frames give the scalars).
+ExperimentResult run_policy_experiment(const Config& cfg, const std::string& name,
+                                       std::uint64_t seed, RunContext& ctx, ExternalPolicy& policy);
 
 // Decision makers behind the schemes, for tests and benches. act() fills one action per server from
 // the joint observation (servers x obs_dim) and masks (servers x num_actions).
