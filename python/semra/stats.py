@@ -43,8 +43,9 @@ def welch_p(a: Iterable[float], b: Iterable[float]) -> float:
 
 
 def _finite(name: str, values: list[float], *results: float) -> None:
-    """Finite inputs can still overflow (a sum of values near 1.8e308): say so, not inf or nan."""
+    """Finite inputs whose mean or spread is beyond float64 (1.7e308 and -1.7e308): say so, not inf
+    or nan. (Sums that merely overflow, as 1e308 + 1e308, are averaged exactly by core/stats.)"""
     if not all(math.isfinite(r) for r in results):
         big = max(values, key=abs)
-        raise ValueError(f"{name}: the values are too large to average in float64 (the largest is "
-                         f"{big:.3g}; sums overflow above 1.8e308)")
+        raise ValueError(f"{name}: the values are too large for float64 statistics (the largest is "
+                         f"{big:.3g}; the mean or the spread exceeds 1.8e308)")

@@ -64,3 +64,12 @@ def test_repro_stats_script_names_a_directory_that_is_not_a_run(tmp_path):
     r = subprocess.run([sys.executable, str(script), "summary", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr.strip() == f"repro_stats.py: {tmp_path}: no summary.json (not a finished semra run directory)"
+
+
+def test_sums_that_overflow_are_averaged_exactly_and_spreads_beyond_float64_refused():
+    # 1e308 + 1e308 overflows a plain sum; core/stats averages such values exactly instead.
+    assert stats.mean_ci95([1e308, 1e308]) == (1e308, 0.0)
+    assert stats.mean_ci95([1e308, 1e308, 1e308])[0] == pytest.approx(1e308, rel=1e-15)
+    # A spread beyond float64 has no representable interval: a ValueError, not inf.
+    with pytest.raises(ValueError, match="too large for float64 statistics"):
+        stats.mean_ci95([1.7e308, -1.7e308])
