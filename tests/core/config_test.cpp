@@ -66,6 +66,24 @@ TEST(Config, UnknownKeySuggestsNearest) {
   EXPECT_NE(msg2.find("channel.rho"), std::string::npos) << msg2;
 }
 
+TEST(Config, MalformedOrShortKeysGetNoArbitrarySuggestion) {
+  TestConfig c;
+  auto s = c.schema();
+  // '.' was 3 edits from every two-letter leaf + 1 ("did you mean 'channel.rho'?"-like guesses).
+  for (const char* a : {".=1", "network.=1", ".rings=1", "network..rings=1"}) {
+    const auto msg = error_of([&] { s.set(a); });
+    EXPECT_NE(msg.find("a part of the key is empty"), std::string::npos) << a << ": " << msg;
+    EXPECT_EQ(msg.find("did you mean"), std::string::npos) << a << ": " << msg;
+  }
+  for (const char* a : {"x=1", "zq=1"}) {  // every character would have to change
+    const auto msg = error_of([&] { s.set(a); });
+    EXPECT_NE(msg.find("unknown config key"), std::string::npos) << a << ": " << msg;
+    EXPECT_EQ(msg.find("did you mean"), std::string::npos) << a << ": " << msg;
+  }
+  const auto near = error_of([&] { s.set("rhoo=1"); });  // a short typo still gets its key
+  EXPECT_NE(near.find("did you mean 'channel.rho'"), std::string::npos) << near;
+}
+
 TEST(Config, OutOfRangeAndWrongTypeNameKeyValueAndExpectation) {
   TestConfig c;
   auto s = c.schema();

@@ -318,6 +318,12 @@ const ConfigSchema::Field* ConfigSchema::find(const std::string& key) const {
 
 void ConfigSchema::unknown_key(const std::string& key) const {
   if (key.empty()) throw InputError("config key '': the key is empty (expected a dotted key)");
+  // A key with an empty part ('.', 'network.', 'a..b') is malformed, not a typo of any key: a
+  // suggestion for it would be arbitrary.
+  if (key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)
+    throw InputError("config key '" + echo(key) +
+                     "': a part of the key is empty (expected a dotted key such as "
+                     "'network.rings')");
   std::string msg = "unknown config key '" + echo(key) + "'";
   if (key.size() > 64) throw InputError(msg);  // not a typo; see did_you_mean
   std::string best;
@@ -329,7 +335,10 @@ void ConfigSchema::unknown_key(const std::string& key) const {
     const int d = std::min(edit_distance(key, f.key), edit_distance(key, leaf) + 1);
     if (d < best_d) best_d = d, best = f.key;
   }
-  if (!best.empty() && best_d <= std::max<int>(3, static_cast<int>(key.size()) / 3))
+  // At most 3 edits, and fewer than the key has characters: replacing all of a short key is not
+  // a typo of it.
+  const int n = static_cast<int>(key.size());
+  if (!best.empty() && best_d < n && best_d <= std::max(3, n / 3))
     msg += " (did you mean '" + best + "'?)";
   throw InputError(msg);
 }
