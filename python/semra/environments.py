@@ -254,7 +254,9 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
             new_world = _reset_options(options)
             self._core.reset(s, new_world)
             self.agents = list(self.possible_agents)
-            return self._observe(), self._infos()
+            out = self._observe(), self._infos()
+        self._render_human()
+        return out
 
     def step(self, actions: Mapping[str, Any]):
         """One step: actions {agent: int} -> (observations, rewards, terminations, truncations,
@@ -310,7 +312,8 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
             )
             if term or trunc:
                 self.agents = []
-            return out
+        self._render_human()
+        return out
 
     def state(self) -> np.ndarray:
         """Global state (float32, state_space.shape), for centralised critics and mixers."""
@@ -322,7 +325,8 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
 
     def render(self) -> str | None:
         """render_mode "ansi": a text view of the topology and the allocation so far; "human": the
-        same, printed; None: nothing (and a warning, as Gymnasium does)."""
+        same, printed (also after every reset() and step(), as PettingZoo's human mode draws itself);
+        None: nothing (and a warning, as Gymnasium does)."""
         if self.render_mode is None:
             warnings.warn("semra: render() without a render_mode (pass render_mode='ansi' or "
                           "'human' to parallel_env)", stacklevel=2)
@@ -340,6 +344,12 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
         with self._guard:
             self._core.close()
             self.agents = []
+
+    def _render_human(self) -> None:
+        # PettingZoo's and Gymnasium's convention: a "human" environment draws itself after every
+        # reset() and step(), without the caller asking (their tutorials never call render()).
+        if self.render_mode == "human":
+            self.render()
 
     def _agent(self, agent: str) -> str:
         if agent not in self._index:

@@ -158,3 +158,19 @@ def test_dhdrl_groups_and_reward_timing():
         assert all(infos[a]["rewarded"] == closes for a in env.groups["high"])
         assert all((r[a] != 0.0) == closes for a in env.groups["high"])
         slot += 1
+
+
+def test_human_mode_draws_itself_after_every_reset_and_step(capsys):
+    # PettingZoo's convention (its CleanRL tutorial never calls render()): a "human" environment
+    # prints its view after reset() and each step(); "ansi" and None print nothing by themselves.
+    ansi = semra.parallel_env("vderl", set=SMALL["vderl"], render_mode="ansi")
+    human = semra.parallel_env("vderl", set=SMALL["vderl"], render_mode="human")
+    for env in (ansi, human):
+        obs, _ = env.reset(seed=3)
+    assert capsys.readouterr().out == ansi.render()  # only human's reset printed, ansi's view
+    for env in (ansi, human):
+        env.step({a: int(np.flatnonzero(obs[a]["action_mask"])[0]) for a in env.agents})
+    assert capsys.readouterr().out == ansi.render()
+    quiet = semra.parallel_env("vderl", set=SMALL["vderl"])
+    quiet.reset(seed=3)
+    assert capsys.readouterr().out == ""
