@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _checks, _core
 from ._config import config_path, set_list
-from .run import MAX_SEEDS, MAX_THREADS
+from .run import run_numbers, scheme_list
 
 Observations = Mapping[str, Mapping[str, np.ndarray]]
 Policy = Callable[[Observations], Mapping[str, Any]]
@@ -111,21 +111,8 @@ def evaluate(
     if not isinstance(name, str) or not name or any(c in name for c in "\0\n\r,/"):
         raise ValueError(f"name {_checks.shown(name)}: expected a non-empty scheme label without "
                          "',', '/' or line breaks")
-    if isinstance(schemes, str):
-        schemes = schemes.split(",")
-    try:
-        builtins = [] if schemes is None else list(schemes)
-    except TypeError:
-        raise ValueError(f"schemes {_checks.shown(schemes)}: expected a list of scheme names") from None
-    for s in builtins:
-        if not isinstance(s, str):
-            raise ValueError(f"schemes: {_checks.shown(s)} is not a scheme name (a string)")
-    first = _checks.integer("seed", seed, 0, _checks.INT64_MAX)
-    count = _checks.integer("seeds", seeds, 1, MAX_SEEDS)
-    if first > _checks.INT64_MAX - (count - 1):
-        raise ValueError(f"seed {first} with seeds {count}: the last seed would overflow")
-    n_steps = None if steps is None else _checks.integer("steps", steps, 1, _checks.INT64_MAX)
-    n_threads = _checks.integer("threads", threads, 0, MAX_THREADS)
+    builtins = scheme_list(schemes) or []
+    first, count, n_steps, n_threads = run_numbers(seed, seeds, steps, threads)
     sets = set_list(set)
     if episodes is not None:
         if scenario != "vderl":

@@ -13,6 +13,34 @@ MAX_SEEDS = 100_000  # docs/limits.md, as the CLI's --seeds
 MAX_THREADS = 1024  # docs/limits.md, as the CLI's --threads
 
 
+def scheme_list(schemes: Sequence[str] | str | None) -> list[str] | None:
+    """`schemes` of semra.run and semra.evaluate as a list of names ("a,b" splits; None stays None).
+    Empty names are kept: the C++ plan refuses them with the CLI's message."""
+    if schemes is None:
+        return None
+    if isinstance(schemes, str):
+        return schemes.split(",")
+    try:
+        names = list(schemes)
+    except TypeError:
+        raise ValueError(f"schemes {_checks.shown(schemes)}: expected a list of scheme names") from None
+    for s in names:
+        if not isinstance(s, str):
+            raise ValueError(f"schemes: {_checks.shown(s)} is not a scheme name (a string)")
+    return names
+
+
+def run_numbers(seed: int, seeds: int, steps: int | None, threads: int) -> tuple[int, int, int | None, int]:
+    """(first seed, seed count, steps or None, threads) checked against the CLI's bounds
+    (docs/limits.md): ValueError naming the argument."""
+    first = _checks.integer("seed", seed, 0, _checks.INT64_MAX)
+    count = _checks.integer("seeds", seeds, 1, MAX_SEEDS)
+    if first > _checks.INT64_MAX - (count - 1):
+        raise ValueError(f"seed {first} with seeds {count}: the last seed would overflow")
+    n_steps = None if steps is None else _checks.integer("steps", steps, 1, _checks.INT64_MAX)
+    return first, count, n_steps, _checks.integer("threads", threads, 0, MAX_THREADS)
+
+
 def run(
     scenario: str,
     schemes: Sequence[str] | str | None = None,
@@ -34,22 +62,8 @@ def run(
     ValueError with the CLI's one-line message."""
     if not isinstance(scenario, str):
         raise ValueError(f"scenario {_checks.shown(scenario)}: expected a scenario name such as 'vderl'")
-    if isinstance(schemes, str):
-        schemes = schemes.split(",")  # empty names are kept: the C++ plan refuses them
-    if schemes is not None:
-        try:
-            schemes = list(schemes)
-        except TypeError:
-            raise ValueError(f"schemes {_checks.shown(schemes)}: expected a list of scheme names") from None
-        for s in schemes:
-            if not isinstance(s, str):
-                raise ValueError(f"schemes: {_checks.shown(s)} is not a scheme name (a string)")
-    first = _checks.integer("seed", seed, 0, _checks.INT64_MAX)
-    count = _checks.integer("seeds", seeds, 1, MAX_SEEDS)
-    if first > _checks.INT64_MAX - (count - 1):
-        raise ValueError(f"seed {first} with seeds {count}: the last seed would overflow")
-    n_steps = None if steps is None else _checks.integer("steps", steps, 1, _checks.INT64_MAX)
-    n_threads = _checks.integer("threads", threads, 0, MAX_THREADS)
+    schemes = scheme_list(schemes)
+    first, count, n_steps, n_threads = run_numbers(seed, seeds, steps, threads)
     if out is not None and not isinstance(out, (str, os.PathLike)):
         raise ValueError(f"out {_checks.shown(out)}: expected a directory path or None")
     if out is not None and os.fspath(out) == "":
