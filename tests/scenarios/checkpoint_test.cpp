@@ -135,34 +135,45 @@ bool wait_for_checkpoint(const fs::path& dir) {
                                 std::chrono::milliseconds(2));
 }
 
+// Rows in OUT/live/*.csv so far, over all experiments (headers not counted).
+std::size_t live_rows(const fs::path& dir) {
+  std::size_t rows = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir / "live", ec)) {
+    const std::string text = semra::read_file(e.path());
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    rows += lines > 0 ? lines - 1 : 0;
+  }
+  return rows;
+}
+
 // Runs `args` to completion (the reference), then again killed with SIGKILL at a random point after
-// its first checkpoint was written (within the first 60% of the reference's duration, so on any
-// machine the kill lands mid-run, in any of its experiments), then resumed; the outputs must be
-// the same.
+// its first checkpoint was written, then resumed; the outputs must be the same. The kill point is
+// a random count of live rows within the first 60% of the reference's rows: progress, not time, so
+// a loaded machine (a slow reference, a fast second run) cannot let the run finish before the kill.
 void kill_resume_and_compare(const std::vector<std::string>& args, const std::string& name) {
   const auto ref = fresh(name + "-ref"), d = fresh(name);
-  const auto start = std::chrono::steady_clock::now();
   auto r = sh(std::string(SEMRA_CLI) + joined(args) + " --out " + ref.string());
   ASSERT_EQ(r.code, 0) << r.out;
-  const auto ref_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+  const std::size_t ref_rows = live_rows(ref);
+  ASSERT_GE(ref_rows, 10u) << "too few metrics rows to kill the run mid-way";
 
   std::random_device rd;  // a different kill point each run; printed to reproduce a failure
   const unsigned seed = rd();
   std::mt19937 gen(seed);
-  const int extra_ms =
-      std::uniform_int_distribution<int>(0, static_cast<int>(ref_ms * 6 / 10))(gen);
-  SCOPED_TRACE("SIGKILL " + std::to_string(extra_ms) +
-               " ms after the first checkpoint (reference " + std::to_string(ref_ms) +
-               " ms, seed " + std::to_string(seed) + ")");
+  const auto target_rows = std::uniform_int_distribution<std::size_t>(1, ref_rows * 6 / 10)(gen);
+  SCOPED_TRACE("SIGKILL at " + std::to_string(target_rows) +
+               " live rows after the first checkpoint (reference " + std::to_string(ref_rows) +
+               " rows, seed " + std::to_string(seed) + ")");
   auto killed = args;
   killed.push_back("--out");
   killed.push_back(d.string());
   const fs::path log = d.string() + ".log";
   const pid_t pid = spawn(killed, log);
   ASSERT_TRUE(wait_for_checkpoint(d)) << semra::read_file(log);
-  std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms));
+  ASSERT_TRUE(semra_test::wait_until([&] { return live_rows(d) >= target_rows; },
+                                     std::chrono::milliseconds(1)))
+      << semra::read_file(log);
   ::kill(pid, SIGKILL);
   EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
   EXPECT_FALSE(fs::exists(d / "summary.json")) << "the run finished before it was killed";
