@@ -10,7 +10,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/experiment.hpp"
-#include "semra/scenarios/vderl/schemes.hpp"
+#include "semra/scenarios/vderl/run.hpp"
 
 namespace vd = semra::vderl;
 

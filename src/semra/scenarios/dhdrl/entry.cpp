@@ -82,8 +82,8 @@ ScenarioEntry dhdrl_scenario_entry() {
     dhdrl::check_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seeds);
   };
   e.estimate_memory = estimate_dhdrl;
-  e.metric_columns = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};
-  e.summary_scalars = {"final_qoe", "steps_per_second"};
+  e.metric_columns = dhdrl::metric_columns();
+  e.summary_scalars = dhdrl::summary_scalars();
   return e;
 }
 

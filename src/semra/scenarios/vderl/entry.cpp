@@ -4,8 +4,8 @@
 #include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
-#include "semra/scenarios/vderl/multi_agent_env.hpp"
-#include "semra/scenarios/vderl/schemes.hpp"
+#include "semra/scenarios/vderl/multi_agent.hpp"
+#include "semra/scenarios/vderl/run.hpp"
 
 namespace semra {
 namespace {
@@ -73,7 +73,7 @@ ScenarioEntry vderl_scenario_entry() {
     return vderl::run_experiment(dynamic_cast<const vderl::Config&>(cfg), scheme, seed, ctx);
   };
   e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
-    return std::make_unique<vderl::FrameEnv>(dynamic_cast<const vderl::Config&>(cfg));
+    return std::make_unique<vderl::MultiAgentEnvironment>(dynamic_cast<const vderl::Config&>(cfg));
   };
   e.run_policy = [](const ConfigBase& cfg, const std::string& name, std::uint64_t seed,
                     RunContext& ctx, ExternalPolicy& policy) {
@@ -91,9 +91,7 @@ ScenarioEntry vderl_scenario_entry() {
   };
   e.estimate_memory = estimate_vderl;
   e.metric_columns = vderl::metric_columns();
-  e.summary_scalars = {"final_reward",          "avg_latency_ms",  "multi_rb_probability",
-                       "reliability",           "served_share",    "reliability_met",
-                       "convergence_iteration", "steps_per_second"};
+  e.summary_scalars = vderl::summary_scalars();
   return e;
 }
 

@@ -65,12 +65,12 @@ struct FrameMetrics {
   double latency_max_ms = 0.0;
 };
 
-class Env {
+class Environment {
  public:
   static constexpr int kSlotFeatures = 7;
   static constexpr int kStateUserFeatures = 5;
 
-  Env(const Config& cfg, std::shared_ptr<const World> world);
+  Environment(const Config& cfg, std::shared_ptr<const World> world);
 
   int agents() const { return servers_; }
   int rbs() const { return rbs_; }
