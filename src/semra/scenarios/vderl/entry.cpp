@@ -62,7 +62,7 @@ ScenarioEntry vderl_scenario_entry() {
       "multi-server image semantic communication over OFDMA; VD-ERL vs VDN, IDQN, QMIX, IPPO, "
       "MAPPO, random";
   e.step_unit = "iterations";
-  set_schemes(e, vderl::scheme_table());
+  e.schemes = vderl::scheme_table();
   e.primary_metric = "avg_latency_ms";
   e.primary_higher_is_better = false;
   e.proposed_scheme = "vderl";
@@ -96,7 +96,7 @@ ScenarioEntry vderl_scenario_entry() {
 }
 
 std::vector<FigureEntry> vderl_figure_entries() {
-  const std::vector<std::string> all4 = vderl_scenario_entry().default_schemes;  // the four
+  const std::vector<std::string> all4 = scheme_names_of(vderl::scheme_table(), true);  // the four
   // --quick: a smoke run of every figure in seconds (not a result).
   const std::vector<std::string> quick = {
       "training.iterations=6",        "training.frames_per_iteration=4",
