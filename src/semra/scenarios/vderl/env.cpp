@@ -61,6 +61,22 @@ radio::DiscTopology draw_topology(const Config& cfg, std::uint64_t seed) {
   return topology;
 }
 
+namespace {
+
+class ModelChannels final : public ChannelSource {
+ public:
+  void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng) const override {
+    channel.draw_fading(frame_rng);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const ChannelSource> model_channels() {
+  static const auto model = std::make_shared<const ModelChannels>();
+  return model;
+}
+
 std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed) {
   auto world = std::make_shared<World>();
   world->topology = draw_topology(cfg, seed);
@@ -156,7 +172,7 @@ Environment::Environment(const Config& cfg, std::shared_ptr<const World> world)
 }
 
 void Environment::reset(Rng& frame_rng) {
-  channel_.draw_fading(frame_rng);
+  world_->channels->next_frame(channel_, frame_rng);
   const int n_images = static_cast<int>(world_->images.size());
   for (auto& r : requests_) r = frame_rng.uniform_int(n_images);
   refresh_features();
@@ -348,7 +364,7 @@ void Environment::finish_frame() {
     if (c == 0) continue;
     ++m.served;
     if (c > 1) ++m.multi;
-    // A user served by several servers uses the best of its RBs (spec section 1).
+    // A user served by several servers uses the best of its RBs (docs/model-vderl.md 1, eq. (5)).
     double best = 0.0;
     for (std::size_t i = 0; i < alloc_.size(); ++i)
       if (alloc_[i] == k) best = std::max(best, rate_bps_[i]);

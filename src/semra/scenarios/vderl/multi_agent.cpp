@@ -62,8 +62,8 @@ void MultiAgentEnvironment::reset_new_world() {
   for (int attempt = 0; attempt < 100; ++attempt) {
     const std::uint64_t topology_seed = worlds_.next_u64();
     try {
-      auto world =
-          std::make_shared<World>(World{draw_topology(cfg_, topology_seed), world_->images});
+      auto world = std::make_shared<World>(
+          World{draw_topology(cfg_, topology_seed), world_->images, world_->channels});
       world_ = std::move(world);
       world_seed_.reset();  // no longer the world of a seed: a later reset(seed) rebuilds it
       env_.emplace(cfg_, world_);
