@@ -101,6 +101,19 @@ inline const SchemeInfo* find_scheme_info(const std::vector<SchemeInfo>& table,
   return nullptr;
 }
 
+// make_config, run and run_policy of `e` for a scenario whose configuration is `Config`, from its
+// run.hpp's run_experiment and run_policy_experiment (they take their own Config).
+template <class Config, class Run, class RunPolicy>
+void set_run_functions(ScenarioEntry& e, Run run, RunPolicy run_policy) {
+  e.make_config = [] { return std::make_unique<Config>(); };
+  e.run = [run](const ConfigBase& c, const std::string& scheme, std::uint64_t seed,
+                RunContext& ctx) { return run(dynamic_cast<const Config&>(c), scheme, seed, ctx); };
+  e.run_policy = [run_policy](const ConfigBase& c, const std::string& name, std::uint64_t seed,
+                              RunContext& ctx, ExternalPolicy& policy) {
+    return run_policy(dynamic_cast<const Config&>(c), name, seed, ctx, policy);
+  };
+}
+
 // A named set of experiments (schemes x seeds [x sweep points]) and how to plot them. Data only.
 struct FigureEntry {
   std::string name;

@@ -60,21 +60,12 @@ ScenarioEntry dhdrl_scenario_entry() {
   e.primary_metric = "final_qoe";
   e.primary_higher_is_better = true;
   e.proposed_scheme = "dhdrl";
-  e.make_config = [] { return std::make_unique<dhdrl::Config>(); };
   e.steps_key = "train.slots";
-  e.run = [](const ConfigBase& base, const std::string& scheme, std::uint64_t seed,
-             RunContext& ctx) {
-    return dhdrl::run_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seed, ctx);
-  };
+  set_run_functions<dhdrl::Config>(e, dhdrl::run_experiment, dhdrl::run_policy_experiment);
   // The dhdrl scheme's environment: hierarchical layout, QoE rewards, neighbour features.
   e.make_env = [](const ConfigBase& base) -> std::unique_ptr<MultiAgentEnv> {
     const auto& c = dynamic_cast<const dhdrl::Config&>(base);
     return std::make_unique<dhdrl::MultiAgentEnvironment>(c, dhdrl::accuracy_model(c));
-  };
-  e.run_policy = [](const ConfigBase& base, const std::string& name, std::uint64_t seed,
-                    RunContext& ctx, ExternalPolicy& policy) {
-    return dhdrl::run_policy_experiment(dynamic_cast<const dhdrl::Config&>(base), name, seed, ctx,
-                                        policy);
   };
   // Scheme options and eval.load's networks (each seed's, when eval.load is a run's models/).
   e.check = [](const ConfigBase& base, const std::string& scheme,

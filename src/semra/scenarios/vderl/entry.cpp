@@ -66,19 +66,10 @@ ScenarioEntry vderl_scenario_entry() {
   e.primary_metric = "avg_latency_ms";
   e.primary_higher_is_better = false;
   e.proposed_scheme = "vderl";
-  e.make_config = [] { return std::make_unique<vderl::Config>(); };
   e.steps_key = "training.iterations";
-  e.run = [](const ConfigBase& cfg, const std::string& scheme, std::uint64_t seed,
-             RunContext& ctx) {
-    return vderl::run_experiment(dynamic_cast<const vderl::Config&>(cfg), scheme, seed, ctx);
-  };
+  set_run_functions<vderl::Config>(e, vderl::run_experiment, vderl::run_policy_experiment);
   e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
     return std::make_unique<vderl::MultiAgentEnvironment>(dynamic_cast<const vderl::Config&>(cfg));
-  };
-  e.run_policy = [](const ConfigBase& cfg, const std::string& name, std::uint64_t seed,
-                    RunContext& ctx, ExternalPolicy& policy) {
-    return vderl::run_policy_experiment(dynamic_cast<const vderl::Config&>(cfg), name, seed, ctx,
-                                        policy);
   };
   // The topology of every seed: too many users in a service area fails here, not mid-run.
   e.check = [](const ConfigBase& cfg, const std::string& scheme,
