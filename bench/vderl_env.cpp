@@ -14,7 +14,7 @@ using namespace semra::vderl;
 static void BM_VderlEnvFrame(benchmark::State& state) {
   Config c;
   const auto world = make_world(c, 1);
-  Env env(c, world);
+  Environment env(c, world);
   semra::Rng frames(1, "frames"), actions_rng(1, "actions");
   std::vector<float> obs(static_cast<std::size_t>(env.obs_dim()));
   std::vector<std::uint8_t> mask(static_cast<std::size_t>(env.num_actions()));

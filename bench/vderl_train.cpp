@@ -6,7 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "semra/core/experiment.hpp"
-#include "semra/scenarios/vderl/schemes.hpp"
+#include "semra/scenarios/vderl/run.hpp"
 
 using namespace semra::vderl;
 

@@ -7,15 +7,16 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <new>
 #include <sstream>
 
 #include <unistd.h>
 
-#include "entries.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 #include "semra/core/isa.hpp"
@@ -29,11 +30,8 @@
 #include "semra/experiments/resolve.hpp"
 #include "semra/experiments/runner.hpp"
 #include "semra/experiments/sweep_file.hpp"
-#include "semra/version.hpp"
-#if __has_include("semra/semantic/report.hpp")
 #include "semra/semantic/report.hpp"
-#define SEMRA_HAVE_SEMANTIC_REPORT 1
-#endif
+#include "semra/version.hpp"
 
 namespace {
 
@@ -323,208 +321,191 @@ int cmd_list() {
   for (const auto* s : scs) {
     std::cout << "  " << s->name << "  " << s->description << "\n";
     std::size_t width = 0;
-    for (const auto& n : s->schemes) width = std::max(width, n.size());
-    for (const auto& n : s->schemes) {
-      const bool by_default = std::find(s->default_schemes.begin(), s->default_schemes.end(), n) !=
-                              s->default_schemes.end();
-      const auto help = s->scheme_help.find(n);
-      std::cout << "    " << n << std::string(width + 2 - n.size(), ' ')
-                << (help != s->scheme_help.end() ? help->second : std::string())
-                << (by_default ? "" : " (only with --scheme)") << "\n";
-    }
+    for (const auto& info : s->schemes) width = std::max(width, info.name.size());
+    for (const auto& info : s->schemes)
+      std::cout << "    " << info.name << std::string(width + 2 - info.name.size(), ' ')
+                << info.help << (info.in_default_set ? "" : " (only with --scheme)") << "\n";
   }
   std::cout << "figures:\n";
   for (const auto* f : figs) std::cout << "  " << f->name << "  " << f->description << "\n";
   return 0;
 }
 
-}  // namespace
+// One subcommand: CLI11 fills its options, `run` executes it (exit code; InputError for bad
+// input). Each make_* below declares one command's options and its function.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
 
-int main(int argc, char** argv) {
-  // Signals first: a stop while the command line is read is a stop like any other (exit 130).
-  // Nothing is written before the runner (or plot) says so, so until then a stop ends the process
-  // at once (core/stop.hpp); not under mpirun, whose ranks stop together through MPI.
-  semra::exit_on_stop().store(true);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  register_program_entries();
-  // MPI first (it may rewrite argv); a no-op unless started by mpirun.
-  semra::mpi::Session mpi_session(argc, argv);
-  semra::exit_on_stop().store(semra::mpi::size() <= 1);
-  g_argc = argc;
-  g_argv = argv;
-  // The kernel variant is fixed for the whole process before anything computes.
-  semra::Isa isa = semra::Isa::Baseline;
-  try {
-    isa = semra::active_isa();
-  } catch (const semra::InputError& e) {
-    if (semra::mpi::is_root()) print_error(e.what());
-    return 2;
-  }
-  CLI::App app{"semra " + std::string(semra::kVersion) +
-               ": semantic-aware resource allocation, simulated and learned"};
-  app.require_subcommand(0, 1);
-  app.set_version_flag("--version", std::string("semra ") + semra::kVersion +
-                                        " (kernels: " + std::string(semra::to_string(isa)) + ")");
+Command make_list(CLI::App& app) {
+  return {app.add_subcommand("list", "list scenarios, schemes and figures"), cmd_list};
+}
 
-  app.add_subcommand("list", "list scenarios, schemes and figures");
-
-  CommonOptions run_o;
-  std::string run_scenario, run_schemes;
-  std::int64_t run_steps = -1;
+// `semra run SCENARIO`: a plan from the command line, then the runner.
+Command make_run(CLI::App& app) {
+  struct Options {
+    CommonOptions common;
+    std::string scenario, schemes;
+    std::int64_t steps = -1;
+  };
+  auto o = std::make_shared<Options>();
   auto* run = app.add_subcommand("run", "train and evaluate schemes of one scenario");
-  run->add_option("SCENARIO", run_scenario, "scenario name (see `semra list`)")->required();
-  run->add_option("--scheme", run_schemes, "scheme(s), comma-separated (default: all)");
+  run->add_option("SCENARIO", o->scenario, "scenario name (see `semra list`)")->required();
+  run->add_option("--scheme", o->schemes, "scheme(s), comma-separated (default: all)");
   std::string units;  // what --steps counts, from the registry: "slots for dhdrl, ..."
   for (const auto& sc : semra::scenarios())
     units += (units.empty() ? "" : ", ") + sc.step_unit + " for " + sc.name;
-  run->add_option("--steps", run_steps, "training length (" + units + ")")
+  run->add_option("--steps", o->steps, "training length (" + units + ")")
       ->check(integer_in(1, std::numeric_limits<std::int64_t>::max()));
-  add_common(run, run_o);
+  add_common(run, o->common);
+  return {run, [o, run] {
+            const auto& sc = semra::scenario_or_throw(o->scenario);
+            semra::RunRequest request;
+            request.config_path = config_path(o->common);
+            request.sets = o->common.sets;
+            if (run->count("--scheme") > 0) request.schemes = parse_schemes(o->schemes);
+            if (run->count("--steps") > 0) request.steps = o->steps;
+            request.seed = o->common.seed;
+            request.seeds = given(o->common, "--seeds") ? o->common.seeds : 1;
+            semra::RunPlan plan = semra::make_run_plan(sc, request);
+            return finish_plan(plan, o->common, sc.name);
+          }};
+}
 
-  CommonOptions fig_o;
-  std::string fig_name;
-  bool fig_quick = false;
+// The options of `semra figure NAME` and `semra sweep FILE`: what to run, --quick, the rest.
+struct NamedPlanOptions {
+  CommonOptions common;
+  std::string name;
+  bool quick = false;
+};
+
+// `semra figure NAME`: the figure's plan, then the runner.
+Command make_figure(CLI::App& app) {
+  auto o = std::make_shared<NamedPlanOptions>();
   auto* fig = app.add_subcommand("figure", "reproduce a paper figure (all its schemes and seeds)");
-  fig->add_option("FIGURE", fig_name, "figure name (see `semra list`)")->required();
-  fig->add_flag("--quick", fig_quick, "a short version for a first look (minutes, not hours)");
-  add_common(fig, fig_o);
+  fig->add_option("FIGURE", o->name, "figure name (see `semra list`)")->required();
+  fig->add_flag("--quick", o->quick, "a short version for a first look (minutes, not hours)");
+  add_common(fig, o->common);
+  return {fig, [o] {
+            semra::FigureRequest request{o->name,  config_path(o->common), o->common.sets,
+                                         o->quick, o->common.seed,         std::nullopt};
+            if (given(o->common, "--seeds")) request.seeds = o->common.seeds;
+            semra::RunPlan plan = semra::make_figure_plan(request);
+            return finish_plan(plan, o->common, plan.figure);
+          }};
+}
 
-  CommonOptions sw_o;
-  std::string sw_file;
-  bool sw_quick = false;
+// `semra sweep FILE`: the sweep file's plan, then the runner.
+Command make_sweep(CLI::App& app) {
+  auto o = std::make_shared<NamedPlanOptions>();
   auto* sw = app.add_subcommand(
       "sweep", "run a grid of configurations (a sweep file: scenario, schemes, seeds, [grid])");
-  sw->add_option("FILE", sw_file, "sweep file (TOML; see configs/sweeps/ and docs/scaling.md)")
+  sw->add_option("FILE", o->name, "sweep file (TOML; see configs/sweeps/ and docs/scaling.md)")
       ->required();
-  sw->add_flag("--quick", sw_quick, "apply the file's [quick] overrides and quick_seeds");
-  add_run_options(sw, sw_o);
-  add_output_options(sw, sw_o);
+  sw->add_flag("--quick", o->quick, "apply the file's [quick] overrides and quick_seeds");
+  add_run_options(sw, o->common);
+  add_output_options(sw, o->common);
+  return {sw, [o] {
+            semra::RunPlan plan = semra::load_sweep_file(o->name, o->quick);
+            return finish_plan(plan, o->common, plan.sweep);
+          }};
+}
 
-  std::string sem_graphs, sem_embeddings;
-  double sem_xi = 0.5;
-  bool sem_json = false;
+// `semra semantic`: which scene-graph triples are sent and why (semantic/report.hpp).
+Command make_semantic(CLI::App& app) {
+  struct Options {
+    std::string graphs, embeddings;
+    double xi = 0.5;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
   auto* sem = app.add_subcommand("semantic", "show which scene-graph triples are sent and why");
-  sem->add_option("--scene-graphs", sem_graphs, "scene graphs, Visual Genome JSON layout")
+  sem->add_option("--scene-graphs", o->graphs, "scene graphs, Visual Genome JSON layout")
       ->required();
-  sem->add_option("--embeddings", sem_embeddings, "embeddings JSON (default: synthetic encoder)");
-  sem->add_option("--xi", sem_xi, "estimated-similarity target in (0, 1] (default 0.5)")
+  sem->add_option("--embeddings", o->embeddings, "embeddings JSON (default: synthetic encoder)");
+  sem->add_option("--xi", o->xi, "estimated-similarity target in (0, 1] (default 0.5)")
       ->check(real_in_open_closed(0.0, 1.0));
-  sem->add_flag("--json", sem_json, "JSON output");
+  sem->add_flag("--json", o->json, "JSON output");
+  return {sem, [o] {
+            if (!(o->xi > 0.0 && o->xi <= 1.0))
+              throw semra::InputError("--xi " + semra::format_double(o->xi) +
+                                      ": expected a value in (0, 1]");
+            std::cout << (o->json ? semra::semantic::semantic_report_json(o->graphs, o->embeddings,
+                                                                          o->xi)
+                                  : semra::semantic::semantic_report_table(o->graphs, o->embeddings,
+                                                                           o->xi));
+            return 0;
+          }};
+}
 
-  std::vector<std::string> plot_dirs;
-  std::string plot_metric, plot_labels, plot_formats, plot_size = "default", plot_out,
-                                                      plot_published;
+// `semra plot DIR...`: finished runs' learning curves in one figure (experiments/plot.hpp).
+Command make_plot(CLI::App& app) {
+  struct Options {
+    std::vector<std::string> dirs;
+    std::string metric, labels, formats, size = "default", out, published;
+  };
+  auto o = std::make_shared<Options>();
   auto* plot = app.add_subcommand(
       "plot", "overlay the learning curves of finished runs of one scenario in one figure");
-  plot->add_option("DIR", plot_dirs, "run directories (semra run / figure output)")->required();
-  plot->add_option("--metric", plot_metric,
+  plot->add_option("DIR", o->dirs, "run directories (semra run / figure output)")->required();
+  plot->add_option("--metric", o->metric,
                    "metrics.csv column to plot (default: the scenario's headline metric)");
-  plot->add_option("--label", plot_labels,
+  plot->add_option("--label", o->labels,
                    "curve labels, comma-separated, one per DIR (default: the config keys that "
                    "differ between the runs)");
-  plot->add_option("--format", plot_formats,
+  plot->add_option("--format", o->formats,
                    "png, pdf, svg, comma-separated (default: FILE's extension, else png)");
-  plot->add_option("--size", plot_size, "default, or ieee (3.5 in single column, 8 pt text)");
-  plot->add_option("--out", plot_out, "the figure FILE (FILE's stem also names .gp and .dat)")
+  plot->add_option("--size", o->size, "default, or ieee (3.5 in single column, 8 pt text)");
+  plot->add_option("--out", o->out, "the figure FILE (FILE's stem also names .gp and .dat)")
       ->required();
-  plot->add_option("--published", plot_published,
+  plot->add_option("--published", o->published,
                    "CSV of published curves (slot,NAME,...; e.g. data/dhdrl-published/C7.csv) "
                    "drawn dashed over ours, each in the colour of our scheme of that name");
+  return {plot, [o] {
+            semra::PlotRequest req;
+            for (const auto& d : o->dirs) req.dirs.emplace_back(d);
+            req.metric = o->metric;
+            if (!o->labels.empty()) req.labels = split_commas(o->labels);
+            if (!o->formats.empty()) req.formats = semra::parse_figure_formats(o->formats);
+            req.size = o->size;
+            req.out = o->out;
+            req.published = o->published;
+            const auto outcome = semra::plot_runs(req);
+            for (const auto& f : outcome.figures) std::cout << "wrote " << f.string() << "\n";
+            return 0;
+          }};
+}
 
-  std::string cfg_scenario;
-  bool cfg_markdown = false;
+// `semra config`: a scenario's defaults as TOML, or every key as Markdown (docs/config.md).
+Command make_config(CLI::App& app) {
+  struct Options {
+    std::string scenario;
+    bool markdown = false;
+  };
+  auto o = std::make_shared<Options>();
   auto* cfg = app.add_subcommand("config", "print a scenario's default configuration (TOML)");
-  cfg->add_option("SCENARIO", cfg_scenario, "scenario name; omit with --markdown for all");
-  cfg->add_flag("--markdown", cfg_markdown, "every key as a Markdown table (docs/config.md)");
+  cfg->add_option("SCENARIO", o->scenario, "scenario name; omit with --markdown for all");
+  cfg->add_flag("--markdown", o->markdown, "every key as a Markdown table (docs/config.md)");
+  return {cfg, [o] {
+            if (o->markdown) {
+              if (!o->scenario.empty()) semra::scenario_or_throw(o->scenario);
+              std::cout << semra::config_reference_markdown(o->scenario);
+              return 0;
+            }
+            if (o->scenario.empty())
+              throw semra::InputError("config: name a scenario or use --markdown");
+            std::cout << semra::resolve_config(semra::scenario_or_throw(o->scenario), "", {})
+                             ->schema()
+                             .to_toml();
+            return 0;
+          }};
+}
 
+// Runs `command` and turns what it throws into the exit code and the one line the user sees.
+int run_command(const std::function<int()>& command) {
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    if (semra::mpi::is_root()) {
-      const std::string hint = parse_error_hint(app, argc, argv);
-      std::fprintf(stderr, "semra: error: %s\nRun with --help for more information.\n",
-                   semra::one_line(hint.empty() ? e.what() : hint).c_str());
-    }
-    return 2;
-  }
-
-  try {
-    if (app.got_subcommand("list")) return cmd_list();
-
-    if (app.got_subcommand("plot")) {
-      semra::PlotRequest req;
-      for (const auto& d : plot_dirs) req.dirs.emplace_back(d);
-      req.metric = plot_metric;
-      if (!plot_labels.empty()) req.labels = split_commas(plot_labels);
-      if (!plot_formats.empty()) req.formats = semra::parse_figure_formats(plot_formats);
-      req.size = plot_size;
-      req.out = plot_out;
-      req.published = plot_published;
-      const auto outcome = semra::plot_runs(req);
-      for (const auto& f : outcome.figures) std::cout << "wrote " << f.string() << "\n";
-      return 0;
-    }
-
-    if (app.got_subcommand("config")) {
-      if (cfg_markdown) {
-        if (!cfg_scenario.empty()) semra::scenario_or_throw(cfg_scenario);
-        std::cout << semra::config_reference_markdown(cfg_scenario);
-        return 0;
-      }
-      if (cfg_scenario.empty())
-        throw semra::InputError("config: name a scenario or use --markdown");
-      std::cout << semra::resolve_config(semra::scenario_or_throw(cfg_scenario), "", {})
-                       ->schema()
-                       .to_toml();
-      return 0;
-    }
-
-    if (app.got_subcommand("run")) {
-      const auto& sc = semra::scenario_or_throw(run_scenario);
-      semra::RunRequest request;
-      request.config_path = config_path(run_o);
-      request.sets = run_o.sets;
-      if (run->count("--scheme") > 0) request.schemes = parse_schemes(run_schemes);
-      if (run->count("--steps") > 0) request.steps = run_steps;
-      request.seed = run_o.seed;
-      request.seeds = given(run_o, "--seeds") ? run_o.seeds : 1;
-      semra::RunPlan plan = semra::make_run_plan(sc, request);
-      return finish_plan(plan, run_o, sc.name);
-    }
-
-    if (app.got_subcommand("figure")) {
-      semra::FigureRequest request{fig_name,  config_path(fig_o), fig_o.sets,
-                                   fig_quick, fig_o.seed,         std::nullopt};
-      if (given(fig_o, "--seeds")) request.seeds = fig_o.seeds;
-      semra::RunPlan plan = semra::make_figure_plan(request);
-      return finish_plan(plan, fig_o, plan.figure);
-    }
-
-    if (app.got_subcommand("sweep")) {
-      semra::RunPlan plan = semra::load_sweep_file(sw_file, sw_quick);
-      return finish_plan(plan, sw_o, plan.sweep);
-    }
-
-    if (app.got_subcommand("semantic")) {
-#ifdef SEMRA_HAVE_SEMANTIC_REPORT
-      if (!(sem_xi > 0.0 && sem_xi <= 1.0))
-        throw semra::InputError("--xi " + semra::format_double(sem_xi) +
-                                ": expected a value in (0, 1]");
-      std::cout << (sem_json
-                        ? semra::semantic::semantic_report_json(sem_graphs, sem_embeddings, sem_xi)
-                        : semra::semantic::semantic_report_table(sem_graphs, sem_embeddings,
-                                                                 sem_xi));
-      return 0;
-#else
-      (void)sem_json;
-      throw std::runtime_error("semantic report not built in this version");
-#endif
-    }
-
-    std::cout << app.help();
-    return 0;
+    return command();
   } catch (const semra::InputError& e) {
     // Every MPI rank meets the same bad input; rank 0 speaks for all.
     if (semra::mpi::is_root()) print_error(e.what());
@@ -552,4 +533,51 @@ int main(int argc, char** argv) {
         semra::one_line(e.what()).c_str());
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals first: a stop while the command line is read is a stop like any other (exit 130).
+  // Nothing is written before the runner (or plot) says so, so until then a stop ends the process
+  // at once (core/stop.hpp); not under mpirun, whose ranks stop together through MPI.
+  semra::exit_on_stop().store(true);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // MPI first (it may rewrite argv); a no-op unless started by mpirun.
+  semra::mpi::Session mpi_session(argc, argv);
+  semra::exit_on_stop().store(semra::mpi::size() <= 1);
+  g_argc = argc;
+  g_argv = argv;
+  // The kernel variant is fixed for the whole process before anything computes.
+  semra::Isa isa = semra::Isa::Baseline;
+  try {
+    isa = semra::active_isa();
+  } catch (const semra::InputError& e) {
+    if (semra::mpi::is_root()) print_error(e.what());
+    return 2;
+  }
+  CLI::App app{"semra " + std::string(semra::kVersion) +
+               ": semantic-aware resource allocation, simulated and learned"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", std::string("semra ") + semra::kVersion +
+                                        " (kernels: " + std::string(semra::to_string(isa)) + ")");
+  const std::vector<Command> commands = {make_list(app),  make_run(app),      make_figure(app),
+                                         make_sweep(app), make_semantic(app), make_plot(app),
+                                         make_config(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (semra::mpi::is_root()) {
+      const std::string hint = parse_error_hint(app, argc, argv);
+      std::fprintf(stderr, "semra: error: %s\nRun with --help for more information.\n",
+                   semra::one_line(hint.empty() ? e.what() : hint).c_str());
+    }
+    return 2;
+  }
+  for (const auto& c : commands)
+    if (c.app->parsed()) return run_command(c.run);
+  std::cout << app.help();
+  return 0;
 }

@@ -343,13 +343,12 @@ std::string evaluate(const std::string& scenario, const std::string& name, py::o
   const auto& sc = semra::scenario_or_throw(scenario);
   if (!sc.run_policy || !sc.make_env)
     throw semra::InputError("scenario '" + scenario + "' cannot evaluate a policy from Python");
-  if (std::find(sc.schemes.begin(), sc.schemes.end(), name) != sc.schemes.end())
+  if (semra::find_scheme_info(sc.schemes, name) != nullptr)
     throw semra::InputError("name '" + name + "': a built-in scheme of " + scenario +
                             " has this name; choose another");
   PythonPolicy policy(std::move(begin), std::move(act));
   semra::ScenarioEntry entry = sc;
-  entry.schemes.push_back(name);
-  entry.scheme_help[name] = "a policy from Python (semra.evaluate)";
+  entry.schemes.push_back({name, false, 1.0, "a policy from Python (semra.evaluate)"});
   // summary.json's comparisons: the policy against every built-in scheme of the run.
   entry.proposed_scheme = name;
   entry.run = [&sc, &policy, name](const semra::ConfigBase& cfg, const std::string& scheme,

@@ -33,24 +33,23 @@ TEST(ListCli, EverySchemeOfTheTableWithItsHelpAndDefaultMark) {
   std::size_t schemes = 0;
   for (const auto& sc : semra::scenarios()) {
     EXPECT_NE(r.out.find("  " + sc.name + "  " + sc.description + "\n"), std::string::npos);
-    for (const auto& name : sc.schemes) {
+    for (const auto& info : sc.schemes) {
+      const std::string& name = info.name;
       const std::string line = line_of(r.out, sc.name, name);
       ASSERT_FALSE(line.empty()) << name << "\n" << r.out;
-      const std::string& help = sc.scheme_help.at(name);
-      EXPECT_FALSE(help.empty()) << name;
-      EXPECT_NE(line.find(help), std::string::npos) << line;
-      const bool by_default = std::find(sc.default_schemes.begin(), sc.default_schemes.end(),
-                                        name) != sc.default_schemes.end();
-      EXPECT_EQ(line.find("(only with --scheme)") != std::string::npos, !by_default) << line;
-      EXPECT_GT(sc.step_cost.at(name), 0.0) << name;
+      EXPECT_FALSE(info.help.empty()) << name;
+      EXPECT_NE(line.find(info.help), std::string::npos) << line;
+      EXPECT_EQ(line.find("(only with --scheme)") != std::string::npos, !info.in_default_set)
+          << line;
+      EXPECT_GT(info.step_cost, 0.0) << name;
       ++schemes;
     }
   }
   EXPECT_EQ(schemes, 17u);  // dhdrl 10, vderl 7
   // The defaults are the papers' sets, in the tables' order.
-  EXPECT_EQ(semra::find_scenario("dhdrl")->default_schemes,
+  EXPECT_EQ(semra::scheme_names_of(semra::find_scenario("dhdrl")->schemes, true),
             (std::vector<std::string>{"dhdrl", "ddrl", "dhdrl-oa", "dhdrl-or", "dhdrl-ns", "greedy",
                                       "random"}));
-  EXPECT_EQ(semra::find_scenario("vderl")->default_schemes,
+  EXPECT_EQ(semra::scheme_names_of(semra::find_scenario("vderl")->schemes, true),
             (std::vector<std::string>{"vderl", "vdn", "idqn", "random"}));
 }

@@ -38,7 +38,7 @@ TEST(ResolveConfig, RunPlanAsTheCliBuildsIt) {
   r.seed = 4;
   r.seeds = 2;
   const auto plan = semra::make_run_plan(sc, r);
-  EXPECT_EQ(plan.schemes, sc.default_schemes);
+  EXPECT_EQ(plan.schemes, semra::scheme_names_of(sc.schemes, true));
   EXPECT_EQ(plan.seeds, (std::vector<std::uint64_t>{4, 5}));
   EXPECT_EQ(plan.config->schema().value_text(sc.steps_key), "3");
   EXPECT_EQ(plan.config->schema().value_text("network.users"), "10");
@@ -56,7 +56,7 @@ TEST(ResolveConfig, FigurePlanAsTheCliBuildsIt) {
   auto plan = semra::make_figure_plan(r);
   EXPECT_EQ(plan.figure, "vderl-latency-vs-users");
   EXPECT_EQ(plan.command, "figure");
-  EXPECT_EQ(plan.schemes, semra::find_scenario("vderl")->default_schemes);
+  EXPECT_EQ(plan.schemes, semra::scheme_names_of(semra::find_scenario("vderl")->schemes, true));
   EXPECT_EQ(plan.seeds, (std::vector<std::uint64_t>{1, 2}));  // --quick: at most 2
   ASSERT_EQ(plan.axes.size(), 1u);
   EXPECT_EQ(plan.axes[0].key, "network.users");

@@ -53,8 +53,7 @@ const semra::ScenarioEntry& toy_entry() {
     semra::ScenarioEntry s;
     s.name = "toy";
     s.step_unit = "steps";
-    s.schemes = {"good", "bad"};
-    s.default_schemes = s.schemes;
+    s.schemes = {{"good", true, 1.0, "converges to 3"}, {"bad", true, 1.0, "converges to 1.5"}};
     s.primary_metric = "final_value";
     s.proposed_scheme = "good";
     s.steps_key = "train.steps";

@@ -533,9 +533,11 @@ TEST(Schedule, ExpectedCostWeighsStepsLeftByTheSchemesStepCost) {
   EXPECT_LT(random, 100.0);
   // Every listed scheme exists in its scenario, and every cost is positive.
   for (const auto& sc : semra::scenarios())
-    for (const auto& [scheme, c] : sc.step_cost) {
-      EXPECT_NE(std::find(sc.schemes.begin(), sc.schemes.end(), scheme), sc.schemes.end())
-          << sc.name << ": " << scheme;
-      EXPECT_GT(c, 0.0) << sc.name << ": " << scheme;
+    for (const auto& s : sc.schemes) {
+      semra::detail::Job j;
+      j.scheme = s.name;
+      EXPECT_EQ(semra::detail::expected_cost(sc, j, 10), 10 * s.step_cost)
+          << sc.name << ": " << s.name;
+      EXPECT_GT(s.step_cost, 0.0) << sc.name << ": " << s.name;
     }
 }

@@ -198,7 +198,7 @@ TEST(SweepFile, DeclaredSummaryScalarsAreWhatExperimentsReturn) {
     auto schema = config->schema();
     for (const auto& s : t.sets) schema.set(s);
     config->validate();
-    for (const auto& scheme : sc->schemes) {
+    for (const auto& scheme : semra::scheme_names_of(sc->schemes)) {
       semra::RunContext ctx;
       const auto r = sc->run(*config, scheme, 1, ctx);
       std::vector<std::string> names;

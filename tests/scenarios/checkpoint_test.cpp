@@ -32,7 +32,7 @@
 #include "semra/scenarios/dhdrl/run.hpp"
 #include "semra/scenarios/dhdrl/schemes.hpp"
 #include "semra/scenarios/vderl/config.hpp"
-#include "semra/scenarios/vderl/schemes.hpp"
+#include "semra/scenarios/vderl/run.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -138,7 +138,7 @@ const ScenarioEntry& toy_scenario_entry() {
     s.name = "toy";
     s.description = "test fixture: noisy values, checkpointable (SEMRA_TEST_FIXTURES=1)";
     s.step_unit = "steps";
-    set_schemes(s, {{"good", true, 1.0, "converges to 3"}, {"bad", true, 1.0, "converges to 1.5"}});
+    s.schemes = {{"good", true, 1.0, "converges to 3"}, {"bad", true, 1.0, "converges to 1.5"}};
     s.primary_metric = "final_value";
     s.proposed_scheme = "good";
     s.steps_key = "train.steps";

@@ -168,4 +168,34 @@ class RunContext {
   std::int64_t last_saved_step_ = -1;
 };
 
+// The checkpoint of one run loop, in one layout for every scenario: `tag` (the scenario), then
+// what `save` writes (the loop's own state: environment, scheme, streams, accumulators), then the
+// result so far. checkpoint_boundary is step_boundary with that layout; resume_checkpoint restores
+// it when ctx resumes one (`load` reads what `save` wrote, in the same order) and returns the step
+// to continue at (0: a fresh start). `what` names the checkpoint in a refusal ("vderl checkpoint
+// of vdn seed 3: ...").
+template <class Save>
+void checkpoint_boundary(RunContext& ctx, std::int64_t steps_done, const char* tag,
+                         const ExperimentResult& result, Save&& save) {
+  ctx.step_boundary(steps_done, [&](StateWriter& out) {
+    out.tag(tag);
+    save(out);
+    save_result(out, result);
+  });
+}
+template <class Load>
+std::int64_t resume_checkpoint(RunContext& ctx, const char* tag, const std::string& what,
+                               ExperimentResult& result, Load&& load) {
+  const std::string* state = ctx.resume_state();
+  if (state == nullptr) return 0;
+  StateReader in(*state, what);
+  in.expect_tag(tag);
+  load(in);
+  load_result(in, result);
+  in.expect_end();
+  const std::int64_t step = ctx.resume_step();
+  ctx.release_resume_state();
+  return step;
+}
+
 }  // namespace semra

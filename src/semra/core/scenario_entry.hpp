@@ -4,7 +4,6 @@
 // experiments/ (the layers point downward); experiments/registry.hpp lists them.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,16 +41,13 @@ struct ScenarioEntry {
   std::string name;
   std::string description;
   std::string step_unit;  // what --steps counts: "slots", "iterations"
-  // Filled from the scheme table by set_schemes() (never by hand: one table per scenario).
-  std::vector<std::string> schemes;
-  std::vector<std::string> default_schemes;  // `semra run NAME` without --scheme
-  std::map<std::string, std::string> scheme_help;
+  // The scenario's scheme table (scenarios/NAME/schemes.cpp), in its order.
+  std::vector<SchemeInfo> schemes;
   std::string primary_metric;  // summary scalar compared between schemes
   bool primary_higher_is_better = true;
   std::string proposed_scheme;                               // compared against every other scheme
   std::function<std::unique_ptr<ConfigBase>()> make_config;  // the paper's defaults
   std::string steps_key;                                     // config key that --steps sets
-  std::map<std::string, double> step_cost;  // SchemeInfo::step_cost of every scheme
   // Runs one experiment; throws InputError for bad input, Interrupted when ctx asks to stop.
   std::function<ExperimentResult(const ConfigBase&, const std::string& scheme, std::uint64_t seed,
                                  RunContext& ctx)>
@@ -81,29 +77,41 @@ struct ScenarioEntry {
 };
 
 // A scenario's scheme table as the registry sees it: the `info` of each row (rows also hold the
-// scheme's factory), and their names, in the table's order.
+// scheme's factory), in the table's order.
 template <class Row>
 std::vector<SchemeInfo> scheme_infos(const std::vector<Row>& rows) {
   std::vector<SchemeInfo> v;
   for (const auto& r : rows) v.push_back(r.info);
   return v;
 }
-inline std::vector<std::string> scheme_names_of(const std::vector<SchemeInfo>& table) {
+// The names of `table`'s schemes, all of them or those in the default set (`semra run NAME`
+// without --scheme), in the table's order.
+inline std::vector<std::string> scheme_names_of(const std::vector<SchemeInfo>& table,
+                                                bool default_set_only = false) {
   std::vector<std::string> v;
-  for (const auto& s : table) v.push_back(s.name);
+  for (const auto& s : table)
+    if (!default_set_only || s.in_default_set) v.push_back(s.name);
   return v;
 }
+// The row named `name`, or null.
+inline const SchemeInfo* find_scheme_info(const std::vector<SchemeInfo>& table,
+                                          const std::string& name) {
+  for (const auto& s : table)
+    if (s.name == name) return &s;
+  return nullptr;
+}
 
-// schemes, default_schemes, scheme_help and step_cost of `e`, in the table's order.
-inline void set_schemes(ScenarioEntry& e, const std::vector<SchemeInfo>& table) {
-  e.schemes.clear();
-  e.default_schemes.clear();
-  for (const auto& s : table) {
-    e.schemes.push_back(s.name);
-    if (s.in_default_set) e.default_schemes.push_back(s.name);
-    e.step_cost[s.name] = s.step_cost;
-    e.scheme_help[s.name] = s.help;
-  }
+// make_config, run and run_policy of `e` for a scenario whose configuration is `Config`, from its
+// run.hpp's run_experiment and run_policy_experiment (they take their own Config).
+template <class Config, class Run, class RunPolicy>
+void set_run_functions(ScenarioEntry& e, Run run, RunPolicy run_policy) {
+  e.make_config = [] { return std::make_unique<Config>(); };
+  e.run = [run](const ConfigBase& c, const std::string& scheme, std::uint64_t seed,
+                RunContext& ctx) { return run(dynamic_cast<const Config&>(c), scheme, seed, ctx); };
+  e.run_policy = [run_policy](const ConfigBase& c, const std::string& name, std::uint64_t seed,
+                              RunContext& ctx, ExternalPolicy& policy) {
+    return run_policy(dynamic_cast<const Config&>(c), name, seed, ctx, policy);
+  };
 }
 
 // A named set of experiments (schemes x seeds [x sweep points]) and how to plot them. Data only.

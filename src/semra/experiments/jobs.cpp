@@ -172,8 +172,8 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
 }
 
 double expected_cost(const ScenarioEntry& scenario, const Job& job, std::int64_t steps_left) {
-  const auto it = scenario.step_cost.find(job.scheme);
-  return static_cast<double>(steps_left) * (it == scenario.step_cost.end() ? 1.0 : it->second);
+  const SchemeInfo* s = find_scheme_info(scenario.schemes, job.scheme);
+  return static_cast<double>(steps_left) * (s == nullptr ? 1.0 : s->step_cost);
 }
 
 }  // namespace semra::detail

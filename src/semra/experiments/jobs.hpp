@@ -39,7 +39,7 @@ std::vector<Job> make_jobs(const RunPlan& plan);
 std::vector<std::pair<std::string, std::string>> config_values(ConfigBase& config);
 
 // Expected run time of a job in arbitrary units: steps left x its scheme's
-// ScenarioEntry::step_cost.
+// the scheme's SchemeInfo::step_cost (1 for a scheme the table lacks).
 double expected_cost(const ScenarioEntry& scenario, const Job& job, std::int64_t steps_left);
 
 // "key (stored A, requested B); ..." for the keys whose values differ; empty when equal.

@@ -88,7 +88,7 @@ RunPlan make_run_plan(const ScenarioEntry& sc, const RunRequest& r) {
     }
     plan.schemes = *r.schemes;
   } else {
-    plan.schemes = sc.default_schemes;
+    plan.schemes = scheme_names_of(sc.schemes, true);
   }
   plan.seeds = seed_list(r.seed, r.seeds);
   plan.figure = "";

@@ -146,12 +146,12 @@ RunOutcome execute(const RunPlan& plan) {
   if (plan.seeds.empty()) throw InputError("--seeds must be at least 1");
   if (plan.checkpoint_every < 0) throw InputError("--checkpoint-every must be >= 0");
   for (const auto& s : plan.schemes)
-    if (std::find(plan.scenario->schemes.begin(), plan.scenario->schemes.end(), s) ==
-        plan.scenario->schemes.end()) {
+    if (find_scheme_info(plan.scenario->schemes, s) == nullptr) {
+      const std::vector<std::string> names = scheme_names_of(plan.scenario->schemes);
       std::string valid;
-      for (const auto& v : plan.scenario->schemes) valid += (valid.empty() ? "" : ", ") + v;
+      for (const auto& v : names) valid += (valid.empty() ? "" : ", ") + v;
       throw InputError("unknown scheme '" + echo(s) + "' for scenario '" + plan.scenario->name +
-                       "'" + did_you_mean(s, plan.scenario->schemes) + " (valid: " + valid + ")");
+                       "'" + did_you_mean(s, names) + " (valid: " + valid + ")");
     }
 
   // Every config is built and validated before anything runs or is written.

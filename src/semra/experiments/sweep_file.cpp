@@ -190,7 +190,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
     throw InputError(src + ": name '" + echo(plan.sweep) + "': use letters, digits, '.', '_', '-'");
   if (const auto* n = doc.get("description")) string_or_throw(*n, src + ": description");
 
-  plan.schemes = sc.default_schemes;
+  plan.schemes = scheme_names_of(sc.schemes, true);
   if (const auto* n = doc.get("schemes")) {
     const auto* arr = n->as_array();
     if (arr == nullptr || arr->empty())
@@ -198,8 +198,8 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
     plan.schemes.clear();
     for (const auto& e : *arr) {
       const std::string s = string_or_throw(e, src + ": schemes");
-      if (std::find(sc.schemes.begin(), sc.schemes.end(), s) == sc.schemes.end())
-        unknown(src, "scheme", s, sc.schemes);
+      if (find_scheme_info(sc.schemes, s) == nullptr)
+        unknown(src, "scheme", s, scheme_names_of(sc.schemes));
       plan.schemes.push_back(s);
     }
   }

@@ -25,8 +25,9 @@ struct MultipathParams {
   double aod_spread_deg = 3.0;  // Delta: per-path AoD offset uniform in [-Delta/2, Delta/2]
   double rho = 0.64;            // Gauss-Markov correlation between consecutive slots
   double shadowing_std_db = 8.0;
-  // Variance of the Gauss-Markov innovations e_l; 0 = 1/L, the variance of the initial gains (spec
-  // 2). A positive value (the reference's 1) is only for reproducing the reference's defect.
+  // Variance of the Gauss-Markov innovations e_l; 0 = 1/L, the variance of the initial gains
+  // (docs/model-dhdrl.md 4.6). A positive value (the reference's 1) is only for reproducing the
+  // reference's defect.
   double innovation_variance = 0.0;
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// Multi-server OFDMA downlink (vderl paper, Section II-B; spec vderl.md section 1).
+// Multi-server OFDMA downlink (vderl paper, Section II-B; docs/model-vderl.md 1).
 //
 // V servers share Q orthogonal resource blocks (RBs) of bandwidth W; each server may use every RB
 // (full reuse), so a user served on RB q hears every other server that transmits on RB q:

@@ -44,7 +44,7 @@ SemanticReport build_semantic_report(const std::vector<SceneGraph>& graphs,
                                      const Embeddings* embeddings, double xi,
                                      const std::string& embeddings_source = "embeddings");
 
-// The JSON of the spec:
+// The JSON output (`semra semantic --json`, docs/model-vderl.md 5):
 // {"xi": 0.5, "encoder": "synthetic", "images": [{"image_id": 1, "triples": [{"subject": "man",
 //  "predicate": "riding on", "object": "bicycle", "score": 0.21, "selected": true, "letters": 18},
 //  ...], "selected_count": 3, "letters_selected": 45, "letters_total": 120,

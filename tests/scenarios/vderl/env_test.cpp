@@ -19,10 +19,10 @@ namespace {
 
 using vderl_test::small_config;
 
-// Eq. (12) computed from scratch from the final allocation, independently of Env's incremental
-// bookkeeping: SINR per (q, v) from the channel, T = bits / rate, penalty rho per server for every
-// user served by more than one server.
-double eq12(const vd::Env& env, const vd::Config& c) {
+// Eq. (12) computed from scratch from the final allocation, independently of Environment's
+// incremental bookkeeping: SINR per (q, v) from the channel, T = bits / rate, penalty rho per
+// server for every user served by more than one server.
+double eq12(const vd::Environment& env, const vd::Config& c) {
   const int V = env.agents(), Q = env.rbs();
   const int* alloc = env.allocation();
   std::map<int, int> servers_of;
@@ -55,7 +55,7 @@ double eq12(const vd::Env& env, const vd::Config& c) {
 }
 
 // Plays one frame with random valid actions; returns the sum of team rewards.
-double random_frame(vd::Env& env, semra::Rng& frames, semra::Rng& acts) {
+double random_frame(vd::Environment& env, semra::Rng& frames, semra::Rng& acts) {
   env.reset(frames);
   std::vector<std::uint8_t> mask(static_cast<std::size_t>(env.num_actions()));
   std::vector<int> a(static_cast<std::size_t>(env.agents()));
@@ -79,7 +79,7 @@ TEST(VderlEnv, FrameRewardsSumToEq12) {
     vd::Config c = small_config();
     c.timing = timing;
     c.latency_clip_ms = 0.0;  // the exact eq. (11)
-    vd::Env env(c, vd::make_world(c, 3));
+    vd::Environment env(c, vd::make_world(c, 3));
     semra::Rng frames(1, "f"), acts(1, "a");
     for (int f = 0; f < 30; ++f) {
       const double sum = random_frame(env, frames, acts);
@@ -94,7 +94,7 @@ TEST(VderlEnv, MultiRbPenaltyAndMetrics) {
   vd::Config c = small_config();
   c.latency_clip_ms = 0.0;
   const auto world = vd::make_world(c, 5);
-  vd::Env env(c, world);
+  vd::Environment env(c, world);
   // Find a user covered by servers 0 and 1.
   int k = -1, i0 = -1, i1 = -1;
   for (std::size_t i = 0; i < env.area(0).size() && k < 0; ++i)
@@ -128,7 +128,7 @@ TEST(VderlEnv, MultiRbPenaltyAndMetrics) {
 TEST(VderlEnv, MasksPaddingAndInvalidActions) {
   vd::Config c = small_config();
   c.max_users_per_server = 12;
-  vd::Env env(c, vd::make_world(c, 4));
+  vd::Environment env(c, vd::make_world(c, 4));
   semra::Rng frames(1, "f");
   env.reset(frames);
   std::vector<std::uint8_t> mask(static_cast<std::size_t>(env.num_actions()));
@@ -141,8 +141,9 @@ TEST(VderlEnv, MasksPaddingAndInvalidActions) {
   env.observe(0, obs.data());
   for (int q = 0; q < c.rbs; ++q) EXPECT_EQ(obs[static_cast<std::size_t>(q)], 1.0f);
   for (int i = n0; i < 12; ++i)
-    for (int f = 0; f < vd::Env::kSlotFeatures; ++f)
-      EXPECT_EQ(obs[static_cast<std::size_t>(c.rbs + i * vd::Env::kSlotFeatures + f)], 0.0f);
+    for (int f = 0; f < vd::Environment::kSlotFeatures; ++f)
+      EXPECT_EQ(obs[static_cast<std::size_t>(c.rbs + i * vd::Environment::kSlotFeatures + f)],
+                0.0f);
   // Padding slot and out-of-range actions are rejected.
   std::vector<int> a = {n0 + 1, 0, 0};
   EXPECT_THROW(env.step(a.data()), std::invalid_argument);
@@ -162,7 +163,7 @@ TEST(VderlEnv, MasksPaddingAndInvalidActions) {
 TEST(VderlEnv, NoAllocationPerStepAfterReset) {
   if (!semra::test::kCountingAllocations) GTEST_SKIP() << "allocation counting unavailable here";
   vd::Config c;  // Table II size
-  vd::Env env(c, vd::make_world(c, 1));
+  vd::Environment env(c, vd::make_world(c, 1));
   semra::Rng frames(1, "f"), acts(1, "a");
   std::vector<std::uint8_t> mask(static_cast<std::size_t>(env.num_actions()));
   std::vector<float> obs(static_cast<std::size_t>(env.obs_dim()));

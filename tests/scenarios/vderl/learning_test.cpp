@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "semra/core/experiment.hpp"
-#include "semra/scenarios/vderl/schemes.hpp"
+#include "semra/scenarios/vderl/run.hpp"
 
 namespace vd = semra::vderl;
 

@@ -10,7 +10,7 @@
 
 #include "semra/core/error.hpp"
 #include "semra/core/experiment.hpp"
-#include "semra/scenarios/vderl/schemes.hpp"
+#include "semra/scenarios/vderl/run.hpp"
 
 namespace vd = semra::vderl;
 
@@ -27,6 +27,21 @@ semra::ExperimentResult run(const vd::Config& c, const std::string& scheme, std:
   auto r = vd::run_experiment(c, scheme, seed, ctx);
   r.scalars.erase("steps_per_second");  // timing
   return r;
+}
+
+// A small world (3 servers, 20 users) trained `iterations` iterations of `frames` frames over
+// `envs` environments, `epochs` PPO epochs, evaluated on `eval` frames and `final_eval` at the end.
+vd::Config small(int iterations, int frames, int envs, int epochs, int eval, int final_eval) {
+  vd::Config c;
+  c.servers = 3;
+  c.users = 20;
+  c.iterations = iterations;
+  c.frames_per_iteration = frames;
+  c.ppo.envs = envs;
+  c.ppo.epochs = epochs;
+  c.eval_frames = eval;
+  c.final_eval_frames = final_eval;
+  return c;
 }
 
 }  // namespace
@@ -63,16 +78,8 @@ TEST(VderlPpo, IppoAndMappoBeatRandomOverSeeds) {
 // The environments step on the experiment's threads (core/vector_env.hpp); the learner draws only
 // from its own streams. Three frames per environment and iteration, two minibatches (shuffled).
 TEST(VderlPpo, BitIdenticalAtOneAndTwoThreads) {
-  vd::Config c;
-  c.servers = 3;
-  c.users = 20;
-  c.iterations = 3;
-  c.frames_per_iteration = 6;
-  c.ppo.envs = 2;
-  c.ppo.epochs = 3;
+  vd::Config c = small(3, 6, 2, 3, 3, 5);
   c.ppo.num_minibatches = 2;
-  c.eval_frames = 3;
-  c.final_eval_frames = 5;
   for (const char* scheme : {"ippo", "mappo"}) {
     SCOPED_TRACE(scheme);
     const auto one = run(c, scheme, 4, 1);
@@ -85,15 +92,7 @@ TEST(VderlPpo, BitIdenticalAtOneAndTwoThreads) {
 // Non-default settings reach the learner: per-server networks, the agent-specific global state,
 // the own reward, MSE value loss. Each still runs and is deterministic for a seed.
 TEST(VderlPpo, SettingsVariantsRunDeterministically) {
-  vd::Config c;
-  c.servers = 3;
-  c.users = 20;
-  c.iterations = 2;
-  c.frames_per_iteration = 4;
-  c.ppo.envs = 4;
-  c.ppo.epochs = 2;
-  c.eval_frames = 2;
-  c.final_eval_frames = 3;
+  vd::Config c = small(2, 4, 4, 2, 2, 3);
   c.ppo.share_parameters = false;
   c.ppo.critic_input = "state_and_local";
   c.ppo.reward = "own";

@@ -1,6 +1,6 @@
 #pragma once
 // Configuration of the `dhdrl` scenario. Defaults are the paper's / reference's values
-// (../shared/spec/dhdrl.md); every key is described (range, unit, help) in describe().
+// (docs/model-dhdrl.md 3); every key is described (range, unit, help) in describe().
 #include <cstdint>
 #include <memory>
 #include <string>

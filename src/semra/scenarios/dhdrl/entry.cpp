@@ -56,25 +56,16 @@ ScenarioEntry dhdrl_scenario_entry() {
   e.description =
       "multi-cell text-semantic downlink; hierarchical distributed DRL (Yu et al., IEEE TVT 2025)";
   e.step_unit = "slots";
-  set_schemes(e, dhdrl::scheme_table());
+  e.schemes = dhdrl::scheme_table();
   e.primary_metric = "final_qoe";
   e.primary_higher_is_better = true;
   e.proposed_scheme = "dhdrl";
-  e.make_config = [] { return std::make_unique<dhdrl::Config>(); };
   e.steps_key = "train.slots";
-  e.run = [](const ConfigBase& base, const std::string& scheme, std::uint64_t seed,
-             RunContext& ctx) {
-    return dhdrl::run_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seed, ctx);
-  };
+  set_run_functions<dhdrl::Config>(e, dhdrl::run_experiment, dhdrl::run_policy_experiment);
   // The dhdrl scheme's environment: hierarchical layout, QoE rewards, neighbour features.
   e.make_env = [](const ConfigBase& base) -> std::unique_ptr<MultiAgentEnv> {
     const auto& c = dynamic_cast<const dhdrl::Config&>(base);
     return std::make_unique<dhdrl::MultiAgentEnvironment>(c, dhdrl::accuracy_model(c));
-  };
-  e.run_policy = [](const ConfigBase& base, const std::string& name, std::uint64_t seed,
-                    RunContext& ctx, ExternalPolicy& policy) {
-    return dhdrl::run_policy_experiment(dynamic_cast<const dhdrl::Config&>(base), name, seed, ctx,
-                                        policy);
   };
   // Scheme options and eval.load's networks (each seed's, when eval.load is a run's models/).
   e.check = [](const ConfigBase& base, const std::string& scheme,
@@ -82,8 +73,8 @@ ScenarioEntry dhdrl_scenario_entry() {
     dhdrl::check_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seeds);
   };
   e.estimate_memory = estimate_dhdrl;
-  e.metric_columns = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};
-  e.summary_scalars = {"final_qoe", "steps_per_second"};
+  e.metric_columns = dhdrl::metric_columns();
+  e.summary_scalars = dhdrl::summary_scalars();
   return e;
 }
 
@@ -92,7 +83,7 @@ std::vector<FigureEntry> dhdrl_figure_entries() {
   f.name = "dhdrl-qoe-vs-slots";
   f.scenario = "dhdrl";
   f.description = "paper's QoE vs time slot figure: seven schemes, 7 cells, 100,000 slots";
-  f.schemes = dhdrl_scenario_entry().default_schemes;  // the paper's seven
+  f.schemes = scheme_names_of(dhdrl::scheme_table(), true);  // the paper's seven
   f.seeds = 5;
   // One metrics row per 50 slots (mean over them) keeps metrics.csv small; the moving average is
   // over 500 slots either way.

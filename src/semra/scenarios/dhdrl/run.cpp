@@ -18,6 +18,16 @@
 
 namespace semra::dhdrl {
 
+const std::vector<std::string>& metric_columns() {
+  static const std::vector<std::string> cols = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};
+  return cols;
+}
+
+const std::vector<std::string>& summary_scalars() {
+  static const std::vector<std::string> names = {"final_qoe", "steps_per_second"};
+  return names;
+}
+
 namespace {
 
 // eval.load's directory for one experiment (see make_loaded_scheme in run.hpp).
@@ -169,7 +179,7 @@ ExperimentResult run_with(const Config& config, const std::string& scheme_name, 
   ExperimentResult result;
   result.scheme = scheme_name;
   result.seed = seed;
-  result.columns = {"qoe", "sinr_db", "k", "power", "g_r", "g_a"};
+  result.columns = metric_columns();
   const std::int64_t slots = config.train_slots;
   const int every = config.record_every_slots;
   const std::size_t rows = static_cast<std::size_t>((slots + every - 1) / every);
@@ -186,26 +196,20 @@ ExperimentResult run_with(const Config& config, const std::string& scheme_name, 
 
   // Checkpoints (core/experiment.hpp): the whole mutable state at the top of a slot.
   auto save_state = [&](StateWriter& out) {
-    out.tag("dhdrl");
     env.save_state(out);
     scheme->save_state(out);
     for (double v : {tail_qoe, acc_q, acc_s, acc_k, acc_p, acc_gr, acc_ga}) out.f64(v);
     for (std::int64_t v : {tail_n, acc_slots, acc_served}) out.i64(v);
-    save_result(out, result);
   };
-  std::int64_t t_start = 0;
-  if (const std::string* state = ctx.resume_state()) {
-    StateReader in(*state, "dhdrl checkpoint of " + scheme_name + " seed " + std::to_string(seed));
-    in.expect_tag("dhdrl");
-    env.load_state(in);
-    scheme->load_state(in);
-    for (double* v : {&tail_qoe, &acc_q, &acc_s, &acc_k, &acc_p, &acc_gr, &acc_ga}) *v = in.f64();
-    for (std::int64_t* v : {&tail_n, &acc_slots, &acc_served}) *v = in.i64();
-    load_result(in, result);
-    in.expect_end();
-    t_start = ctx.resume_step();
-    ctx.release_resume_state();
-  }
+  const std::int64_t t_start = resume_checkpoint(
+      ctx, "dhdrl", "dhdrl checkpoint of " + scheme_name + " seed " + std::to_string(seed), result,
+      [&](StateReader& in) {
+        env.load_state(in);
+        scheme->load_state(in);
+        for (double* v : {&tail_qoe, &acc_q, &acc_s, &acc_k, &acc_p, &acc_gr, &acc_ga})
+          *v = in.f64();
+        for (std::int64_t* v : {&tail_n, &acc_slots, &acc_served}) *v = in.i64();
+      });
   // (load_result rebuilt the samples map: take the reference after it.)
   std::vector<float>& sinr_samples = result.samples["sinr_db"];
   sinr_samples.reserve(static_cast<std::size_t>(slots) * env.links());
@@ -213,7 +217,7 @@ ExperimentResult run_with(const Config& config, const std::string& scheme_name, 
   const auto t0 = std::chrono::steady_clock::now();
   const Environment& model = env.model();
   for (std::int64_t t = t_start; t < slots; ++t) {
-    ctx.step_boundary(t, save_state);
+    checkpoint_boundary(ctx, t, "dhdrl", result, save_state);
     run_slot(*scheme, env);
 
     const SlotTotals& sum = env.last_slot();

@@ -2,6 +2,7 @@
 // One `dhdrl` experiment: (config, scheme, seed) -> per-slot metrics and summary scalars.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "semra/core/experiment.hpp"
 #include "semra/core/external_policy.hpp"
@@ -10,11 +11,13 @@
 
 namespace semra::dhdrl {
 
-// Columns (means over the UTs of a slot, averaged over output.record_every_slots slots):
-//   qoe, sinr_db (UTs with non-zero serving power), k, power (transmit power per link, W), g_r,
-//   g_a.
-// Scalars: final_qoe (mean QoE over the last 10% of slots), steps_per_second (slots/s of the loop).
-// Samples: sinr_db of every (UT, slot) with non-zero serving power.
+// The metrics.csv columns, means over the UTs of a slot averaged over output.record_every_slots
+// slots: qoe, sinr_db (UTs with non-zero serving power), k, power (transmit power per link, W),
+// g_r, g_a. The summary scalars: final_qoe (mean QoE over the last 10% of slots), steps_per_second
+// (slots/s of the loop). Samples: sinr_db of every (UT, slot) with non-zero serving power.
+const std::vector<std::string>& metric_columns();
+const std::vector<std::string>& summary_scalars();
+
 // The experiment's scheme, with eval.load's networks when configured; InputError for a scheme and
 // eval.load / train.enabled combination that cannot run, or models that do not fit. eval.load
 // names one experiment's networks, or a run's models/ directory: then each experiment loads its own

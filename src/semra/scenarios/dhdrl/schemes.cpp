@@ -67,11 +67,7 @@ const std::vector<SchemeEntry>& table() {
 }
 
 const SchemeEntry& entry(const std::string& name) {
-  for (const auto& e : table())
-    if (e.info.name == name) return e;
-  std::string valid;
-  for (const auto& n : scheme_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw InputError("unknown dhdrl scheme '" + name + "' (valid: " + valid + ")");
+  return find_scheme_row(table(), name, "dhdrl");
 }
 
 }  // namespace

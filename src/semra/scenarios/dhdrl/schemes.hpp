@@ -10,36 +10,21 @@
 #include <vector>
 
 #include "semra/core/scenario_entry.hpp"
-#include "semra/core/serialize.hpp"
-#include "semra/core/work_team.hpp"
+#include "semra/core/scheme.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
 
 namespace semra::dhdrl {
 
-class Scheme {
+// A dhdrl scheme (core/scheme.hpp): step() makes one env.step(), whose kind is env.next_step(),
+// observing the acting agents, deciding their actions and learning from the rewards it returns.
+// The learned schemes run their agents' act and learn phases on the experiment's team (set_team),
+// agent by agent; each agent has its own networks, replay buffer and Rng streams. load() may read
+// networks saved with another number of links (link i takes the file of link i mod saved).
+// Stateless schemes (greedy, oracle: they recompute everything every slot) write no checkpoint
+// state.
+class Scheme : public SchemeBase {
  public:
-  virtual ~Scheme() = default;
-  // One env.step(): the kind of step is env.next_step().
   virtual void step(MultiAgentEnvironment& env) = 0;
-  virtual bool learns() const { return false; }
-  // Trained networks, one file per network under `dir` (which exists).
-  virtual void save(const std::string& dir) const { (void)dir; }
-  // Networks from `dir` (saved by save(), possibly with another number of links: link i takes
-  // the file of link i mod saved). Throws InputError naming the file.
-  virtual void load(const std::string& dir) { (void)dir; }
-  // Checkpoints: everything of the scheme that changes while it runs (networks, optimiser states,
-  // replay buffers, exploration schedules, Rng streams, pending observations and actions).
-  // load_state needs a scheme made by make_scheme for the same environment and seed. Stateless
-  // schemes (greedy, oracle: they recompute everything every slot) write nothing.
-  virtual void save_state(StateWriter& w) const { (void)w; }
-  virtual void load_state(StateReader& r) { (void)r; }
-  // Threads of the experiment (null: one thread; not owned). The learned schemes run their agents'
-  // act and learn phases on it, agent by agent; each agent has its own networks, replay buffer
-  // and Rng streams, so the results are the same at any team size.
-  void set_team(WorkTeam* team) { team_ = team; }
-
- protected:
-  WorkTeam* team_ = nullptr;
 };
 
 // The scheme table's rows for the registry (name, default set, step cost, help), in the figure's

@@ -1,6 +1,6 @@
 #pragma once
 // Configuration of the `vderl` scenario. Defaults are the paper's Table II values and our
-// documented choices where the paper is silent (../shared/spec/vderl.md, docs/model-vderl.md);
+// documented choices where the paper is silent (docs/model-vderl.md 2);
 // every key is described (range, unit, help) in describe().
 #include <cstdint>
 #include <memory>
@@ -13,7 +13,7 @@
 namespace semra::vderl {
 
 struct Config : ConfigBase {
-  // [network] Table II + our geometry (spec section 1)
+  // [network] Table II + our geometry (docs/model-vderl.md 2.1)
   int servers = 5;                       // V
   int users = 50;                        // U
   int rbs = 8;                           // Q
@@ -26,7 +26,7 @@ struct Config : ConfigBase {
   double min_distance_m = 1.0;
   int max_users_per_server = 40;  // observation padding; |L_v| above it is an error
 
-  // [semantic] (spec sections 2-3)
+  // [semantic] (docs/model-vderl.md 2.2)
   double xi = 0.5;           // minimum acceptable ISS, also Algorithm 1's threshold
   double epsilon = 0.9;      // reliability requirement (eq. 7)
   int bits_per_letter = 8;   // b

@@ -4,8 +4,8 @@
 #include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
-#include "semra/scenarios/vderl/multi_agent_env.hpp"
-#include "semra/scenarios/vderl/schemes.hpp"
+#include "semra/scenarios/vderl/multi_agent.hpp"
+#include "semra/scenarios/vderl/run.hpp"
 
 namespace semra {
 namespace {
@@ -62,23 +62,14 @@ ScenarioEntry vderl_scenario_entry() {
       "multi-server image semantic communication over OFDMA; VD-ERL vs VDN, IDQN, QMIX, IPPO, "
       "MAPPO, random";
   e.step_unit = "iterations";
-  set_schemes(e, vderl::scheme_table());
+  e.schemes = vderl::scheme_table();
   e.primary_metric = "avg_latency_ms";
   e.primary_higher_is_better = false;
   e.proposed_scheme = "vderl";
-  e.make_config = [] { return std::make_unique<vderl::Config>(); };
   e.steps_key = "training.iterations";
-  e.run = [](const ConfigBase& cfg, const std::string& scheme, std::uint64_t seed,
-             RunContext& ctx) {
-    return vderl::run_experiment(dynamic_cast<const vderl::Config&>(cfg), scheme, seed, ctx);
-  };
+  set_run_functions<vderl::Config>(e, vderl::run_experiment, vderl::run_policy_experiment);
   e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
-    return std::make_unique<vderl::FrameEnv>(dynamic_cast<const vderl::Config&>(cfg));
-  };
-  e.run_policy = [](const ConfigBase& cfg, const std::string& name, std::uint64_t seed,
-                    RunContext& ctx, ExternalPolicy& policy) {
-    return vderl::run_policy_experiment(dynamic_cast<const vderl::Config&>(cfg), name, seed, ctx,
-                                        policy);
+    return std::make_unique<vderl::MultiAgentEnvironment>(dynamic_cast<const vderl::Config&>(cfg));
   };
   // The topology of every seed: too many users in a service area fails here, not mid-run.
   e.check = [](const ConfigBase& cfg, const std::string& scheme,
@@ -91,14 +82,12 @@ ScenarioEntry vderl_scenario_entry() {
   };
   e.estimate_memory = estimate_vderl;
   e.metric_columns = vderl::metric_columns();
-  e.summary_scalars = {"final_reward",          "avg_latency_ms",  "multi_rb_probability",
-                       "reliability",           "served_share",    "reliability_met",
-                       "convergence_iteration", "steps_per_second"};
+  e.summary_scalars = vderl::summary_scalars();
   return e;
 }
 
 std::vector<FigureEntry> vderl_figure_entries() {
-  const std::vector<std::string> all4 = vderl_scenario_entry().default_schemes;  // the four
+  const std::vector<std::string> all4 = scheme_names_of(vderl::scheme_table(), true);  // the four
   // --quick: a smoke run of every figure in seconds (not a result).
   const std::vector<std::string> quick = {
       "training.iterations=6",        "training.frames_per_iteration=4",

@@ -61,6 +61,22 @@ radio::DiscTopology draw_topology(const Config& cfg, std::uint64_t seed) {
   return topology;
 }
 
+namespace {
+
+class ModelChannels final : public ChannelSource {
+ public:
+  void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng) const override {
+    channel.draw_fading(frame_rng);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const ChannelSource> model_channels() {
+  static const auto model = std::make_shared<const ModelChannels>();
+  return model;
+}
+
 std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed) {
   auto world = std::make_shared<World>();
   world->topology = draw_topology(cfg, seed);
@@ -121,7 +137,7 @@ std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed) {
 
 // ---------------------------------------------------------------------------------------------------
 
-Env::Env(const Config& cfg, std::shared_ptr<const World> world)
+Environment::Environment(const Config& cfg, std::shared_ptr<const World> world)
     : world_(std::move(world)),
       servers_(cfg.servers),
       users_(cfg.users),
@@ -155,8 +171,8 @@ Env::Env(const Config& cfg, std::shared_ptr<const World> world)
   q_ = rbs_;  // no frame yet: step() before reset() is an error
 }
 
-void Env::reset(Rng& frame_rng) {
-  channel_.draw_fading(frame_rng);
+void Environment::reset(Rng& frame_rng) {
+  world_->channels->next_frame(channel_, frame_rng);
   const int n_images = static_cast<int>(world_->images.size());
   for (auto& r : requests_) r = frame_rng.uniform_int(n_images);
   refresh_features();
@@ -171,13 +187,13 @@ void Env::reset(Rng& frame_rng) {
   metrics_ = FrameMetrics{};
 }
 
-void Env::set_request(int k, int image) {
+void Environment::set_request(int k, int image) {
   if (image < 0 || image >= static_cast<int>(world_->images.size()))
     throw std::invalid_argument("set_request: no such image");
   requests_[static_cast<std::size_t>(k)] = image;
 }
 
-void Env::refresh_features() {
+void Environment::refresh_features() {
   // SNR without interference, P h / (W N0), in dB, centred at 100 dB and scaled by 1/10 so typical
   // values (about 80-120 dB over the service areas) land in [-2, 2].
   const double snr0_db = radio::linear_to_db(power_w_ / noise_w_);
@@ -195,7 +211,7 @@ void Env::refresh_features() {
     }
 }
 
-void Env::observe(int v, float* out) const {
+void Environment::observe(int v, float* out) const {
   for (int q = 0; q < rbs_; ++q) out[q] = q >= q_ ? 1.0f : 0.0f;  // gamma_v
   const auto& area = world_->topology.in_area[static_cast<std::size_t>(v)];
   const int q = std::min(q_, rbs_ - 1);
@@ -222,7 +238,7 @@ void Env::observe(int v, float* out) const {
   }
 }
 
-void Env::action_mask(int v, std::uint8_t* out) const {
+void Environment::action_mask(int v, std::uint8_t* out) const {
   const auto& area = world_->topology.in_area[static_cast<std::size_t>(v)];
   out[0] = 1;  // leaving the RB unused is always allowed
   for (int i = 0; i < slots_; ++i) {
@@ -233,7 +249,7 @@ void Env::action_mask(int v, std::uint8_t* out) const {
   }
 }
 
-void Env::state(float* out) const {
+void Environment::state(float* out) const {
   for (int q = 0; q < rbs_; ++q) out[q] = q >= q_ ? 1.0f : 0.0f;
   const int q = std::min(q_, rbs_ - 1);
   const float cover_norm = servers_ > 1 ? 1.0f / static_cast<float>(servers_ - 1) : 0.0f;
@@ -255,13 +271,13 @@ void Env::state(float* out) const {
   }
 }
 
-double Env::latency_ms(int k, double rate_bps) const {
+double Environment::latency_ms(int k, double rate_bps) const {
   const ImageInfo& img =
       world_->images[static_cast<std::size_t>(requests_[static_cast<std::size_t>(k)])];
   return 1e3 * static_cast<double>(img.bits) / rate_bps;  // eq. (5)
 }
 
-double Env::partial_reward(int v) const {
+double Environment::partial_reward(int v) const {
   // eq. (12), server v's term, over the RBs allocated so far: each of its users served by no other
   // server earns eta 1{ISS >= xi} - T (eq. 11); each user another server also serves costs rho.
   double r = 0.0;
@@ -281,8 +297,8 @@ double Env::partial_reward(int v) const {
   return r;
 }
 
-void Env::step(const int* actions) {
-  if (q_ >= rbs_) throw std::logic_error("vderl::Env::step: frame is over (call reset)");
+void Environment::step(const int* actions) {
+  if (q_ >= rbs_) throw std::logic_error("vderl::Environment::step: frame is over (call reset)");
   // Every action is checked before any is applied: a rejected step leaves the frame unchanged.
   for (int v = 0; v < servers_; ++v) {
     const int a = actions[v];
@@ -337,7 +353,7 @@ void Env::step(const int* actions) {
   if (q_ == rbs_) finish_frame();
 }
 
-void Env::finish_frame() {
+void Environment::finish_frame() {
   FrameMetrics& m = metrics_;
   m = FrameMetrics{};
   m.users = users_;
@@ -348,7 +364,7 @@ void Env::finish_frame() {
     if (c == 0) continue;
     ++m.served;
     if (c > 1) ++m.multi;
-    // A user served by several servers uses the best of its RBs (spec section 1).
+    // A user served by several servers uses the best of its RBs (docs/model-vderl.md 1, eq. (5)).
     double best = 0.0;
     for (std::size_t i = 0; i < alloc_.size(); ++i)
       if (alloc_[i] == k) best = std::max(best, rate_bps_[i]);

@@ -1,5 +1,5 @@
 #pragma once
-// The vderl frame environment (spec vderl.md sections 1-4): V servers allocate Q OFDMA RBs to the
+// The vderl frame environment (docs/model-vderl.md 1-2): V servers allocate Q OFDMA RBs to the
 // users of their service areas, one RB per step, all servers simultaneously and without seeing each
 // other's choices ("sequential RB decomposition"). A frame is one episode of Q steps; after each
 // step the reward is the change of eq. (12) evaluated on the RBs allocated so far (reward.timing =
@@ -41,11 +41,27 @@ struct ImageInfo {
   bool iss_ok = false;
 };
 
-// What stays fixed during an experiment: the topology and the image pool. Shared (read-only) by the
-// training and evaluation environments.
+// Where a frame's channel gains h^q_vk come from: the seam for channel sources other than the
+// paper's model (measured or ray-traced gains). next_frame sets every gain of `channel` for a new
+// frame; whatever it draws comes from `frame_rng`, the environment's frame stream, so results
+// depend on (config, seed) alone and a checkpoint needs nothing more (every frame starts from the
+// stream). One source serves every environment of a world (training, evaluation, on-policy
+// copies), so it keeps no per-environment state.
+class ChannelSource {
+ public:
+  virtual ~ChannelSource() = default;
+  virtual void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng) const = 0;
+};
+// The paper's model (docs/model-vderl.md 1, eqs. (3)-(4)): Rayleigh fading, gamma^q_vk ~ Exp(1)
+// for every server, user and RB, over the world's path gains d_vk^-2.
+std::shared_ptr<const ChannelSource> model_channels();
+
+// What stays fixed during an experiment: the topology, the image pool and the channel source.
+// Shared (read-only) by the training and evaluation environments.
 struct World {
   radio::DiscTopology topology;
   std::vector<ImageInfo> images;
+  std::shared_ptr<const ChannelSource> channels = model_channels();
 };
 
 // Draws the topology (stream "geometry") and builds the image pool (stream "scene-graphs", or the
@@ -65,12 +81,12 @@ struct FrameMetrics {
   double latency_max_ms = 0.0;
 };
 
-class Env {
+class Environment {
  public:
   static constexpr int kSlotFeatures = 7;
   static constexpr int kStateUserFeatures = 5;
 
-  Env(const Config& cfg, std::shared_ptr<const World> world);
+  Environment(const Config& cfg, std::shared_ptr<const World> world);
 
   int agents() const { return servers_; }
   int rbs() const { return rbs_; }
@@ -82,8 +98,8 @@ class Env {
   // RB q over the servers covering it (normalised as in the observation), (coverage - 1)/(V - 1)].
   int state_dim() const { return rbs_ + users_ * kStateUserFeatures; }
 
-  // A new frame: Rayleigh fading of every (server, user, RB) and one image request per user, drawn
-  // from `frame_rng`.
+  // A new frame: the world's channels (ChannelSource; the model: Rayleigh fading of every (server,
+  // user, RB)) and one image request per user, drawn from `frame_rng`.
   void reset(Rng& frame_rng);
   void observe(int agent, float* out) const;
   void action_mask(int agent, std::uint8_t* out) const;

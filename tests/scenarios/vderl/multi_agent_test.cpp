@@ -1,6 +1,6 @@
-// vderl through semra::MultiAgentEnv (FrameEnv) and the VectorEnv over it: agents, episode end,
-// seeding (reset(seed) = the training frames of that seed), masked actions rejected without a
-// trace, vector env == independent environments (autoreset included) at any thread count.
+// vderl through semra::MultiAgentEnv (MultiAgentEnvironment) and the VectorEnv over it: agents,
+// episode end, seeding (reset(seed) = the training frames of that seed), masked actions rejected
+// without a trace, vector env == independent environments (autoreset included) at any thread count.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -11,7 +11,7 @@
 #include "semra/core/vector_env.hpp"
 #include "semra/experiments/registry.hpp"
 #include "semra/rl/dqn.hpp"
-#include "semra/scenarios/vderl/multi_agent_env.hpp"
+#include "semra/scenarios/vderl/multi_agent.hpp"
 
 #include "test_helpers.hpp"
 
@@ -64,11 +64,12 @@ std::vector<int> policy(const semra::MultiAgentEnv& env, int t) {
 
 TEST(VderlMultiAgentEnv, AgentsEpisodeAndInfo) {
   const auto c = small_config();
-  vd::FrameEnv env(c);
+  vd::MultiAgentEnvironment env(c);
   ASSERT_EQ(env.agents().size(), 3u);
   EXPECT_EQ(env.agents()[0].name, "server_0");
   EXPECT_EQ(env.agents()[2].name, "server_2");
-  EXPECT_EQ(env.agents()[0].obs_dim, c.rbs + c.max_users_per_server * vd::Env::kSlotFeatures);
+  EXPECT_EQ(env.agents()[0].obs_dim,
+            c.rbs + c.max_users_per_server * vd::Environment::kSlotFeatures);
   EXPECT_EQ(env.agents()[0].num_actions, c.max_users_per_server + 1);
   EXPECT_EQ(env.agents()[0].noop_action, 0);
   env.reset(7);
@@ -94,7 +95,7 @@ TEST(VderlMultiAgentEnv, AgentsEpisodeAndInfo) {
 
 TEST(VderlMultiAgentEnv, SeedRepeatsAndResetContinues) {
   const auto c = small_config();
-  vd::FrameEnv a(c), b(c);
+  vd::MultiAgentEnvironment a(c), b(c);
   a.reset(5);
   b.reset(5);
   EXPECT_EQ(snapshot(a), snapshot(b));
@@ -107,8 +108,8 @@ TEST(VderlMultiAgentEnv, SeedRepeatsAndResetContinues) {
   EXPECT_FALSE(snapshot(b) == first);
 
   // reset(seed) draws exactly the frames a training run of that seed draws.
-  vd::Env raw(c, vd::make_world(c, 5));
-  semra::Rng frames(5, vd::FrameEnv::kFrameStream);
+  vd::Environment raw(c, vd::make_world(c, 5));
+  semra::Rng frames(5, vd::MultiAgentEnvironment::kFrameStream);
   raw.reset(frames);
   raw.reset(frames);
   a.reset();
@@ -120,7 +121,7 @@ TEST(VderlMultiAgentEnv, SeedRepeatsAndResetContinues) {
 
 TEST(VderlMultiAgentEnv, MaskedActionThrowsNamingAgentAndLeavesFrameUnchanged) {
   const auto c = small_config();
-  vd::FrameEnv env(c);
+  vd::MultiAgentEnvironment env(c);
   env.reset(3);
   auto acts = policy(env, 0);
   std::vector<float> rewards(3);
@@ -153,19 +154,19 @@ TEST(VderlMultiAgentEnv, RegistryMakesIt) {
   EXPECT_EQ(env->agents().front().name, "server_0");
 }
 
-// Vector env: env e == an independent FrameEnv reset with seed + e and given the same actions,
-// through two frames (the second after next-step autoreset), at 1 and 3 threads. Frames end by
-// termination (the last RB step), never by truncation (dhdrl's episodes are truncated:
+// Vector env: env e == an independent MultiAgentEnvironment reset with seed + e and given the same
+// actions, through two frames (the second after next-step autoreset), at 1 and 3 threads. Frames
+// end by termination (the last RB step), never by truncation (dhdrl's episodes are truncated:
 // tests/scenarios/dhdrl/multi_agent_test.cpp).
 TEST(VectorEnv, EqualsIndependentEnvironmentsWithAutoresetAtAnyThreadCount) {
   const auto c = small_config();
   const int E = 4, A = 3;
   for (int threads : {1, 3}) {
     std::vector<std::unique_ptr<semra::MultiAgentEnv>> envs;
-    for (int e = 0; e < E; ++e) envs.push_back(std::make_unique<vd::FrameEnv>(c));
+    for (int e = 0; e < E; ++e) envs.push_back(std::make_unique<vd::MultiAgentEnvironment>(c));
     semra::VectorEnv venv(std::move(envs), threads, false);
     ASSERT_EQ(venv.threads(), threads);
-    std::vector<vd::FrameEnv> solo(E, vd::FrameEnv(c));
+    std::vector<vd::MultiAgentEnvironment> solo(E, vd::MultiAgentEnvironment(c));
     venv.reset(10);
     for (int e = 0; e < E; ++e) solo[static_cast<std::size_t>(e)].reset(10 + e);
     const int D = venv.obs_dim();
@@ -211,7 +212,7 @@ TEST(VectorEnv, MaskedActionRaisesBeforeAnyEnvMovesOrBecomesNoop) {
   const auto c = small_config();
   for (bool ignore : {false, true}) {
     std::vector<std::unique_ptr<semra::MultiAgentEnv>> envs;
-    for (int e = 0; e < 2; ++e) envs.push_back(std::make_unique<vd::FrameEnv>(c));
+    for (int e = 0; e < 2; ++e) envs.push_back(std::make_unique<vd::MultiAgentEnvironment>(c));
     semra::VectorEnv venv(std::move(envs), 2, ignore);
     venv.reset(1);
     const int N = venv.num_actions();

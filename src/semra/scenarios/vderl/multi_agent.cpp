@@ -1,10 +1,11 @@
-#include "semra/scenarios/vderl/multi_agent_env.hpp"
+#include "semra/scenarios/vderl/multi_agent.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
 #include "semra/core/error.hpp"
+#include "semra/core/vector_env.hpp"
 
 namespace semra::vderl {
 
@@ -14,32 +15,34 @@ std::vector<AgentSpec> agent_specs(const Config& cfg) {
   std::vector<AgentSpec> specs;
   for (int v = 0; v < cfg.servers; ++v)
     specs.push_back(AgentSpec{"server_" + std::to_string(v),
-                              cfg.rbs + cfg.max_users_per_server * Env::kSlotFeatures,
+                              cfg.rbs + cfg.max_users_per_server * Environment::kSlotFeatures,
                               cfg.max_users_per_server + 1, 0, "server"});
   return specs;
 }
 
 }  // namespace
 
-FrameEnv::FrameEnv(const Config& cfg) : cfg_(cfg), agents_(agent_specs(cfg)) {}
+MultiAgentEnvironment::MultiAgentEnvironment(const Config& cfg)
+    : cfg_(cfg), agents_(agent_specs(cfg)) {}
 
-FrameEnv::FrameEnv(const Config& cfg, std::shared_ptr<const World> world, Rng frames)
+MultiAgentEnvironment::MultiAgentEnvironment(const Config& cfg, std::shared_ptr<const World> world,
+                                             Rng frames)
     : cfg_(cfg), agents_(agent_specs(cfg)), world_(std::move(world)), frames_(frames) {
   env_.emplace(cfg_, world_);
 }
 
-int FrameEnv::state_dim() const {
-  return cfg_.rbs + cfg_.users * Env::kStateUserFeatures;
+int MultiAgentEnvironment::state_dim() const {
+  return cfg_.rbs + cfg_.users * Environment::kStateUserFeatures;
 }
 
-const std::vector<std::string>& FrameEnv::info_names() const {
+const std::vector<std::string>& MultiAgentEnvironment::info_names() const {
   static const std::vector<std::string> names = {"total_reward",  "users",         "served",
                                                  "multi",         "iss_ok_served", "latency_sum_ms",
                                                  "latency_max_ms"};
   return names;
 }
 
-void FrameEnv::reset(std::uint64_t seed) {
+void MultiAgentEnvironment::reset(std::uint64_t seed) {
   // The world depends only on (config, seed): keep it when the seed repeats.
   if (!world_ || world_seed_ != seed) {
     world_ = make_world(cfg_, seed);
@@ -51,7 +54,7 @@ void FrameEnv::reset(std::uint64_t seed) {
   env_->reset(frames_);
 }
 
-void FrameEnv::reset_new_world() {
+void MultiAgentEnvironment::reset_new_world() {
   if (!env_) reset(0);
   // Worlds of other seeds' topologies: the image pool (and its Algorithm-1 selections, the costly
   // part of make_world) is a property of the images, not of where the users stand.
@@ -59,8 +62,8 @@ void FrameEnv::reset_new_world() {
   for (int attempt = 0; attempt < 100; ++attempt) {
     const std::uint64_t topology_seed = worlds_.next_u64();
     try {
-      auto world =
-          std::make_shared<World>(World{draw_topology(cfg_, topology_seed), world_->images});
+      auto world = std::make_shared<World>(
+          World{draw_topology(cfg_, topology_seed), world_->images, world_->channels});
       world_ = std::move(world);
       world_seed_.reset();  // no longer the world of a seed: a later reset(seed) rebuilds it
       env_.emplace(cfg_, world_);
@@ -73,7 +76,7 @@ void FrameEnv::reset_new_world() {
   throw InputError("vderl: 100 new topologies in a row were refused; the last: " + refused);
 }
 
-void FrameEnv::reset() {
+void MultiAgentEnvironment::reset() {
   if (!env_) {
     reset(0);
     return;
@@ -81,21 +84,21 @@ void FrameEnv::reset() {
   env_->reset(frames_);
 }
 
-void FrameEnv::step(const int* actions, float* rewards) {
-  if (!env_) throw std::logic_error("vderl::FrameEnv::step before reset");
+void MultiAgentEnvironment::step(const int* actions, float* rewards) {
+  if (!env_) throw std::logic_error("vderl::MultiAgentEnvironment::step before reset");
   env_->step(actions);
   std::copy_n(env_->rewards(), agents_.size(), rewards);
 }
 
-bool FrameEnv::rewarded(int /*agent*/) const {
+bool MultiAgentEnvironment::rewarded(int /*agent*/) const {
   return env_ && env_->step_index() > 0 && (cfg_.timing == "per_rb" || env_->done());
 }
 
 // Servers with the users of their service area, then the allocation so far, RB by RB: which user
 // (by index) each server gave the RB, "-" for none, "." for RBs still to come.
-std::string FrameEnv::render_text() const {
+std::string MultiAgentEnvironment::render_text() const {
   if (!env_) return "vderl: not reset\n";
-  const Env& env = *env_;
+  const Environment& env = *env_;
   const int V = env.agents(), Q = env.rbs();
   std::string out = "vderl frame: RB step " + std::to_string(env.step_index()) + " of " +
                     std::to_string(Q) + ", " + std::to_string(env.users()) + " users, " +
@@ -144,7 +147,7 @@ std::string FrameEnv::render_text() const {
   return out;
 }
 
-void FrameEnv::info(double* out) const {
+void MultiAgentEnvironment::info(double* out) const {
   const FrameMetrics m = env_ ? env_->metrics() : FrameMetrics{};
   out[0] = m.total_reward;
   out[1] = m.users;
@@ -153,6 +156,58 @@ void FrameEnv::info(double* out) const {
   out[4] = m.iss_ok_served;
   out[5] = m.latency_sum_ms;
   out[6] = m.latency_max_ms;
+}
+
+namespace {
+
+// One of an on-policy run's training environments: a MultiAgentEnvironment on the run's world whose
+// every reset, seeded or not, draws the next frame from its own stream (the vector env seeds its
+// first reset; MultiAgentEnvironment::reset(seed) would make that seed's world).
+class TrainingCopy final : public MultiAgentEnv {
+ public:
+  TrainingCopy(const Config& cfg, std::shared_ptr<const World> world, Rng frames)
+      : env_(cfg, std::move(world), frames) {}
+  MultiAgentEnvironment& model() { return env_; }
+  const std::vector<AgentSpec>& agents() const override { return env_.agents(); }
+  int state_dim() const override { return env_.state_dim(); }
+  const std::vector<std::string>& info_names() const override { return env_.info_names(); }
+  void reset(std::uint64_t /*seed*/) override { env_.reset(); }
+  void reset() override { env_.reset(); }
+  void observe(int agent, float* out) const override { env_.observe(agent, out); }
+  void action_mask(int agent, std::uint8_t* out) const override { env_.action_mask(agent, out); }
+  void state(float* out) const override { env_.state(out); }
+  bool acts(int agent) const override { return env_.acts(agent); }
+  void step(const int* actions, float* rewards) override { env_.step(actions, rewards); }
+  bool terminated() const override { return env_.terminated(); }
+  bool truncated() const override { return env_.truncated(); }
+  void info(double* out) const override { env_.info(out); }
+  bool rewarded(int agent) const override { return env_.rewarded(agent); }
+  std::int64_t episode_steps() const override { return env_.episode_steps(); }
+
+ private:
+  MultiAgentEnvironment env_;
+};
+
+// Environment e's frames: (seed, "train-frames") for e = 0, the frames every other scheme trains
+// on; its children ("env", e) for the others.
+Rng training_frames(std::uint64_t seed, int e) {
+  const Rng base(seed, MultiAgentEnvironment::kFrameStream);
+  return e == 0 ? base : base.child("env", static_cast<std::uint64_t>(e));
+}
+
+}  // namespace
+
+std::unique_ptr<VectorEnv> make_training_envs(const Config& cfg,
+                                              const std::shared_ptr<const World>& world,
+                                              std::uint64_t seed, int threads) {
+  std::vector<std::unique_ptr<MultiAgentEnv>> envs;
+  for (int e = 0; e < cfg.ppo.envs; ++e)
+    envs.push_back(std::make_unique<TrainingCopy>(cfg, world, training_frames(seed, e)));
+  return std::make_unique<VectorEnv>(std::move(envs), std::max(1, threads), false);
+}
+
+Rng& frame_stream_of(VectorEnv& envs, int e) {
+  return static_cast<TrainingCopy&>(envs.env(e)).model().frame_stream();
 }
 
 }  // namespace semra::vderl

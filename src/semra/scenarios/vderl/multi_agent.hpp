@@ -25,16 +25,20 @@
 #include "semra/scenarios/vderl/config.hpp"
 #include "semra/scenarios/vderl/env.hpp"
 
+namespace semra {
+class VectorEnv;
+}
+
 namespace semra::vderl {
 
-class FrameEnv final : public MultiAgentEnv {
+class MultiAgentEnvironment final : public MultiAgentEnv {
  public:
   static constexpr const char* kFrameStream = "train-frames";
 
   // No world yet: the first reset(seed) (or reset(), as seed 0) makes it.
-  explicit FrameEnv(const Config& cfg);
+  explicit MultiAgentEnvironment(const Config& cfg);
   // A given world and frame stream (the schemes: train and evaluation share one world).
-  FrameEnv(const Config& cfg, std::shared_ptr<const World> world, Rng frames);
+  MultiAgentEnvironment(const Config& cfg, std::shared_ptr<const World> world, Rng frames);
 
   const std::vector<AgentSpec>& agents() const override { return agents_; }
   int state_dim() const override;
@@ -60,7 +64,7 @@ class FrameEnv final : public MultiAgentEnv {
 
   // The frame stream reset() draws from (the schemes swap in their evaluation streams).
   Rng& frame_stream() { return frames_; }
-  const Env& frame_env() const { return *env_; }
+  const Environment& model() const { return *env_; }
 
  private:
   Config cfg_;
@@ -68,9 +72,19 @@ class FrameEnv final : public MultiAgentEnv {
   std::shared_ptr<const World> world_;
   std::optional<std::uint64_t>
       world_seed_;  // the seed world_ was made from, if reset(seed) made it
-  std::optional<Env> env_;
+  std::optional<Environment> env_;
   Rng frames_;
   Rng worlds_;
 };
+
+// The training environments of an on-policy run (ippo, mappo): ppo.envs copies of `world`, each
+// drawing its frames from its own stream at every reset, stepped on `threads` threads (results do
+// not depend on the count). Copy 0 draws (seed, "train-frames"), the frames every other scheme
+// trains on; copy e > 0 its child ("env", e).
+std::unique_ptr<VectorEnv> make_training_envs(const Config& cfg,
+                                              const std::shared_ptr<const World>& world,
+                                              std::uint64_t seed, int threads);
+// Copy e's frame stream (checkpoints).
+Rng& frame_stream_of(VectorEnv& envs, int e);
 
 }  // namespace semra::vderl
