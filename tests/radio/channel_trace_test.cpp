@@ -184,6 +184,25 @@ TEST(ChannelTrace, NpzAndNpyTracesAreRead) {
   const auto back = radio::read_miso_trace(p, w.shape());
   EXPECT_EQ(back.quantity, radio::TraceQuantity::miso_amplitude);
   EXPECT_EQ(back.amplitude, h.amplitude);
+  // .npz with H only, then with H and G (G is used).
+  auto g = radio::empty_trace(radio::TraceQuantity::beam_power, w.kCells, w.kCells * w.kPerCell,
+                              w.kCodewords);
+  radio::append_beam_row(g, w.layers);
+  const auto ha = radio::trace_array(h), ga = radio::trace_array(g);
+  const auto z = temp_file("t.npz");
+  for (bool with_g : {false, true}) {
+    const std::string bytes =
+        with_g ? semra::npz_bytes({{"H", &ha}, {"G", &ga}}) : semra::npz_bytes({{"H", &ha}});
+    std::ofstream(z, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const auto t = radio::read_miso_trace(z, w.shape());
+    if (with_g) {
+      EXPECT_EQ(t.quantity, radio::TraceQuantity::beam_power);
+      EXPECT_EQ(t.power, g.power);
+    } else {
+      EXPECT_EQ(t.amplitude, h.amplitude);
+    }
+  }
 }
 
 // Every bad trace: one line naming the file, the variable and what was expected.
