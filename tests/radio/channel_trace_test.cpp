@@ -231,6 +231,10 @@ TEST(ChannelTrace, BadTracesAreRefusedWithOneLine) {
   inf_h.im[5] = std::numeric_limits<double>::infinity();
   auto negative = make(g_shape, false, 1.0);
   negative.re[3] = -1e-3;
+  auto huge_g = make(g_shape, false, 1.0);
+  huge_g.re[7] = 1e31;
+  auto huge_h = make(h_shape, true, 1.0);
+  huge_h.im[2] = -2e15;
   const std::vector<Case> cases = {
       {"wrong UTs", make({2, 3, 5, 6}, false, 1.0), "G",
        "shape [2, 3, 5, 6], expected real [slots, BSs, UTs, codewords] = [*, 3, 6, 6]"},
@@ -241,6 +245,8 @@ TEST(ChannelTrace, BadTracesAreRefusedWithOneLine) {
       {"NaN", nan_at, "G", "element [1, 2, 5, 5] (0-based) is NaN"},
       {"inf", inf_h, "H", "element [0, 0, 1, 1] (0-based) is infinite"},
       {"negative", negative, "G", "negative gain (-0.001)"},
+      {"huge G", huge_g, "G", "holds 1e+31, above the 1e30 a linear power gain may be"},
+      {"huge H", huge_h, "H", "holds 2e+15, above the 1e15 a complex amplitude may be"},
   };
   for (const auto& c : cases) {
     for (auto version : {semra::MatVersion::v5, semra::MatVersion::v73}) {

@@ -622,6 +622,26 @@ NumericArray read_array(const fs::path& path, const std::string& variable,
   return {};
 }
 
+bool has_array(const fs::path& path, const std::string& variable, const std::string& what) {
+  const std::string where = what + " '" + echo(path.string()) + "'";
+  switch (array_file_kind(path, what)) {
+    case ArrayFileKind::mat: {
+      mat_t* mat = open_mat(path, where);
+      MatCloser closer{mat};
+      matvar_t* info = Mat_VarReadInfo(mat, variable.c_str());
+      VarFreer free_info{info};
+      return info != nullptr;
+    }
+    case ArrayFileKind::npz: {
+      const auto names = npz_names(read_input_file(path, what, input_limit::kRunFileBytes), where);
+      return std::find(names.begin(), names.end(), variable) != names.end();
+    }
+    case ArrayFileKind::npy:
+      return false;
+  }
+  return false;
+}
+
 std::vector<std::string> array_names(const fs::path& path, const std::string& what) {
   const std::string where = what + " '" + echo(path.string()) + "'";
   switch (array_file_kind(path, what)) {

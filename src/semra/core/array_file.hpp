@@ -36,6 +36,9 @@ ArrayFileKind array_file_kind(const std::filesystem::path& path, const std::stri
 // messages. `what` names the file's role in messages ("channel trace").
 NumericArray read_array(const std::filesystem::path& path, const std::string& variable,
                         const std::string& what);
+// Whether a .mat or .npz file holds `variable` (a .npy: never). Reads the file's directory only.
+bool has_array(const std::filesystem::path& path, const std::string& variable,
+               const std::string& what);
 // The variables a .mat or .npz file holds (a .npy: none), in file order.
 std::vector<std::string> array_names(const std::filesystem::path& path, const std::string& what);
 

@@ -1,5 +1,6 @@
 #include "semra/radio/channel_trace.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -28,6 +29,9 @@ const char* trace_variable(TraceQuantity q) {
 }
 
 namespace {
+
+constexpr double kMaxPowerGain = 1e30;
+constexpr double kMaxAmplitude = 1e15;
 
 const char* quantity_text(TraceQuantity q) {
   switch (q) {
@@ -79,6 +83,14 @@ ChannelTrace checked(NumericArray a, TraceQuantity q, int tx, int rx, int width,
     if (!want_complex && r < 0.0)
       throw InputError(wv + ": holds a negative gain (" + format_double(r) +
                        "), expected linear power gains >= 0");
+    // Far above any physical channel (a passive one is below 0 dB), low enough that every gain,
+    // beamformed gain and received power stays finite in double precision.
+    if (want_complex ? std::max(std::abs(r), std::abs(m)) > kMaxAmplitude : r > kMaxPowerGain)
+      throw InputError(wv + ": holds " +
+                       format_double(want_complex ? std::max(std::abs(r), std::abs(m)) : r) +
+                       ", above the " +
+                       (want_complex ? "1e15 a complex amplitude" : "1e30 a linear power gain") +
+                       " may be (dB instead of linear? a unit error?)");
   }
   ChannelTrace t;
   t.quantity = q;
@@ -130,13 +142,9 @@ ChannelTrace read_miso_trace(const fs::path& path, const MisoTraceShape& expect)
     q = a.is_complex ? TraceQuantity::miso_amplitude : TraceQuantity::beam_power;
     return miso_trace_from_array(std::move(a), q, expect, where);
   }
-  const auto names = array_names(path, what);
-  bool has_g = false, has_h = false;
-  for (const auto& n : names) {
-    has_g = has_g || n == "G";
-    has_h = has_h || n == "H";
-  }
-  if (!has_g && !has_h) {
+  const bool has_g = has_array(path, "G", what);
+  if (!has_g && !has_array(path, "H", what)) {
+    const auto names = array_names(path, what);
     std::string held;
     for (std::size_t i = 0; i < names.size() && i < 12; ++i)
       held += (i ? ", " : "") + echo(names[i], 40);
