@@ -104,6 +104,23 @@ mat_t* open_mat(const fs::path& path, const std::string& where) {
   if (fs::is_directory(st)) throw InputError(where + ": is a directory, expected a .mat file");
   if (!fs::is_regular_file(st))
     throw InputError(where + ": not a regular file (a .mat file is read by seeking)");
+  // The 128-byte header of a v5 / v7 / v7.3 file ends with its version (0x0100 or 0x0200) and
+  // endian indicator ("IM" or "MI"). Without it matio would try MATLAB v4, a headerless format
+  // whose sizes come from the first bytes of any file (a corrupt one makes it read for seconds).
+  {
+    std::ifstream in(path, std::ios::binary);
+    char head[128];
+    if (!in.read(head, sizeof head))
+      throw InputError(where + ": too short for a MATLAB .mat file (a truncated file?)");
+    const bool im = head[126] == 'I' && head[127] == 'M', mi = head[126] == 'M' && head[127] == 'I';
+    const unsigned v =
+        im ? (static_cast<unsigned char>(head[125]) << 8 | static_cast<unsigned char>(head[124]))
+           : (static_cast<unsigned char>(head[124]) << 8 | static_cast<unsigned char>(head[125]));
+    if (!(im || mi) || (v != 0x0100 && v != 0x0200))
+      throw InputError(where +
+                       ": not a MATLAB v5, v7 or v7.3 .mat file (no such header; MATLAB v4 files "
+                       "are not read: save with -v7 or -v7.3)");
+  }
   quiet_matio();
   mat_t* mat = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
   if (mat == nullptr)
