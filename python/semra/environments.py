@@ -50,6 +50,28 @@ def _check_max_cycles(value: Any) -> int:
     return _checks.integer("max_cycles", value, 1, _checks.INT64_MAX)
 
 
+def _observation_shapes(shape: Any, agents: list[str], dims: list[int]) -> list[tuple[int, ...]]:
+    """parallel_env's observation_shape -> each agent's observation shape: (D,) by default, or the
+    given shape (numpy's reshape rules, one -1 allowed) for every agent, for code written for image
+    observations (PettingZoo's CleanRL tutorial transposes obs[a] as (H, W, C))."""
+    if shape is None:
+        return [(d,) for d in dims]
+    if not isinstance(shape, (tuple, list)) or not shape or any(
+        _checks.as_int(x) is None or (_checks.as_int(x) < 1 and _checks.as_int(x) != -1) for x in shape
+    ):
+        raise ValueError(f"observation_shape {_checks.shown(shape)}: expected a tuple of positive "
+                         "integers (one of them may be -1), or None")
+    shape = tuple(_checks.as_int(x) for x in shape)
+    out = []
+    for agent, d in zip(agents, dims):
+        try:
+            out.append(np.empty(d, dtype=np.float32).reshape(shape).shape)
+        except ValueError:
+            raise ValueError(f"observation_shape {shape}: agent {agent}'s observation has {d} "
+                             f"values, which cannot take that shape") from None
+    return out
+
+
 def _reset_options(options: Any) -> bool:
     """options of reset() -> new_world. An unknown key is warned about, not refused: PettingZoo's
     parallel_api_test passes {"options": 1}."""
@@ -191,6 +213,7 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
         max_cycles: int | None = None,
         render_mode: str | None = None,
         action_mask: str = "observation",
+        observation_shape: Any = None,
     ):
         if render_mode is not None:
             _checks.choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
@@ -198,10 +221,11 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
         self.action_mask = _checks.choice("action_mask", action_mask, ("observation", "info"))
         self._init_core(scenario, 1, 1, config, set, invalid_action, max_cycles)
         self.metadata = dict(self.metadata, name=f"semra_{scenario}")
+        self._obs_shapes = _observation_shapes(observation_shape, self.possible_agents, self.obs_dims)
         self._obs_spaces = {}
         self._act_spaces = {}
-        for name, d, n in zip(self.possible_agents, self.obs_dims, self.action_dims):
-            self._obs_spaces[name], self._act_spaces[name] = agent_spaces(d, n)
+        for name, shape, n in zip(self.possible_agents, self._obs_shapes, self.action_dims):
+            self._obs_spaces[name], self._act_spaces[name] = agent_spaces(shape, n)
             if action_mask == "info":
                 self._obs_spaces[name] = self._obs_spaces[name]["observation"]
         self.state_space = Box(-np.inf, np.inf, shape=(self._core.state_dim,), dtype=np.float32)
@@ -360,11 +384,15 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
 
     def _observe(self) -> dict:
         obs, mask = self._b["obs"][0], self._b["mask"][0]
+        shapes = self._obs_shapes
         if self.action_mask == "info":
-            return {a: obs[i, : self.obs_dims[i]].copy() for i, a in enumerate(self.possible_agents)}
+            return {
+                a: obs[i, : self.obs_dims[i]].reshape(shapes[i]).copy()
+                for i, a in enumerate(self.possible_agents)
+            }
         return {
             a: {
-                "observation": obs[i, : self.obs_dims[i]].copy(),
+                "observation": obs[i, : self.obs_dims[i]].reshape(shapes[i]).copy(),
                 "action_mask": mask[i, : self.action_dims[i]].copy(),
             }
             for i, a in enumerate(self.possible_agents)
@@ -404,15 +432,20 @@ def parallel_env(
     max_cycles: int | None = None,
     render_mode: str | None = None,
     action_mask: str = "observation",
+    observation_shape: Any = None,
 ) -> ParallelEnv:
     """A scenario as a PettingZoo ParallelEnv. `config`: a TOML file; `set`: {dotted.key: value}
     overrides, as the CLI's --config / --set. Bad keys or values raise ValueError with the CLI's
     message. `invalid_action`: what a masked action does ("warn", "raise", "ignore"; see
     ParallelEnv). `max_cycles`: truncate episodes after this many steps (None: the scenario's own
     episode). `render_mode`: None, "ansi" or "human". `action_mask`: "observation" (PettingZoo's
-    masked-observation dicts) or "info" (array observations, the mask in infos)."""
+    masked-observation dicts) or "info" (array observations, the mask in infos).
+    `observation_shape`: None (each agent's float32 (D,)) or a shape every agent's observation takes
+    (numpy's reshape rules: its product is D, one entry may be -1), e.g. (1, -1, 1) for code written
+    for (H, W, C) images."""
     return ParallelEnv(scenario, config=config, set=set, invalid_action=invalid_action,
-                       max_cycles=max_cycles, render_mode=render_mode, action_mask=action_mask)
+                       max_cycles=max_cycles, render_mode=render_mode, action_mask=action_mask,
+                       observation_shape=observation_shape)
 
 
 def env(scenario: str, **kwargs: Any):

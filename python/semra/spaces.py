@@ -159,7 +159,7 @@ def masked_observation(shape_obs: tuple, shape_mask: tuple) -> "Dict":
     )
 
 
-def agent_spaces(obs_dim: int, num_actions: int):
-    """The (observation, action) spaces of one agent: Dict(observation: Box float32 (D,),
+def agent_spaces(obs_shape: tuple, num_actions: int):
+    """The (observation, action) spaces of one agent: Dict(observation: Box float32 obs_shape,
     action_mask: Box int8 (N,) in {0, 1}) and Discrete(N)."""
-    return masked_observation((obs_dim,), (num_actions,)), Discrete(num_actions)
+    return masked_observation(tuple(obs_shape), (num_actions,)), Discrete(num_actions)

@@ -277,3 +277,66 @@ def test_action_mask_in_infos_gives_array_observations():
     assert batch.shape == (3, env.observation_space("server_0").shape[0])
     with pytest.raises(ValueError, match="action_mask 'obs': expected one of 'observation', 'info'"):
         semra.parallel_env("vderl", set=SMALL["vderl"], action_mask="obs")
+
+
+def test_observation_shape_serves_code_written_for_images():
+    # PettingZoo's CleanRL tutorial (written for (H, W, C) frames) batches and transposes obs[a]
+    # and stores it in a buffer of (stack_size, *frame_size); its own lines, without torch:
+    env = semra.parallel_env("vderl", set=SMALL["vderl"], action_mask="info",
+                             observation_shape=(1, -1, 1))
+    ref = semra.parallel_env("vderl", set=SMALL["vderl"])
+    d = ref.observation_space("server_0")["observation"].shape[0]
+    assert env.observation_space("server_0").shape == (1, d, 1)
+    obs, _ = env.reset(seed=2)
+    o2, _ = ref.reset(seed=2)
+    for a in env.possible_agents:
+        assert obs[a].shape == (1, d, 1) and env.observation_space(a).contains(obs[a])
+        np.testing.assert_array_equal(obs[a].ravel(), o2[a]["observation"])
+    stack_size, frame_size = 1, env.observation_space(env.possible_agents[0]).shape[:2]
+    max_cycles, num_agents = 4, len(env.possible_agents)
+    rb_obs = np.zeros((max_cycles, num_agents, stack_size, *frame_size), dtype=np.float32)
+    batch = np.stack([obs[a] for a in obs], axis=0).transpose(0, -1, 1, 2)
+    rb_obs[0] = batch
+    np.testing.assert_array_equal(rb_obs[0, :, 0, 0, :], np.stack([o2[a]["observation"] for a in o2]))
+    # the observation is a copy: the next step does not change it
+    before = obs["server_0"].copy()
+    env.step({a: 0 for a in env.agents})
+    np.testing.assert_array_equal(obs["server_0"], before)
+    # masked-observation dicts take the shape too
+    masked = semra.parallel_env("vderl", set=SMALL["vderl"], observation_shape=(d,))
+    assert masked.observation_space("server_0")["observation"].shape == (d,)
+
+
+@pytest.mark.parametrize("shape, message", [
+    ((2, -1), "agent server_0's observation has"),
+    ((0, -1), "expected a tuple of positive integers"),
+    (("1", -1), "expected a tuple of positive integers"),
+    ((), "expected a tuple of positive integers"),
+    (5, "expected a tuple of positive integers"),
+    ((-1, -1), "cannot take that shape"),
+])
+def test_bad_observation_shape_is_a_value_error(shape, message):
+    env = semra.parallel_env("vderl", set=SMALL["vderl"])
+    d = env.observation_space("server_0")["observation"].shape[0]
+    if shape == (2, -1) and d % 2 == 0:
+        shape = (d + 1, -1)
+    with pytest.raises(ValueError, match=f"observation_shape .*{message}"):
+        semra.parallel_env("vderl", set=SMALL["vderl"], observation_shape=shape)
+
+
+def test_pettingzoos_cleanrl_tutorial_runs_with_only_the_env_and_input_layer_changed(tmp_path):
+    # scripts/cleanrl_tutorial.py applies exactly those changes to PettingZoo's own file and runs it
+    # (docs/python.md). It needs the tutorial's file and torch, which CI does not have.
+    import os
+    import sys
+    from pathlib import Path
+
+    tutorial = os.environ.get("SEMRA_CLEANRL_TUTORIAL")
+    if not tutorial or not Path(tutorial).is_file():
+        pytest.skip("SEMRA_CLEANRL_TUTORIAL does not name PettingZoo's tutorials/CleanRL/cleanrl.py")
+    pytest.importorskip("torch", reason="the tutorial needs torch")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "cleanrl_tutorial.py"
+    out = subprocess.run([sys.executable, str(script), tutorial, "--episodes", "2"],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count("Episodic Return:") == 2, out.stdout[-2000:]
