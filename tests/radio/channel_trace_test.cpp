@@ -150,6 +150,12 @@ TEST(ChannelTrace, VderlModelExportReplaysExactly) {
     radio::append_rb_row(t, model);
     kept.push_back(model);
   }
+  // The replay leaves the frame stream where the model's draw would (the requests come next).
+  semra::Rng drawn(9, "frames"), skipped(9, "frames");
+  radio::OfdmaChannel scratch = model;
+  scratch.draw_fading(drawn);
+  radio::skip_rb_fading(skipped, scratch);
+  EXPECT_EQ(drawn.uniform_int(1000000), skipped.uniform_int(1000000));
   const auto path = temp_file("vderl.mat");
   radio::write_channel_traces(path, {&t}, semra::MatVersion::v73);
   const auto back = radio::read_ofdma_trace(path, geo.servers, geo.users, kRbs);

@@ -310,6 +310,11 @@ void load_rb_row(const ChannelTrace& t, std::uint64_t step, OfdmaChannel& ch) {
       for (int q = 0; q < t.width; ++q) ch.set_fading(v, k, q, *g++);
 }
 
+void skip_rb_fading(Rng& rng, const OfdmaChannel& ch) {
+  rng.discard(static_cast<std::uint64_t>(ch.rbs()) * static_cast<std::uint64_t>(ch.servers()) *
+              static_cast<std::uint64_t>(ch.users()));
+}
+
 // ---- Layouts ------------------------------------------------------------------------------
 
 namespace {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "semra/core/array_file.hpp"
+#include "semra/core/rng.hpp"
 #include "semra/radio/antenna.hpp"
 #include "semra/radio/geometry.hpp"
 
@@ -129,6 +130,10 @@ std::vector<int> dhdrl_layer_uts(int cells, int users_per_cell, int layer);
 // (distances 1 m: d^-2 = 1 exactly) to the frame's gains, so gain() returns the trace's value
 // bit-exactly and sinr() / ofdma_rates() work unchanged.
 void load_rb_row(const ChannelTrace& trace, std::uint64_t step, OfdmaChannel& channel);
+// Advances `rng` past exactly the draws OfdmaChannel::draw_fading would make on `channel` (one
+// uniform per (q, v, k)), without drawing them: vderl's frame stream also draws the image requests,
+// which then stay those of the model-driven run.
+void skip_rb_fading(Rng& rng, const OfdmaChannel& channel);
 
 // A site layout (docs/channels.md "Layouts"): BS / server positions with the array orientation,
 // and UT / user positions with their serving BS (-1: none given).
