@@ -4,6 +4,7 @@
 //   fuzz_make_seeds DIR
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -11,6 +12,7 @@
 #include "semra/core/io.hpp"
 #include "semra/experiments/store.hpp"
 #include "semra/nn/mlp.hpp"
+#include "semra/radio/channel_trace.hpp"
 #include "semra/semantic/deepsc.hpp"
 
 namespace fs = std::filesystem;
@@ -43,6 +45,37 @@ int main(int argc, char** argv) {
   write_seed(dir / "config_set", "list", "learning.hidden=[16, 8]\n", false);
   write_seed(dir / "config_set", "real", "network.bs_power_dbm=26.5\n", false);
   write_seed(dir / "config_set", "string", "hierarchy.split=\"reference\"\n", false);
+
+  // Channel traces (fuzz/channel_trace.cpp: first byte = reader) of the target's network, and a
+  // layout.
+  {
+    semra::NumericArray h, g;
+    h.shape = {2, 3, 6, 4};
+    h.is_complex = true;
+    g.shape = {2, 3, 6, 6};
+    for (std::size_t i = 0; i < 2 * 3 * 6 * 4; ++i) {
+      h.re.push_back(1e-6 * static_cast<double>(i));
+      h.im.push_back(-2e-6 * static_cast<double>(i));
+    }
+    for (std::size_t i = 0; i < 2 * 3 * 6 * 6; ++i) g.re.push_back(1e-9 * static_cast<double>(i));
+    const fs::path d = dir / "channel_trace";
+    write_seed(d, "h.npy", std::string(1, '\0') + semra::npy_bytes(h), false);
+    write_seed(d, "g.npy", std::string(1, '\0') + semra::npy_bytes(g), false);
+    write_seed(d, "h.npz", std::string(1, '\1') + semra::npz_bytes({{"H", &h}, {"G", &g}}), false);
+    {
+      const fs::path tmp = d / "tmp.mat";
+      semra::write_mat_arrays(tmp, {{"H", &h}, {"G", &g}}, semra::MatVersion::v5);
+      std::ifstream in(tmp, std::ios::binary);
+      const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      fs::remove(tmp);
+      write_seed(d, "hg5.mat", std::string(1, '\2') + bytes,
+                 false);  // v5 only: fuzz/channel_trace.cpp
+    }
+    write_seed(d, "layout.csv",
+               "\3kind,x_m,y_m,orientation_deg,serving_bs\nbs,0,0,90,\nbs,250,0,,\nut,10,5,,0\n"
+               "ut,240,-3.5,,1\n",
+               false);
+  }
 
   // The built-in accuracy model as a table.
   {
