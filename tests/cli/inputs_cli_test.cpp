@@ -55,7 +55,8 @@ std::size_t longest_line(const std::string& text) {
 std::pair<int, double> stop_after(const std::vector<std::string>& args, const fs::path& log,
                                   std::chrono::milliseconds delay, int sig = SIGTERM) {
   const pid_t pid = spawn(args, log);
-  std::this_thread::sleep_for(delay);
+  EXPECT_TRUE(semra_test::wait_for_signal_handler(pid, sig));
+  std::this_thread::sleep_for(delay);  // into the phase being stopped
   const auto t0 = Clock::now();
   ::kill(pid, sig);
   const int code = wait_exit(pid);

@@ -64,7 +64,8 @@ TEST(Limits, PlanningABigGridStopsAtSigtermWithNothingWritten) {
   const pid_t pid = semra_test::spawn(
       {"sweep", (dir / "big.toml").string(), "--out", out.string(), "--quiet"}, dir / "log");
   ::unsetenv("SEMRA_MEMORY_AVAILABLE_MB");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(semra_test::wait_for_signal_handler(pid, SIGTERM)) << semra::read_file(dir / "log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into the planning
   ::kill(pid, SIGTERM);
   const int code = semra_test::wait_exit(pid);
   const std::string log = semra::read_file(dir / "log");

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -99,6 +100,25 @@ inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseco
     std::this_thread::sleep_for(poll);
   }
   return false;
+}
+
+// Polls /proc/PID/status until the process catches `sig` (its SigCgt mask has the bit), i.e. the
+// program has installed its handler: a signal sent earlier kills it with the default action (exit
+// 128 + sig), which under the sanitizers on a loaded machine took longer than any fixed delay.
+inline bool wait_for_signal_handler(pid_t pid, int sig) {
+  const fs::path status = "/proc/" + std::to_string(pid) + "/status";
+  return wait_until(
+      [&] {
+        std::ifstream in(status);
+        std::string line;
+        while (std::getline(in, line)) {
+          if (line.rfind("SigCgt:", 0) != 0) continue;
+          const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+          return ((mask >> (sig - 1)) & 1ULL) != 0;
+        }
+        return false;
+      },
+      std::chrono::milliseconds(2));
 }
 
 inline nlohmann::json without_timing(nlohmann::json j) {
