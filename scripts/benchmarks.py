@@ -16,10 +16,13 @@ Budgets (docs/decisions.md "Benchmark budgets"):
   - equal steps: every scheme runs the row's step budget (vderl: 100 iterations, the paper's run;
     dhdrl: 10,000 slots, a tenth of the paper's 100,000, so that both cell counts finish on the
     shared 2-core machine; the oracle is left out: NOT_RUN).
-  - equal wall time: a per-seed time budget W = the shortest training time per seed of any learner
-    at equal steps (steps / steps_per_second of its summary.json: the fastest learner's time);
-    every other learner then runs floor(W x its own steps_per_second) steps. The step counts are
-    computed from the stored equal-steps summaries, so a rerun computes the same ones.
+  - equal wall time: a per-seed budget W = the smallest CPU time per seed of any learner at equal
+    steps (the fastest learner's; runs are single-threaded, so on a quiet core CPU time is wall
+    time; the shared machine's load makes wall-clock rates vary tenfold); every other learner then
+    runs floor(steps x W / its own CPU time per seed) steps. CPU time is the run's user time from
+    os.wait4, stored next to the run (RUN_DIR.cpu.json); a run made outside the script, or resumed,
+    is timed by a one-seed calibration run of the same command (DIR/<row>/calib/). The step counts
+    come from stored records, so a rerun computes the same ones.
   Heuristics (random, greedy, greedy-local, oracle) do not learn: they are reference rows at equal
   steps only.
 
@@ -37,6 +40,7 @@ import json
 import math
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -140,10 +144,33 @@ def read_summary(run_dir):
         return json.load(f)
 
 
+def cpu_record(run_dir):
+    """User CPU seconds of a run the script made in one go (RUN_DIR.cpu.json), or None."""
+    path = run_dir + ".cpu.json"
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_measured(cmd):
+    """Runs cmd; (exit code, user CPU seconds of that child alone: os.wait4, exact also when --jobs
+    runs two at a time). CPU time, not wall time: the machine is shared."""
+    p = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, usage.ru_utime
+
+
 def execute(semra, row, scheme, steps, seeds, run_dir, out_root, dry_run):
     """Runs (or resumes) one scheme's run unless it finished; returns its summary or None."""
     summary = read_summary(run_dir)
     if summary is not None:
+        if summary.get("steps") != steps or len(summary.get("seeds", [])) != seeds:
+            print(f"benchmarks.py: {run_dir} holds {summary.get('steps')} steps x {len(summary.get('seeds', []))} "
+                  f"seeds, expected {steps} x {seeds} (remove it to rerun); its row stays unfinished",
+                  file=sys.stderr)
+            return None
         print(f"[done]    {shown(run_command(semra, row, scheme, steps, seeds, run_dir, False), out_root)}")
         return summary
     resume = os.path.isdir(run_dir) and bool(os.listdir(run_dir))
@@ -152,12 +179,43 @@ def execute(semra, row, scheme, steps, seeds, run_dir, out_root, dry_run):
     if dry_run:
         return None
     os.makedirs(os.path.dirname(run_dir), exist_ok=True)
-    r = subprocess.run(cmd)
-    if r.returncode != 0:
-        print(f"benchmarks.py: `{shown(cmd, out_root)}` exited with {r.returncode}; its row stays unfinished",
+    code, user_seconds = run_measured(cmd)
+    if code != 0:
+        print(f"benchmarks.py: `{shown(cmd, out_root)}` exited with {code}; its row stays unfinished",
               file=sys.stderr)
         return None
+    if not resume:  # a resumed run's CPU time misses the part done before
+        write_atomic(run_dir + ".cpu.json", json.dumps({"user_seconds": user_seconds, "steps": steps,
+                                                        "seeds": seeds}))
     return read_summary(run_dir)
+
+
+def cpu_per_seed(args, row, scheme, steps, run_dir):
+    """User CPU seconds of one seed of this run: from its own record, else from a one-seed
+    calibration run of the same command (seed 1) under DIR/<row>/calib/, made once."""
+    rec = cpu_record(run_dir)
+    if rec is not None:
+        return rec["user_seconds"] / rec["seeds"]
+    calib = os.path.join(args.out, row.dirname, "calib", scheme)
+    rec = cpu_record(calib)
+    if rec is None or rec["steps"] != steps:
+        if args.dry_run:
+            return None
+        if os.path.isdir(calib):
+            shutil.rmtree(calib)  # an interrupted calibration: its CPU time is incomplete
+        if os.path.isfile(calib + ".cpu.json"):
+            os.remove(calib + ".cpu.json")
+        if execute(args.semra, row, scheme, steps, 1, calib, args.out, False) is None:
+            return None
+        rec = cpu_record(calib)
+    return rec["user_seconds"] / rec["seeds"]
+
+
+def write_atomic(path, content):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(content)
+    os.replace(tmp, path)
 
 
 def run_all(args, row, runs):
@@ -208,7 +266,7 @@ def fmt_p(p):
 def table(row, entries, kind, proposed_entry):
     """Markdown lines of one budget's table."""
     m0 = row.metrics[0][0]
-    head = ["scheme", "steps"] + [t for _, t in row.metrics] + [f"p vs {row.proposed}", "steps/s",
+    head = ["scheme", "steps"] + [t for _, t in row.metrics] + [f"p vs {row.proposed}", "CPU s / seed",
                                                                 "wall s (all seeds)", "wall s / seed"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for e in entries:
@@ -220,7 +278,7 @@ def table(row, entries, kind, proposed_entry):
         if e["scheme"] != row.proposed and proposed_entry is not None:
             p = p_value(e.get(m0), proposed_entry.get(m0))
         cells = [name, str(e["steps"])] + [fmt_ci(e.get(m)) for m, _ in row.metrics]
-        cells += [fmt_p(p), fmt(e["steps_per_second"], 4), f"{e['wall_seconds']:.1f}",
+        cells += [fmt_p(p), fmt(e.get("cpu_seconds_per_seed"), 3), f"{e['wall_seconds']:.1f}",
                   f"{e['wall_seconds'] / e['seeds']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -269,17 +327,22 @@ def run_row(args, row, schemes_in_list):
         steps_entries.append({"scheme": s, "heuristic": True, "status": NOT_RUN[s], "steps": steps_all,
                               "command": "# " + shown(cmd, args.out)})
 
-    # Equal wall time: W = the fastest learner's training time per seed at equal steps.
+    # Equal wall time: W = the fastest learner's CPU time per seed at equal steps (single-threaded
+    # runs: on a quiet core their wall time). Each learner's CPU time per seed: its own record, else
+    # a one-seed calibration run (cpu_per_seed).
     learners = [e for e in steps_entries if not e["heuristic"] and e["status"] == "done"]
     wall_entries, budget = [], None
     all_learners_done = all(e["status"] == "done" for e in steps_entries
                             if not e["heuristic"] and e["status"] != "not built yet")
     if learners and all_learners_done:
-        fastest = min(learners, key=lambda e: e["steps"] / e["steps_per_second"])
-        budget = {"seconds_per_seed": fastest["steps"] / fastest["steps_per_second"], "set_by": fastest["scheme"]}
+        for e in learners:
+            e["cpu_seconds_per_seed"] = cpu_per_seed(args, row, e["scheme"], e["steps"], e["dir"])
+    if learners and all_learners_done and all(e["cpu_seconds_per_seed"] for e in learners):
+        fastest = min(learners, key=lambda e: e["cpu_seconds_per_seed"])
+        budget = {"cpu_seconds_per_seed": fastest["cpu_seconds_per_seed"], "set_by": fastest["scheme"]}
         plan = {}
         for e in learners:
-            n = max(1, math.floor(budget["seconds_per_seed"] * e["steps_per_second"]))
+            n = max(1, math.floor(e["steps"] * budget["cpu_seconds_per_seed"] / e["cpu_seconds_per_seed"]))
             if e["scheme"] != fastest["scheme"] and n != e["steps"]:
                 plan[e["scheme"]] = (n, os.path.join(root, "wall", e["scheme"]))
         summaries = run_all(args, row, [(s, n, d) for s, (n, d) in plan.items()])
@@ -296,6 +359,8 @@ def run_row(args, row, schemes_in_list):
             else:
                 w.update(scheme_stats(summary, e["scheme"], row.metrics, n))
                 w["status"] = "done"
+                rec = cpu_record(d)
+                w["cpu_seconds_per_seed"] = rec["user_seconds"] / rec["seeds"] if rec else None
             wall_entries.append(w)
         wall_entries.sort(key=lambda e: e["scheme"] != row.proposed)
         for s in missing:
@@ -322,8 +387,9 @@ def run_row(args, row, schemes_in_list):
     lines += table(row, steps_entries, "steps", proposed_of(steps_entries))
     lines += [""]
     if budget is not None:
-        lines += [f"Equal wall time ({budget['seconds_per_seed']:.1f} s of training per seed, the time "
-                  f"{budget['set_by']} takes for {steps_all} steps; each learner runs floor(W x its steps/s) steps):", ""]
+        lines += [f"Equal wall time (W = {budget['cpu_seconds_per_seed']:.2f} s of one core per seed, the CPU "
+                  f"time {budget['set_by']} takes for {steps_all} steps; each learner runs floor({steps_all} x W / "
+                  f"its own CPU s per seed) steps):", ""]
         lines += table(row, wall_entries, "wall", proposed_of(wall_entries))
     else:
         lines += ["Equal wall time: not computed yet (it needs every learner's equal-steps run).", ""]
@@ -340,10 +406,7 @@ def run_row(args, row, schemes_in_list):
     if not args.dry_run:
         os.makedirs(root, exist_ok=True)
         for name, content in (("table.md", text), ("row.json", json.dumps(result, indent=1))):
-            tmp = os.path.join(root, name + ".tmp")
-            with open(tmp, "w") as f:
-                f.write(content)
-            os.replace(tmp, os.path.join(root, name))
+            write_atomic(os.path.join(root, name), content)
     print(text)
     return result
 

@@ -64,7 +64,10 @@ def test_one_row_gives_a_table_with_ci_p_and_commands_and_resumes(cli, tmp_path)
         assert e["command"] == command
         assert command in table and command in r.stdout
     # Equal wall time: a budget set by the fastest learner, every learner in the second table.
-    assert row["wall_budget"]["set_by"] in ("vderl", "mappo") and row["wall_budget"]["seconds_per_seed"] > 0
+    assert row["wall_budget"]["set_by"] in ("vderl", "mappo") and row["wall_budget"]["cpu_seconds_per_seed"] > 0
+    for name in ("vderl", "mappo"):  # each run the script made records its CPU time
+        rec = json.loads((tmp_path / "vderl-10" / "steps" / f"{name}.cpu.json").read_text())
+        assert rec["user_seconds"] > 0 and rec["seeds"] == 2 and rec["steps"] == 2
     assert sorted(e["scheme"] for e in row["equal_wall"]) == ["mappo", "vderl"]
     assert all(e["status"] == "done" and e["steps"] >= 1 for e in row["equal_wall"])
     assert "Equal wall time (" in table
