@@ -57,7 +57,7 @@ def test_one_row_gives_a_table_with_ci_p_and_commands_and_resumes(cli, tmp_path)
             assert cells[4] == "-"
         else:
             p = stats.welch_p(e["final_reward"]["per_seed"], proposed)
-            assert float(cells[4]) == pytest.approx(p, rel=5e-2, abs=1e-12)
+            assert float(cells[4]) == pytest.approx(p, rel=6e-2, abs=1e-12)
         # The command that regenerates it, as the docs show it, is in the table and was printed.
         command = (f"semra run vderl --scheme {name} --seeds 2 --steps 2 --threads 1 --quiet "
                    f"--set network.users=10 --set {' --set '.join(TINY)} --out OUT/vderl-10/steps/{name}")
@@ -90,3 +90,26 @@ def test_bad_arguments_are_one_line_and_exit_2(cli, tmp_path):
     r = script(cli, SCRIPT.parents[1] / "results" / "bench", "--only", "vderl:10")
     assert r.returncode == 2 and "is inside the repository" in r.stderr
     assert not list(tmp_path.iterdir())  # nothing was written
+
+
+def test_a_run_without_a_cpu_record_is_timed_by_a_one_seed_calibration_run(cli, tmp_path):
+    # A run made outside the script (here: its CPU record removed) gets its CPU time per seed from
+    # one seed of the same command, once; the equal-time budget is then computed as for the others.
+    args = ["--only", "vderl:10", "--steps", "2", "--seeds", "2", "--schemes", "mappo,ippo"]
+    for kv in TINY:
+        args += ["--set", kv]
+    assert script(cli, tmp_path, *args).returncode == 0
+    (tmp_path / "vderl-10" / "steps" / "ippo.cpu.json").unlink()
+    r = script(cli, tmp_path, *args)
+    assert r.returncode == 0, r.stderr
+    assert "--scheme ippo --seeds 1 --steps 2" in r.stdout and "OUT/vderl-10/calib/ippo" in r.stdout
+    calib = json.loads((tmp_path / "vderl-10" / "calib" / "ippo" / "summary.json").read_text())
+    assert calib["seeds"] == [1] and calib["steps"] == 2
+    rec = json.loads((tmp_path / "vderl-10" / "calib" / "ippo.cpu.json").read_text())
+    row = json.loads((tmp_path / "vderl-10" / "row.json").read_text())
+    ippo = next(e for e in row["equal_steps"] if e["scheme"] == "ippo")
+    assert ippo["cpu_seconds_per_seed"] == rec["user_seconds"] > 0
+    assert row["wall_budget"] is not None
+    # A third run finds the calibration stored: nothing runs.
+    again = script(cli, tmp_path, *args)
+    assert again.returncode == 0 and "[run]" not in again.stdout
