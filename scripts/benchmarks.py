@@ -318,6 +318,8 @@ def run_row(args, row, schemes_in_list):
         else:
             e.update(scheme_stats(summary, s, row.metrics, steps_all))
             e["status"] = "done"
+            rec = cpu_record(d)
+            e["cpu_seconds_per_seed"] = rec["user_seconds"] / rec["seeds"] if rec else None
         steps_entries.append(e)
     for s in missing:
         steps_entries.append({"scheme": s, "heuristic": False, "status": "not built yet", "steps": "-",
