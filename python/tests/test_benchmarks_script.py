@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +72,8 @@ def test_one_row_gives_a_table_with_ci_p_and_commands_and_resumes(cli, tmp_path)
     assert sorted(e["scheme"] for e in row["equal_wall"]) == ["mappo", "vderl"]
     assert all(e["status"] == "done" and e["steps"] >= 1 for e in row["equal_wall"])
     assert "Equal wall time (" in table
-    assert (tmp_path / "vderl-10" / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if shutil.which("gnuplot"):  # without gnuplot semra skips figures with a warning (docs/outputs.md)
+        assert (tmp_path / "vderl-10" / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # A rerun finds every run finished: it runs nothing and writes the same numbers.
     again = script(cli, tmp_path, *args)
     assert again.returncode == 0, again.stderr
