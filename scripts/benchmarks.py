@@ -394,7 +394,7 @@ def run_row(args, row, schemes_in_list):
                   f"its own CPU s per seed) steps):", ""]
         lines += table(row, wall_entries, "wall", proposed_of(wall_entries))
     else:
-        lines += ["Equal wall time: not computed yet (it needs every learner's equal-steps run).", ""]
+        lines += ["Equal wall time: not computed yet (it needs every learner's equal-steps run and its CPU time per seed).", ""]
     lines += ["", "Commands (each row's run; OUT is the output directory):", "", "```",
               f"scripts/benchmarks.py --out OUT --only {row.key}    # the whole table"]
     for e in steps_entries + [w for w in wall_entries if w.get("dir", "").find(os.sep + "wall" + os.sep) >= 0]:
