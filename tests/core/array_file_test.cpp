@@ -316,3 +316,67 @@ TEST(ArrayFile, ReadsNpzWrittenByNumpy) {
     EXPECT_EQ(g.re, (std::vector<double>{0.5, 1.5, 2.5, 3.5, 4.5, 5.5}));
   }
 }
+
+namespace {
+
+// A v5 .mat file by hand: the 128-byte header, then one variable (an miMATRIX element: array
+// flags of class `cls`, int32 dimensions whose tag claims `dims_bytes`, the name "H"), stored as
+// is or inside an miCOMPRESSED element.
+std::string v5_file(unsigned cls, std::uint32_t dims_bytes, bool compressed) {
+  auto u32 = [](std::string& s, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  std::string m;
+  u32(m, 6), u32(m, 8), u32(m, cls), u32(m, 0);         // array flags
+  u32(m, 5), u32(m, dims_bytes), u32(m, 1), u32(m, 1);  // dimensions [1, 1]
+  u32(m, 1 | (1u << 16)), m.append("H\0\0\0", 4);       // the name, a small element
+  u32(m, 9), u32(m, 8), m.append(8, '\0');              // one double
+  std::string element;
+  u32(element, 14), u32(element, static_cast<std::uint32_t>(m.size())), element += m;
+  std::string file(116, ' ');
+  file.replace(0, 10, "MATLAB 5.0");
+  file.append(8, '\0');
+  file.append("\x00\x01IM", 4);
+  if (!compressed) return file + element;
+  uLongf n = compressBound(element.size());
+  std::string z(n, '\0');
+  compress2(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(element.data()),
+            element.size(), 6);
+  z.resize(n);
+  u32(file, 15), u32(file, static_cast<std::uint32_t>(z.size()));
+  return file + z;
+}
+
+}  // namespace
+
+// matio sizes what it allocates for a variable's header from the header itself: fuzz/channel_trace
+// found a compressed variable whose dimension count made it calloc 4 GB (the file is kept in
+// tests/core/data). Each variable's header is now checked against its bytes before matio reads the
+// file, whichever function opens it; cells, structs and the like are refused by class.
+TEST(ArrayFile, AVariableHeaderClaimingMoreThanItsBytesIsRefusedBeforeMatioReadsIt) {
+  const fs::path found = fs::path(SEMRA_SOURCE_DIR) / "tests/core/data/fuzz_mat_header_oom.mat";
+  ASSERT_TRUE(fs::exists(found)) << found;
+  for (const auto& e : {error_of([&] { semra::read_array(found, "H", "trace"); }),
+                        error_of([&] { (void)semra::has_array(found, "G", "trace"); }),
+                        error_of([&] { (void)semra::array_names(found, "trace"); })}) {
+    EXPECT_TRUE(has(e, "not a whole MATLAB v5 .mat file")) << e;
+    EXPECT_FALSE(has(e, "\n")) << e;
+  }
+  const auto p = temp_file("hand.mat");
+  for (const bool compressed : {false, true}) {
+    write_bytes(p, v5_file(6, 8, compressed));  // the well-formed file reads
+    EXPECT_EQ(semra::read_array(p, "H", "trace").shape, (std::vector<std::size_t>{1, 1}));
+    write_bytes(p, v5_file(6, 0x7ffffff0u, compressed));
+    EXPECT_TRUE(has(error_of([&] { semra::read_array(p, "H", "trace"); }),
+                    "dimensions are not 2 to 64 int32 values"))
+        << compressed;
+    write_bytes(p, v5_file(6, 6, compressed));
+    EXPECT_TRUE(has(error_of([&] { (void)semra::has_array(p, "H", "trace"); }),
+                    "dimensions are not 2 to 64 int32 values"))
+        << compressed;
+    write_bytes(p, v5_file(2, 8, compressed));  // a struct
+    EXPECT_TRUE(has(error_of([&] { (void)semra::array_names(p, "trace"); }),
+                    "a trace file holds numeric arrays only"))
+        << compressed;
+  }
+}

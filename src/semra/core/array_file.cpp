@@ -96,6 +96,8 @@ struct VarFreer {
   }
 };
 
+std::string v5_problem(const fs::path& path);
+
 mat_t* open_mat(const fs::path& path, const std::string& where) {
   refuse_nul(path, "file");
   std::error_code ec;
@@ -121,6 +123,9 @@ mat_t* open_mat(const fs::path& path, const std::string& where) {
                        ": not a MATLAB v5, v7 or v7.3 .mat file (no such header; MATLAB v4 files "
                        "are not read: save with -v7 or -v7.3)");
   }
+  // Walked before matio reads anything of it (v5_problem: what matio does not check itself).
+  if (const std::string bad = v5_problem(path); !bad.empty())
+    throw InputError(where + ": not a whole MATLAB v5 .mat file (" + bad + ")");
   quiet_matio();
   mat_t* mat = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
   if (mat == nullptr)
@@ -198,7 +203,62 @@ void to_row_major(const T* src, const std::vector<std::size_t>& shape, std::vect
 // missing end comes back as whatever its buffer held), so a v5 file is walked first: the 128-byte
 // header, then elements (u32 type, u32 byte count) that must each end inside the file, every
 // compressed one a zlib stream that ends exactly at its element's end. v7.3 (HDF5) files check
-// themselves. Returns "" or what is wrong.
+// themselves. matio also sizes what it allocates for a variable's header from that header (the
+// dimensions and the name: a fuzzed file made it calloc 4 GB), so each variable's miMATRIX header
+// is checked against the bytes it has (array flags, at most 64 dimensions, a name of at most 4 KiB)
+// before matio sees it, and only numeric, logical and char variables are accepted: a trace file
+// holds arrays (docs/channels.md), and cells, structs, objects and sparse matrices nest headers
+// matio would read field by field. Returns "" or what is wrong.
+namespace {
+
+// One v5 data element's tag at p (avail bytes there): its type, byte count and where its data
+// starts; the small-element form packs a count of at most 4 bytes into the tag.
+struct V5Tag {
+  std::uint32_t type = 0, bytes = 0, data = 0;
+};
+bool v5_tag(const unsigned char* p, std::size_t avail, bool swap, V5Tag& t) {
+  if (avail < 8) return false;
+  auto u32 = [&](const unsigned char* q) {
+    const std::uint32_t v = le32(q);
+    return swap ? __builtin_bswap32(v) : v;
+  };
+  const std::uint32_t word = u32(p);
+  if ((word >> 16) != 0) {  // small data element
+    t = {word & 0xffffu, word >> 16, 4};
+    return t.bytes <= 4;
+  }
+  t = {word, u32(p + 4), 8};
+  return true;
+}
+
+// p: a miMATRIX element's data (its header), `avail` bytes of it here, `bytes` in all.
+std::string matrix_header_problem(const unsigned char* p, std::size_t avail, std::uint64_t bytes,
+                                  bool swap) {
+  if (bytes == 0) return "";  // an empty matrix
+  const std::size_t have = static_cast<std::size_t>(std::min<std::uint64_t>(avail, bytes));
+  V5Tag flags, dims, name;
+  if (!v5_tag(p, have, swap, flags) || flags.type != 6 || flags.bytes != 8 || have < 16)
+    return "a variable's header has no array flags";
+  const unsigned cls = p[swap ? 11 : 8];
+  // 4 char, 6-15 numeric (double, single, int8 .. uint64); logical arrays are numeric with a flag.
+  if (!(cls == 4 || (cls >= 6 && cls <= 15)))
+    return "a variable of MATLAB class " + std::to_string(cls) +
+           " (cell, struct, object, sparse or function): a trace file holds numeric arrays only";
+  if (!v5_tag(p + 16, have - 16, swap, dims) || dims.type != 5 || dims.bytes % 4 != 0 ||
+      dims.bytes < 8 || dims.bytes > 64 * 4)
+    return "a variable's dimensions are not 2 to 64 int32 values";
+  std::uint64_t at =
+      16 + dims.data + (dims.data == 4 ? 4 : (std::uint64_t{dims.bytes} + 7) / 8 * 8);
+  if (at > bytes) return "a variable's dimensions run past its end";
+  if (at + 8 > have) return "";  // the name lies beyond what was read: matio checks it
+  if (!v5_tag(p + at, have - at, swap, name) || name.type != 1 || name.bytes > 4096 ||
+      at + name.data + name.bytes > bytes)
+    return "a variable's name is missing or longer than 4096 bytes";
+  return "";
+}
+
+}  // namespace
+
 std::string v5_problem(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   char head[128];
@@ -226,7 +286,8 @@ std::string v5_problem(const fs::path& path) {
     if (type == 15) {  // miCOMPRESSED: one whole zlib stream
       z_stream z{};
       if (inflateInit(&z) != Z_OK) return "zlib could not start";
-      std::uint64_t left = bytes;
+      std::uint64_t left = bytes, inflated = 0;
+      std::vector<unsigned char> header;  // the first 4 KiB inflated: the variable's header
       int rc = Z_OK;
       while (rc == Z_OK) {
         if (z.avail_in == 0) {
@@ -240,13 +301,35 @@ std::string v5_problem(const fs::path& path) {
         z.next_out = sink.data();
         z.avail_out = static_cast<uInt>(sink.size());
         rc = inflate(&z, Z_NO_FLUSH);
+        const std::size_t got = sink.size() - z.avail_out;
+        inflated += got;
+        if (header.size() < 4096)
+          header.insert(header.end(), sink.begin(),
+                        sink.begin() + static_cast<std::ptrdiff_t>(
+                                           std::min<std::size_t>(got, 4096 - header.size())));
         if (rc == Z_BUF_ERROR && z.avail_in == 0 && left > 0) rc = Z_OK;
       }
       const bool whole = rc == Z_STREAM_END && left == 0 && z.avail_in == 0;
       inflateEnd(&z);
       if (!whole) return "a compressed variable is corrupt or cut short";
+      V5Tag inner;
+      if (!v5_tag(header.data(), header.size(), swap, inner) || inner.type != 14 ||
+          inner.data != 8 || inner.bytes > inflated - 8)
+        return "a compressed variable does not hold one whole matrix";
+      const std::string bad =
+          matrix_header_problem(header.data() + 8, header.size() - 8, inner.bytes, swap);
+      if (!bad.empty()) return bad;
       pos += 8 + std::uint64_t{bytes};
     } else {
+      if (type == 14) {  // miMATRIX
+        std::vector<unsigned char> header(
+            static_cast<std::size_t>(std::min<std::uint32_t>(bytes, 4096)));
+        if (!in.read(reinterpret_cast<char*>(header.data()),
+                     static_cast<std::streamsize>(header.size())))
+          return "a variable is cut short";
+        const std::string bad = matrix_header_problem(header.data(), header.size(), bytes, swap);
+        if (!bad.empty()) return bad;
+      }
       pos += 8 + std::uint64_t{bytes};
       pos = std::min(size, (pos + 7) / 8 * 8);  // uncompressed elements are padded to 8 bytes
     }
@@ -258,8 +341,6 @@ NumericArray read_mat(const fs::path& path, const std::string& variable, const s
   mat_t* mat = open_mat(path, where);
   MatCloser closer{mat};
   const std::string wv = where_var(where, variable);
-  if (const std::string bad = v5_problem(path); !bad.empty())
-    throw InputError(where + ": not a whole MATLAB v5 .mat file (" + bad + ")");
   matvar_t* info = Mat_VarReadInfo(mat, variable.c_str());
   VarFreer free_info{info};
   if (info == nullptr) throw InputError(wv + ": not found (" + list_names(mat_names(mat)) + ")");
