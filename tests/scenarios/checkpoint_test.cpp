@@ -368,31 +368,57 @@ TEST(CheckpointCli, VderlKilledWithSigkillResumesToIdenticalOutputs) {
 // SIGTERM (as a batch scheduler sends before its time limit): the running experiment stops at its
 // next step boundary, writes a checkpoint, and the command exits 130; --resume continues it.
 TEST(CheckpointCli, DhdrlSigtermCheckpointsMidExperimentAndResumes) {
-  const auto args = dhdrl_cli_run("0");  // no periodic checkpoints: only the stop writes one
+  // Periodic checkpoints flush the live files every 100 slots, so they show where the run is;
+  // the stop writes its own checkpoint mid-way, between two of them, and says so.
+  const auto args = dhdrl_cli_run("100");
   const auto ref = fresh("term-ref"), d = fresh("term");
   auto r = sh(std::string(SEMRA_CLI) + joined(args) + " --out " + ref.string());
   ASSERT_EQ(r.code, 0) << r.out;
+  const auto file_rows = [](const fs::path& file) {  // rows under the header
+    const std::string text = semra::read_file(file);
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    return lines > 0 ? lines - 1 : 0;
+  };
+  std::size_t final_rows = 0;  // rows of one finished experiment's live file
+  for (const auto& e : fs::directory_iterator(ref / "live"))
+    final_rows = std::max(final_rows, file_rows(e.path()));
+  ASSERT_GE(final_rows, 20u);
 
   auto stopped = args;
   stopped.push_back("--out");
   stopped.push_back(d.string());
   const fs::path log = d.string() + ".log";
   const pid_t pid = spawn(stopped, log);
-  // Wait until the first experiment is stepping: its live file has a row (the first is written
-  // after output.record_every_slots slots). A fixed delay after the manifest was not enough on a
-  // loaded machine: the signal came before the first slot, with nothing to checkpoint.
-  const auto live_lines = [&] {
-    std::size_t lines = 0;
+  // The signal must reach an experiment mid-way, and the live files say where the run is only
+  // up to their last flush (at each checkpoint, and when an experiment ends). So: wait until one
+  // live file shows an experiment between 2 rows and 80% of its rows, freeze the process
+  // (SIGSTOP), and send SIGTERM only if that still holds, then let it go on (SIGCONT): the stop
+  // is taken at its next step. Otherwise (the flush was an experiment's last) continue and look
+  // again. Timing alone once let the signal fall between the two experiments.
+  const auto running = [&] {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(d / "live", ec)) {
-      const std::string text = semra::read_file(e.path());
-      lines = std::max<std::size_t>(lines, std::count(text.begin(), text.end(), '\n'));
+      const std::size_t rows = file_rows(e.path());
+      if (rows >= 2 && rows <= final_rows * 8 / 10) return true;
     }
-    return lines;
+    return false;
   };
-  ASSERT_TRUE(
-      semra_test::wait_until([&] { return live_lines() >= 2; }, std::chrono::milliseconds(2)));
-  ::kill(pid, SIGTERM);
+  bool sent = false;
+  for (int tries = 0; tries < 100 && !sent; ++tries) {
+    ASSERT_TRUE(semra_test::wait_until(running, std::chrono::milliseconds(1)))
+        << semra::read_file(log);
+    ::kill(pid, SIGSTOP);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, WUNTRACED), pid);
+    ASSERT_TRUE(WIFSTOPPED(status)) << "the run ended before it was stopped\n"
+                                    << semra::read_file(log);
+    if (running()) {
+      ::kill(pid, SIGTERM);
+      sent = true;
+    }
+    ::kill(pid, SIGCONT);
+  }
+  ASSERT_TRUE(sent);
   EXPECT_EQ(wait_exit(pid), 130);
   const std::string out = semra::read_file(log);
   EXPECT_NE(out.find("checkpointed mid-way"), std::string::npos) << out;
