@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../support/cli_process.hpp"
+#include "../support/input_error.hpp"
 #include "semra/core/array_file.hpp"
 #include "semra/core/error.hpp"
 
@@ -21,10 +22,11 @@ using semra::NumericArray;
 
 namespace {
 
+using semra_test::error_of;
+using semra_test::has;
+
 fs::path temp_file(const std::string& name) {
-  const fs::path d = semra_test::fresh("semra-arrayfile-", name);
-  fs::create_directories(d);
-  return d / name;
+  return semra_test::temp_file("semra-arrayfile-", name);
 }
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
@@ -54,21 +56,6 @@ NumericArray indexed(bool complex) {
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() &&
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
-// The InputError message of `f`, "" when it does not throw one.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const semra::InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 // A zip archive of `members` (name, bytes), each stored (method 0) or deflated (method 8), with
@@ -122,20 +109,12 @@ std::string zip_of(const std::vector<std::pair<std::string, std::string>>& membe
   return out;
 }
 
-// A .npy header + data written by hand (descr, fortran_order and shape as text).
+// A .npy file with any header (descr, fortran_order and shape as text).
 std::string npy(const std::string& descr, bool fortran, const std::string& shape,
                 const std::string& data) {
-  std::string header = "{'descr': '" + descr +
-                       "', 'fortran_order': " + (fortran ? "True" : "False") +
-                       ", 'shape': " + shape + ", }";
-  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
-  header += '\n';
-  std::string out = "\x93NUMPY";
-  out += '\x01';
-  out += '\x00';
-  out += static_cast<char>(header.size() & 0xFF);
-  out += static_cast<char>(header.size() >> 8);
-  return out + header + data;
+  return semra::npy_header("{'descr': '" + descr + "', 'fortran_order': " +
+                           (fortran ? "True" : "False") + ", 'shape': " + shape + ", }") +
+         data;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/input_error.hpp"
 #include "semra/core/vector_env.hpp"
 
 namespace {
@@ -79,12 +80,7 @@ semra::VectorEnv make(int envs, int threads, bool ignore, int length = 4,
 
 template <class F>
 std::string logic_error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::logic_error& e) {
-    return e.what();
-  }
-  return "(no std::logic_error)";
+  return semra_test::error_of<std::logic_error>(f, "(no std::logic_error)");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "semra/core/io.hpp"
 #include "semra/experiments/jobs.hpp"
 #include "semra/experiments/registry.hpp"
+#include "semra/experiments/resolve.hpp"
 
 namespace fs = std::filesystem;
 
@@ -208,5 +209,79 @@ TEST(SweepFile, DeclaredSummaryScalarsAreWhatExperimentsReturn) {
       EXPECT_EQ(names, declared) << t.scenario << " " << scheme;
       EXPECT_EQ(r.columns, sc->metric_columns) << t.scenario << " " << scheme;
     }
+  }
+}
+
+// The figures are data (configs/figures/*.toml) built into the program: each parses into the
+// figure of its file name, a sweep figure's file is also a valid sweep file, and every figure's
+// plan builds its jobs.
+TEST(FigureFile, EveryBuiltInFigureIsItsFileAndPlans) {
+  const fs::path dir = fs::path(SEMRA_SOURCE_DIR) / "configs" / "figures";
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".toml") files.push_back(e.path().stem().string());
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> names;
+  for (const auto& f : semra::figures()) names.push_back(f.name);
+  EXPECT_EQ(names, files);  // the program carries exactly the files of configs/figures
+  EXPECT_GE(names.size(), 6u);
+  for (const auto& f : semra::figures()) {
+    SCOPED_TRACE(f.name);
+    const fs::path file = dir / (f.name + ".toml");
+    const auto again =
+        semra::parse_figure_file(semra::read_file(file), f.name, "configs/figures/" + f.name);
+    EXPECT_EQ(again.sets, f.sets);  // the built-in copy is the file's current text
+    EXPECT_EQ(again.quick_sets, f.quick_sets);
+    EXPECT_EQ(again.x_values, f.x_values);
+    EXPECT_EQ(again.y_metric, f.y_metric);
+    EXPECT_FALSE(f.description.empty());
+    if (!f.x_key.empty()) {
+      const auto plan = semra::load_sweep_file(file, true);
+      EXPECT_EQ(plan.axes.size(), 1u);
+      EXPECT_EQ(plan.axes[0].key, f.x_key);
+    }
+    for (bool quick : {false, true}) {
+      semra::FigureRequest r;
+      r.name = f.name;
+      r.quick = quick;
+      const auto plan = semra::make_figure_plan(r);
+      EXPECT_EQ(semra::detail::make_jobs(plan).size(),
+                semra::detail::grid_points(plan) * f.schemes.size() *
+                    static_cast<std::size_t>(quick ? std::min(f.seeds, 2) : f.seeds));
+    }
+  }
+}
+
+TEST(FigureFile, BadFigureFilesNameTheProblem) {
+  const std::string head = "scenario = \"vderl\"\ndescription = \"d\"\n";
+  const std::string series = "[plot]\nmetric = \"total_reward\"\n";
+  const std::string sweep = "[plot]\nmetric = \"avg_latency_ms\"\n";
+  const auto error = [](const std::string& text) {
+    try {
+      semra::parse_figure_file(text, "f", "configs/figures/f.toml");
+    } catch (const semra::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error(head + series), "(no error)");
+  // file text -> a part of its one-line message
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // A series figure plots a metric column, a sweep figure a summary scalar.
+      {head + "[plot]\nmetric = \"avg_latency\"\n", "metric column"},
+      {head + "[grid]\n\"network.users\" = [10, 20]\n" + series, "per-experiment scalar"},
+      {head + "[grid]\n\"network.users\" = [10]\n\"network.servers\" = [2]\n" + sweep, "one key"},
+      {head + "[grid]\n\"network.users\" = [0]\n" + sweep, "network.users"},
+      {head + "[set]\n\"training.iterations\" = 2.5\n" + series,
+       "configs/figures/f.toml [set]: config key 'training.iterations'"},
+      {head + "colour = 1\n" + series, "colour"},
+      {head, "missing [plot] metric"},
+      {head + series + "smooth = 0\n", "smooth"},
+  };
+  for (const auto& [text, part] : cases) {
+    SCOPED_TRACE(text);
+    const std::string e = error(text);
+    EXPECT_NE(e.find(part), std::string::npos) << e;
+    EXPECT_EQ(e.rfind("configs/figures/f.toml", 0), 0u) << e;  // names the file first
   }
 }

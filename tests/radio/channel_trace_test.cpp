@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../support/cli_process.hpp"
+#include "../support/input_error.hpp"
 #include "semra/core/error.hpp"
 #include "semra/core/rng.hpp"
 #include "semra/radio/channel_trace.hpp"
@@ -25,24 +26,11 @@ namespace radio = semra::radio;
 
 namespace {
 
+using semra_test::error_of;
+using semra_test::has;
+
 fs::path temp_file(const std::string& name) {
-  const fs::path d = semra_test::fresh("semra-trace-", name);
-  fs::create_directories(d);
-  return d / name;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const semra::InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
+  return semra_test::temp_file("semra-trace-", name);
 }
 
 // dhdrl's channels as its environment holds them: one MultipathChannel per UT layer j, tx = the

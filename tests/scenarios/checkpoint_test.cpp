@@ -135,15 +135,18 @@ bool wait_for_checkpoint(const fs::path& dir) {
                                 std::chrono::milliseconds(2));
 }
 
+// Rows of a CSV file under its header.
+std::size_t file_rows(const fs::path& file) {
+  const std::string text = semra::read_file(file);
+  const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  return lines > 0 ? lines - 1 : 0;
+}
+
 // Rows in OUT/live/*.csv so far, over all experiments (headers not counted).
 std::size_t live_rows(const fs::path& dir) {
   std::size_t rows = 0;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir / "live", ec)) {
-    const std::string text = semra::read_file(e.path());
-    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-    rows += lines > 0 ? lines - 1 : 0;
-  }
+  for (const auto& e : fs::directory_iterator(dir / "live", ec)) rows += file_rows(e.path());
   return rows;
 }
 
@@ -374,11 +377,6 @@ TEST(CheckpointCli, DhdrlSigtermCheckpointsMidExperimentAndResumes) {
   const auto ref = fresh("term-ref"), d = fresh("term");
   auto r = sh(std::string(SEMRA_CLI) + joined(args) + " --out " + ref.string());
   ASSERT_EQ(r.code, 0) << r.out;
-  const auto file_rows = [](const fs::path& file) {  // rows under the header
-    const std::string text = semra::read_file(file);
-    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-    return lines > 0 ? lines - 1 : 0;
-  };
   std::size_t final_rows = 0;  // rows of one finished experiment's live file
   for (const auto& e : fs::directory_iterator(ref / "live"))
     final_rows = std::max(final_rows, file_rows(e.path()));

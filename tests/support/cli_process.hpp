@@ -56,6 +56,13 @@ inline fs::path fresh(const std::string& prefix, const std::string& name) {
   return temp_path(prefix + name);
 }
 
+// A file `name` in a new, empty directory of its own (fresh(prefix, name)).
+inline fs::path temp_file(const std::string& prefix, const std::string& name) {
+  const fs::path d = fresh(prefix, name);
+  fs::create_directories(d);
+  return d / name;
+}
+
 // Starts `semra args...` with stdout+stderr into `log`; returns its pid.
 inline pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
   const pid_t pid = ::fork();

@@ -12,8 +12,6 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <unistd.h>
-
 #include "semra/core/error.hpp"
 #include "semra/core/io.hpp"
 
@@ -173,20 +171,17 @@ const char* class_text(matio_classes c) {
   }
 }
 
-// Column-major (MATLAB) -> row-major of the same logical shape.
-template <class T>
-void to_row_major(const T* src, const std::vector<std::size_t>& shape, std::vector<double>& out) {
+// Calls visit(i, off) for each of the `n` elements of `shape`, in row-major order: i is the
+// element's row-major index, off its column-major (MATLAB) one.
+template <class Visit>
+void walk_both_orders(const std::vector<std::size_t>& shape, std::size_t n, Visit visit) {
   const std::size_t rank = shape.size();
-  std::size_t n = 1;
-  for (auto d : shape) n *= d;
-  out.resize(n);
-  if (n == 0) return;
   // Column-major strides.
   std::vector<std::size_t> stride(rank, 1), idx(rank, 0);
   for (std::size_t d = 1; d < rank; ++d) stride[d] = stride[d - 1] * shape[d - 1];
   std::size_t off = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    out[i] = static_cast<double>(src[off]);
+    visit(i, off);
     // Row-major increment: last index fastest.
     for (std::size_t d = rank; d-- > 0;) {
       if (++idx[d] < shape[d]) {
@@ -197,6 +192,16 @@ void to_row_major(const T* src, const std::vector<std::size_t>& shape, std::vect
       idx[d] = 0;
     }
   }
+}
+
+// Column-major (MATLAB) -> row-major of the same logical shape.
+template <class T>
+void to_row_major(const T* src, const std::vector<std::size_t>& shape, std::vector<double>& out) {
+  std::size_t n = 1;
+  for (auto d : shape) n *= d;
+  out.resize(n);
+  walk_both_orders(shape, n,
+                   [&](std::size_t i, std::size_t off) { out[i] = static_cast<double>(src[off]); });
 }
 
 // matio 1.5.23 reads a zlib-compressed v5 variable that is cut short without complaint (the
@@ -762,21 +767,7 @@ namespace {
 std::vector<double> to_column_major(const std::vector<double>& src,
                                     const std::vector<std::size_t>& shape) {
   std::vector<double> out(src.size());
-  const std::size_t rank = shape.size();
-  std::vector<std::size_t> stride(rank, 1), idx(rank, 0);
-  for (std::size_t d = 1; d < rank; ++d) stride[d] = stride[d - 1] * shape[d - 1];
-  std::size_t off = 0;
-  for (std::size_t i = 0; i < src.size(); ++i) {
-    out[off] = src[i];
-    for (std::size_t d = rank; d-- > 0;) {
-      if (++idx[d] < shape[d]) {
-        off += stride[d];
-        break;
-      }
-      off -= stride[d] * (shape[d] - 1);
-      idx[d] = 0;
-    }
-  }
+  walk_both_orders(shape, src.size(), [&](std::size_t i, std::size_t off) { out[off] = src[i]; });
   return out;
 }
 
@@ -790,8 +781,7 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 void write_mat_arrays(const fs::path& path, const std::vector<NamedArray>& arrays,
                       MatVersion version) {
   if (path.has_parent_path()) create_directories_or_throw(path.parent_path());
-  fs::path tmp = path;
-  tmp += ".tmp-" + std::to_string(::getpid());
+  const fs::path tmp = temp_path_for(path);
   quiet_matio();
   errno = 0;
   mat_t* mat =
@@ -817,36 +807,33 @@ void write_mat_arrays(const fs::path& path, const std::vector<NamedArray>& array
   const int err = errno;
   // matio can report success on a full disk: the file is read back and compared before it
   // replaces anything.
-  if (ok && close_err == 0) {
-    try {
-      for (const auto& na : arrays) {
-        const NumericArray b = read_mat(tmp, na.name, "written file");
-        const NumericArray& a = *na.array;
-        std::vector<std::size_t> shape(std::max<std::size_t>(a.shape.size(), 2), 1);
-        std::copy(a.shape.begin(), a.shape.end(), shape.begin());
-        ok = ok && b.shape == shape && b.is_complex == a.is_complex && same_bits(b.re, a.re) &&
-             same_bits(b.im, a.im);
-      }
-    } catch (const InputError&) {
-      ok = false;
+  ok = ok && close_err == 0;
+  try {
+    for (std::size_t i = 0; ok && i < arrays.size(); ++i) {
+      const NumericArray b = read_mat(tmp, arrays[i].name, "written file");
+      const NumericArray& a = *arrays[i].array;
+      std::vector<std::size_t> shape(std::max<std::size_t>(a.shape.size(), 2), 1);
+      std::copy(a.shape.begin(), a.shape.end(), shape.begin());
+      ok = b.shape == shape && b.is_complex == a.is_complex && same_bits(b.re, a.re) &&
+           same_bits(b.im, a.im);
     }
-  } else {
+  } catch (const InputError&) {
     ok = false;
   }
-  if (!ok) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    if (err == ENOSPC || err == EDQUOT) throw ResourceError(cannot_write(path, err));
-    throw ResourceError("cannot write '" + path.string() + "': the MAT file came out incomplete" +
-                        low_space_note(path.parent_path()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw ResourceError(cannot_write(path, ec.value()));
-  }
+  commit_temp_file(tmp, path, ok, err, "MAT file");
+}
+
+std::string npy_header(std::string dict) {
+  // Padded with spaces and a newline so that the data starts at a multiple of 64 bytes.
+  const std::size_t total = 10 + dict.size() + 1;
+  dict.append((64 - total % 64) % 64, ' ');
+  dict += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(dict.size() & 0xFF);
+  out += static_cast<char>(dict.size() >> 8);
+  return out + dict;
 }
 
 std::string npy_bytes(const NumericArray& a) {
@@ -855,18 +842,8 @@ std::string npy_bytes(const NumericArray& a) {
     shape +=
         std::to_string(a.shape[i]) + (a.shape.size() == 1 || i + 1 < a.shape.size() ? "," : "");
   shape += ")";
-  std::string header = "{'descr': '" + std::string(a.is_complex ? "<c16" : "<f8") +
-                       "', 'fortran_order': False, 'shape': " + shape + ", }";
-  // Padded with spaces and a newline so that the data starts at a multiple of 64 bytes.
-  const std::size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header += '\n';
-  std::string out = "\x93NUMPY";
-  out += '\x01';
-  out += '\x00';
-  out += static_cast<char>(header.size() & 0xFF);
-  out += static_cast<char>(header.size() >> 8);
-  out += header;
+  std::string out = npy_header("{'descr': '" + std::string(a.is_complex ? "<c16" : "<f8") +
+                               "', 'fortran_order': False, 'shape': " + shape + ", }");
   for (std::size_t i = 0; i < a.re.size(); ++i) {
     char b[8];
     std::memcpy(b, &a.re[i], 8);

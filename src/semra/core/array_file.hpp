@@ -63,6 +63,10 @@ void write_mat_arrays(const std::filesystem::path& path, const std::vector<Named
                       MatVersion version);
 // The same as a .npy file (format 1.0, little-endian float64 / complex128, C order).
 std::string npy_bytes(const NumericArray& a);
+// A .npy file's bytes before its data: magic, version 1.0, the header length and the header
+// `dict` ("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }") padded so that the data
+// starts at a multiple of 64 bytes.
+std::string npy_header(std::string dict);
 // The same as a .npz file (numpy.savez: a zip of stored .npy members). Throws
 // std::length_error above the 4 GB a zip without zip64 records can hold.
 std::string npz_bytes(const std::vector<NamedArray>& arrays);

@@ -28,8 +28,6 @@
 namespace semra {
 namespace fs = std::filesystem;
 
-namespace {
-// Unique per process and per call, in the target's directory so that rename() stays atomic.
 fs::path temp_path_for(const fs::path& path) {
   static std::atomic<unsigned> counter{0};
   std::string name(".");
@@ -41,6 +39,29 @@ fs::path temp_path_for(const fs::path& path) {
   return path.parent_path() / name;
 }
 
+void commit_temp_file(const fs::path& tmp, const fs::path& path, bool whole, int err,
+                      const std::string& kind) {
+  if (!whole) {
+    // Checked before the cut file is removed.
+    struct statvfs v {};
+    const bool full = ::statvfs(tmp.parent_path().c_str(), &v) == 0 && v.f_bavail == 0;
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    if (full || err == ENOSPC || err == EDQUOT)
+      throw ResourceError(cannot_write(path, full ? ENOSPC : err));
+    throw ResourceError("cannot write '" + path.string() + "': the " + kind +
+                        " came out incomplete" + low_space_note(path.parent_path()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw ResourceError(cannot_write(path, ec.value()));
+  }
+}
+
+namespace {
 // The sub-elements of an uncompressed MAT 5 matrix element's payload (u32 type, u32 bytes, data
 // padded to 8; or a small element of 8 bytes in all) end exactly at its end.
 bool whole_matrix(const std::string& payload) {
@@ -159,13 +180,7 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
                           (err == 0 ? low_space_note(tmp.parent_path()) : ""));
     }
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw ResourceError(cannot_write(path, ec.value()));
-  }
+  commit_temp_file(tmp, path, true, 0, "file");
 }
 
 void create_directories_or_throw(const fs::path& dir) {
@@ -321,26 +336,9 @@ void MatFile::write(const fs::path& path) const {
   // file cut at the disk's end), so the file is checked whole before it replaces anything.
   const int close_err = Mat_Close(mat);
   const int err = errno;
-  const bool whole = ok && close_err == 0 && whole_mat5(tmp, matrices_.size() + strings_.size());
-  if (!whole) {
-    // matio does not say why; a file system left with no free byte says it (checked before the
-    // cut file is removed).
-    struct statvfs v {};
-    const bool full = ::statvfs(tmp.parent_path().c_str(), &v) == 0 && v.f_bavail == 0;
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    if (full || err == ENOSPC || err == EDQUOT)
-      throw ResourceError(cannot_write(path, full ? ENOSPC : err));
-    throw ResourceError("cannot write '" + path.string() + "': the MAT file came out incomplete" +
-                        low_space_note(path.parent_path()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw ResourceError(cannot_write(path, ec.value()));
-  }
+  commit_temp_file(tmp, path,
+                   ok && close_err == 0 && whole_mat5(tmp, matrices_.size() + strings_.size()), err,
+                   "MAT file");
 }
 
 }  // namespace semra

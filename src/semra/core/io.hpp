@@ -19,6 +19,15 @@ void refuse_directory(const std::filesystem::path& path, const std::string& what
 // "cannot write 'PATH': <reason> (<what to do>)", the one message for an output that could not be
 // written (errno `err`; 0: "I/O error"). What became of a run directory is the runner's to add.
 std::string cannot_write(const std::filesystem::path& path, int err);
+// Writers that go through a library (matio) write to temp_path_for(path), then commit_temp_file:
+// a temp name in `path`'s directory (rename stays atomic), unique per process and per call.
+std::filesystem::path temp_path_for(const std::filesystem::path& path);
+// Renames the written temp file `tmp` over `path` when `whole`. Otherwise removes `tmp` and throws
+// ResourceError: cannot_write(path, ...) when the disk is full (errno `err` ENOSPC / EDQUOT, or a
+// file system left with no free byte: a library may not say why), else "the <kind> came out
+// incomplete" with low_space_note.
+void commit_temp_file(const std::filesystem::path& tmp, const std::filesystem::path& path,
+                      bool whole, int err, const std::string& kind);
 // " (N kB free on its file system: a full disk?)" when the file system holding `dir` has less
 // than 64 MB free, else "": added where a writer (gnuplot, matio) does not say why it failed.
 std::string low_space_note(const std::filesystem::path& dir);

@@ -5,6 +5,8 @@
 #ifdef SEMRA_HAVE_MPI
 #include <mpi.h>
 
+#include <list>
+
 #include "semra/core/serialize.hpp"
 #include "semra/experiments/live.hpp"
 
@@ -271,7 +273,7 @@ std::unique_ptr<RemoteRanks> connect_remote_ranks(const RunPlan& plan, const std
   return std::make_unique<Remote>(plan, jobs, sink, ctx, tally);
 }
 
-void serve_root(const RunPlan& plan, const std::vector<Job>& jobs) {
+void dispatch_worker(const RunPlan& plan, const std::vector<Job>& jobs) {
   std::atomic<bool> halt{false};
   RunContext ctx;
   ctx.set_stop_flag(&halt);
@@ -388,7 +390,7 @@ void serve_root(const RunPlan& plan, const std::vector<Job>& jobs) {
   pool.join();
 }
 
-void release_remote_ranks() {
+void release_workers() {
   if (!mpi::initialized() || !mpi::is_root() || g_workers_released) return;
   g_workers_released = true;
   for (int r = 1; r < mpi::size(); ++r) MPI_Send(nullptr, 0, MPI_BYTE, r, kExit, MPI_COMM_WORLD);
@@ -404,8 +406,8 @@ std::unique_ptr<RemoteRanks> connect_remote_ranks(const RunPlan&, const std::vec
                                                   ResultSink&, RunContext&, Tally&) {
   return nullptr;
 }
-void serve_root(const RunPlan&, const std::vector<Job>&) {}
-void release_remote_ranks() {}
+void dispatch_worker(const RunPlan&, const std::vector<Job>&) {}
+void release_workers() {}
 
 }  // namespace semra::detail
 

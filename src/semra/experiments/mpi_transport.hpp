@@ -1,13 +1,14 @@
 #pragma once
 // The MPI transport behind one interface (the only file with MPI calls besides mpi.cpp's session):
-// rank 0's view of the other ranks, the other ranks' service loop and their release. Without MPI
+// rank 0's view of the other ranks here; the other ranks' service loop and their release are
+// dispatch.hpp's dispatch_worker and release_workers, defined in mpi_transport.cpp. Without MPI
 // (or with one rank) there are no remote ranks and nothing to serve or release. The protocol:
 // dispatch.hpp. Internal to experiments/.
 #include <cstddef>
 #include <memory>
 #include <vector>
 
-#include "semra/experiments/dispatch_pool.hpp"
+#include "semra/experiments/dispatch.hpp"
 
 namespace semra::detail {
 
@@ -27,11 +28,5 @@ class RemoteRanks {
 // Under mpirun with more than one rank, on rank 0: the other ranks; nullptr otherwise.
 std::unique_ptr<RemoteRanks> connect_remote_ranks(const RunPlan& plan, const std::vector<Job>& jobs,
                                                   ResultSink& sink, RunContext& ctx, Tally& tally);
-
-// Ranks > 0: run what rank 0 assigns until it says the command is over (no-op without MPI).
-void serve_root(const RunPlan& plan, const std::vector<Job>& jobs);
-
-// Rank 0: tell waiting ranks the command is over (once; no-op without MPI or on other ranks).
-void release_remote_ranks();
 
 }  // namespace semra::detail

@@ -1,9 +1,17 @@
 #include "semra/experiments/registry.hpp"
 
+#include <string_view>
+#include <utility>
+
+#include "semra/experiments/sweep_file.hpp"
 #include "semra/scenarios/dhdrl/entry.hpp"
 #include "semra/scenarios/vderl/entry.hpp"
 
 namespace semra {
+namespace detail {
+// configs/figures/*.toml: file name and text, sorted by name (generated: cmake/embed_files.cmake).
+const std::vector<std::pair<std::string_view, std::string_view>>& built_in_figure_files();
+}  // namespace detail
 
 // Explicit lists, not self-registering statics: a static library would drop unreferenced
 // registration objects, and an explicit list is easy to read.
@@ -17,11 +25,15 @@ const std::vector<ScenarioEntry>& scenarios() {
   return all;
 }
 
+// The figures are data (configs/figures/NAME.toml, parse_figure_file), built into the program by
+// CMakeLists.txt ("The figures"), so that `semra figure` runs without the source tree.
 const std::vector<FigureEntry>& figures() {
   static const std::vector<FigureEntry> all = [] {
     std::vector<FigureEntry> v;
-    for (auto& f : dhdrl_figure_entries()) v.push_back(std::move(f));
-    for (auto& f : vderl_figure_entries()) v.push_back(std::move(f));
+    for (const auto& [file, text] : detail::built_in_figure_files()) {
+      const std::string name(file.substr(0, file.size() - std::string_view(".toml").size()));
+      v.push_back(parse_figure_file(text, name, "configs/figures/" + std::string(file)));
+    }
     return v;
   }();
   return all;

@@ -137,10 +137,9 @@ fs::path default_out_dir(const std::string& name) {
 }
 
 namespace {
-RunOutcome run_stored(const RunPlan& plan, const std::vector<Job>& jobs, detail::RunStore& store);
-}  // namespace
 
-RunOutcome execute(const RunPlan& plan) {
+// What execute() checks of a plan before it builds anything.
+void check_plan(const RunPlan& plan) {
   if (plan.scenario == nullptr || !plan.config) throw std::logic_error("execute: incomplete plan");
   if (plan.schemes.empty()) throw InputError("no scheme to run");
   if (plan.seeds.empty()) throw InputError("--seeds must be at least 1");
@@ -153,35 +152,23 @@ RunOutcome execute(const RunPlan& plan) {
       throw InputError("unknown scheme '" + echo(s) + "' for scenario '" + plan.scenario->name +
                        "'" + did_you_mean(s, names) + " (valid: " + valid + ")");
     }
+}
 
-  // Every config is built and validated before anything runs or is written.
-  const std::vector<Job> jobs = detail::make_jobs(plan);
+// Memory: the largest experiments running at once plus every result (throws before writing).
+void check_memory(const RunPlan& plan, const std::vector<Job>& jobs) {
+  std::vector<std::size_t> all(jobs.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const std::size_t concurrent =
+      std::min(jobs.size(), static_cast<std::size_t>(std::max(1, plan.threads)));
+  limits::check_memory(limits::estimate_memory(plan, jobs, all, concurrent), concurrent);
+}
 
-  if (mpi::initialized() && !mpi::is_root()) {
-    detail::dispatch_worker(plan, jobs);
-    RunOutcome o;
-    o.root = false;
-    return o;
-  }
-  ReleaseWorkers release;
-
-  // Memory: the largest experiments running at once plus every result (throws before writing).
-  {
-    std::vector<std::size_t> all(jobs.size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-    const std::size_t concurrent =
-        std::min(jobs.size(), static_cast<std::size_t>(std::max(1, plan.threads)));
-    limits::check_memory(limits::estimate_memory(plan, jobs, all, concurrent), concurrent);
-  }
-
-  // From here on files are written: a stop is no longer an immediate exit (core/stop.hpp) but
-  // polled, so running experiments checkpoint and the message says what was kept.
-  exit_on_stop().store(false);
-  // Checks a resumed directory against the plan (throws before writing anything).
-  detail::RunStore store(plan.out_dir, detail::make_manifest(plan), plan.resume, jobs);
-  // From here on the directory exists: a failure says what became of it.
+// Once the directory exists, a failure says what became of it (RunStore::after_failure).
+template <class F>
+RunOutcome saying_what_was_kept(const RunPlan& plan, std::size_t jobs, detail::RunStore& store,
+                                F&& f) {
   try {
-    return run_stored(plan, jobs, store);
+    return f();
   } catch (const RunInterrupted&) {
     throw;
   } catch (const Interrupted&) {
@@ -189,7 +176,7 @@ RunOutcome execute(const RunPlan& plan) {
     // reuses them all) writes the outputs again.
     RunInterrupted e;
     e.out_dir = plan.out_dir;
-    e.finished = e.total = jobs.size();
+    e.finished = e.total = jobs;
     throw e;
   } catch (const ResourceError& e) {
     throw ResourceError(std::string(e.what()) + "; " + store.after_failure());
@@ -203,78 +190,99 @@ RunOutcome execute(const RunPlan& plan) {
   }
 }
 
-namespace {
-
-RunOutcome run_stored(const RunPlan& plan, const std::vector<Job>& jobs, detail::RunStore& store) {
-  detail::StoredRun stored = store.take_stored();
-
-  std::vector<ExperimentResult> results(jobs.size());
-  std::vector<detail::Task> tasks;
-  std::size_t reused = 0;
-  std::int64_t total_steps = 0;
-  for (const auto& job : jobs) {
-    if (stored.finished[job.index]) {
-      results[job.index] = std::move(*stored.finished[job.index]);
-      ++reused;
-      continue;
-    }
-    detail::Task t;
-    t.job = job.index;
-    t.resume = std::move(stored.checkpoints[job.index]);
-    total_steps += job.steps - (t.resume ? t.resume->step : 0);
-    tasks.push_back(std::move(t));
-  }
-  // Long experiments first keeps every thread and rank busy to the end; results keep plan order.
-  auto cost = [&](const detail::Task& t) {
-    const auto& job = jobs[t.job];
-    return detail::expected_cost(*plan.scenario, job, job.steps - (t.resume ? t.resume->step : 0));
-  };
-  std::stable_sort(tasks.begin(), tasks.end(),
-                   [&](const auto& a, const auto& b) { return cost(a) > cost(b); });
-
-  RunContext ctx;
-  if (plan.save_models) ctx.models_root = (plan.out_dir / "models").string();
-  std::vector<detail::LiveOutputs::Start> starts(jobs.size());
-  for (const auto& job : jobs)
-    if (stored.finished[job.index]) starts[job.index].finished = &results[job.index];
-  for (const auto& t : tasks)
-    if (t.resume) starts[t.job].resume_step = t.resume->step;
-  const auto start = std::chrono::steady_clock::now();
-  detail::DispatchOutcome d;
-  std::size_t checkpoints = 0;
-  {
-    detail::LiveOutputs live(plan, jobs, starts, plan.tensorboard);
-    StoreSink sink(store, results, live);
-    Progress progress(ctx, total_steps, plan.scenario->step_unit, jobs.size(), reused,
-                      plan.quiet || tasks.empty());
-    sink.progress_ = &progress;
-    d = detail::dispatch_root(plan, jobs, std::move(tasks), sink, ctx);
-    sink.progress_ = nullptr;
-    checkpoints = sink.checkpoints();
-  }
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (d.error) std::rethrow_exception(d.error);
-  if (d.interrupted > 0 || d.not_started > 0) {
-    RunInterrupted e;
-    e.out_dir = plan.out_dir;
-    e.finished = reused + d.finished;
-    e.total = jobs.size();
-    e.checkpoints = checkpoints;
-    throw e;
-  }
-
-  const std::string table = detail::write_outputs(plan, jobs, results, wall);
-
-  RunOutcome outcome;
-  outcome.wall_seconds = wall;
-  outcome.reused = reused;
-  outcome.computed = d.finished;
-  outcome.summary_table = table;
-  outcome.results = std::move(results);
-  return outcome;
-}
-
 }  // namespace
+
+// The plan comes resolved (resolve.hpp: defaults <- preset <- file <- --set, schemes, seeds, grid).
+// From it, in order: the jobs, the store, the dispatch, the outputs.
+RunOutcome execute(const RunPlan& plan) {
+  check_plan(plan);
+
+  // Jobs: every experiment's config, built and validated before anything runs or is written.
+  const std::vector<Job> jobs = detail::make_jobs(plan);
+  if (mpi::initialized() && !mpi::is_root()) {
+    detail::dispatch_worker(plan, jobs);  // other ranks run what rank 0 hands them
+    RunOutcome o;
+    o.root = false;
+    return o;
+  }
+  ReleaseWorkers release;
+  check_memory(plan, jobs);
+
+  // Store: from here on files are written, so a stop is no longer an immediate exit
+  // (core/stop.hpp) but polled: running experiments checkpoint and the message says what was
+  // kept. The directory is checked against the plan first (throws before writing anything).
+  exit_on_stop().store(false);
+  detail::RunStore store(plan.out_dir, detail::make_manifest(plan), plan.resume, jobs);
+  return saying_what_was_kept(plan, jobs.size(), store, [&] {
+    // What the directory holds: finished experiments are reused, checkpointed ones continue.
+    detail::StoredRun stored = store.take_stored();
+    std::vector<ExperimentResult> results(jobs.size());
+    std::vector<detail::Task> tasks;
+    std::vector<detail::LiveOutputs::Start> starts(jobs.size());
+    std::size_t reused = 0;
+    std::int64_t total_steps = 0;
+    for (const auto& job : jobs) {
+      if (stored.finished[job.index]) {
+        results[job.index] = std::move(*stored.finished[job.index]);
+        starts[job.index].finished = &results[job.index];
+        ++reused;
+        continue;
+      }
+      detail::Task t;
+      t.job = job.index;
+      t.resume = std::move(stored.checkpoints[job.index]);
+      if (t.resume) starts[job.index].resume_step = t.resume->step;
+      total_steps += job.steps - (t.resume ? t.resume->step : 0);
+      tasks.push_back(std::move(t));
+    }
+    // Long experiments first keeps every thread and rank busy to the end; results keep plan
+    // order.
+    auto cost = [&](const detail::Task& t) {
+      const auto& job = jobs[t.job];
+      return detail::expected_cost(*plan.scenario, job,
+                                   job.steps - (t.resume ? t.resume->step : 0));
+    };
+    std::stable_sort(tasks.begin(), tasks.end(),
+                     [&](const auto& a, const auto& b) { return cost(a) > cost(b); });
+
+    // Dispatch: each finished experiment is stored at once (StoreSink), its rows go to the live
+    // files as they come.
+    RunContext ctx;
+    if (plan.save_models) ctx.models_root = (plan.out_dir / "models").string();
+    const auto start = std::chrono::steady_clock::now();
+    detail::DispatchOutcome d;
+    std::size_t checkpoints = 0;
+    {
+      detail::LiveOutputs live(plan, jobs, starts, plan.tensorboard);
+      StoreSink sink(store, results, live);
+      Progress progress(ctx, total_steps, plan.scenario->step_unit, jobs.size(), reused,
+                        plan.quiet || tasks.empty());
+      sink.progress_ = &progress;
+      d = detail::dispatch_root(plan, jobs, std::move(tasks), sink, ctx);
+      sink.progress_ = nullptr;
+      checkpoints = sink.checkpoints();
+    }
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (d.error) std::rethrow_exception(d.error);
+    if (d.interrupted > 0 || d.not_started > 0) {
+      RunInterrupted e;
+      e.out_dir = plan.out_dir;
+      e.finished = reused + d.finished;
+      e.total = jobs.size();
+      e.checkpoints = checkpoints;
+      throw e;
+    }
+
+    // Outputs: metrics.csv, summary.json, results.mat, the figure (outputs.hpp).
+    RunOutcome outcome;
+    outcome.summary_table = detail::write_outputs(plan, jobs, results, wall);
+    outcome.wall_seconds = wall;
+    outcome.reused = reused;
+    outcome.computed = d.finished;
+    outcome.results = std::move(results);
+    return outcome;
+  });
+}
 
 }  // namespace semra

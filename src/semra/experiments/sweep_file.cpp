@@ -96,10 +96,13 @@ std::string set_text(const AxisValue& v) {
   return axis_value_text(v);
 }
 
-// Applies every key of an override table ([set] or [quick]) with exact type checks.
-void apply_overrides(ConfigSchema& schema, const toml::table& t, const std::string& where) {
+// Applies every key of an override table ([set] or [quick]) with exact type checks; returns each
+// as "key=value" text that ConfigSchema::set reads back to the same value.
+std::vector<std::string> apply_overrides(ConfigSchema& schema, const toml::table& t,
+                                         const std::string& where) {
   std::vector<std::pair<std::string, const toml::node*>> leaves;
   flatten(t, "", leaves);
+  std::vector<std::string> assignments;
   for (const auto& [key, node] : leaves) {
     const auto* f = schema.find(key);
     try {
@@ -118,8 +121,11 @@ void apply_overrides(ConfigSchema& schema, const toml::table& t, const std::stri
           text += format_double(*e.value<double>());
         }
         schema.set(key, text + "]");
+        assignments.push_back(key + "=" + text + "]");
       } else {
-        schema.set(key, set_text(typed_value(*f, *node, where)));
+        const std::string text = set_text(typed_value(*f, *node, where));
+        schema.set(key, text);
+        assignments.push_back(key + "=" + text);
       }
     } catch (const InputError& e) {
       const std::string msg = e.what();
@@ -127,6 +133,7 @@ void apply_overrides(ConfigSchema& schema, const toml::table& t, const std::stri
       throw InputError(where + ": " + msg);
     }
   }
+  return assignments;
 }
 
 const toml::table* table_or_throw(const toml::table& doc, const char* key, const std::string& src) {
@@ -148,11 +155,9 @@ std::string string_or_throw(const toml::node& n, const std::string& what) {
   return *n.value<std::string>();
 }
 
-}  // namespace
-
-RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
-  const std::string src = echo(file.string(), 300);
-  const std::string text = read_input_file(file, "sweep file", input_limit::kTomlBytes);
+// The TOML document `text` of `src`, its top-level keys among `keys`.
+toml::table parse_document(std::string_view text, const std::string& src,
+                           const std::vector<std::string>& keys) {
   toml::table doc;
   try {
     doc = toml::parse(text, src);
@@ -164,22 +169,94 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
   for (const auto& [k, v] : doc) {
     (void)v;
     const std::string key(k.str());
-    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end())
-      unknown(src, "key", key, kTopKeys);
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) unknown(src, "key", key, keys);
   }
+  return doc;
+}
 
-  RunPlan plan;
-  plan.command = "sweep";
-  plan.source = src;
+// The document's `scenario = "NAME"`.
+const ScenarioEntry& scenario_of(const toml::table& doc, const std::string& src) {
   const auto* sc_node = doc.get("scenario");
   if (sc_node == nullptr) throw InputError(src + ": missing 'scenario = \"NAME\"'");
   const std::string sc_name = string_or_throw(*sc_node, src + ": scenario");
-  plan.scenario = find_scenario_or_extra(sc_name);
-  if (plan.scenario == nullptr) {
+  const ScenarioEntry* sc = find_scenario_or_extra(sc_name);
+  if (sc == nullptr) {
     std::vector<std::string> names;
     for (const auto& s : scenarios()) names.push_back(s.name);
     unknown(src, "scenario", sc_name, names);
   }
+  return *sc;
+}
+
+// The document's `schemes = [...]`, each one of the scenario's; its default set without it.
+std::vector<std::string> schemes_of(const toml::table& doc, const ScenarioEntry& sc,
+                                    const std::string& src) {
+  const auto* n = doc.get("schemes");
+  if (n == nullptr) return scheme_names_of(sc.schemes, true);
+  const auto* arr = n->as_array();
+  if (arr == nullptr || arr->empty())
+    throw InputError(src + ": schemes: expected a non-empty list of scheme names");
+  std::vector<std::string> schemes;
+  for (const auto& e : *arr) {
+    const std::string s = string_or_throw(e, src + ": schemes");
+    if (find_scheme_info(sc.schemes, s) == nullptr)
+      unknown(src, "scheme", s, scheme_names_of(sc.schemes));
+    schemes.push_back(s);
+  }
+  return schemes;
+}
+
+// What a [plot] table says; a key not given keeps its value here.
+struct PlotSpec {
+  std::string metric, x_label, y_label;
+  bool log_y = false;
+  int smooth = 1;
+};
+
+// Reads the [plot] table (if any) of `doc`: its keys among `keys` (metric, x_label, y_label,
+// log_y, smooth), each of its type; the metric, checked now rather than after the whole run, one
+// of `metrics` (`kind` names them in the message) when those are declared.
+void read_plot(const toml::table& doc, const std::string& src, const std::vector<std::string>& keys,
+               const std::vector<std::string>& metrics, const std::string& kind, PlotSpec& plot) {
+  const auto* p = table_or_throw(doc, "plot", src);
+  if (p == nullptr) return;
+  for (const auto& [k, v] : *p) {
+    const std::string key(k.str());
+    const std::string where = src + " [plot] " + key;
+    if (std::find(keys.begin(), keys.end(), key) == keys.end())
+      unknown(src + " [plot]", "key", key, keys);
+    if (key == "log_y") {
+      const auto* b = v.as_boolean();
+      if (!b) throw InputError(where + ": expected true or false");
+      plot.log_y = b->get();
+    } else if (key == "smooth") {
+      const std::int64_t smooth = integer_or_throw(v, where, 1);
+      if (smooth > std::numeric_limits<int>::max())
+        throw InputError(where + ": " + std::to_string(smooth) + " is too large");
+      plot.smooth = static_cast<int>(smooth);
+    } else {
+      const std::string value = string_or_throw(v, where);
+      if (key == "metric" && !metrics.empty() &&
+          std::find(metrics.begin(), metrics.end(), value) == metrics.end())
+        throw InputError(where + ": " + unknown_name(kind, value, metrics));
+      if (key == "metric") plot.metric = value;
+      if (key == "x_label") plot.x_label = value;
+      if (key == "y_label") plot.y_label = value;
+    }
+  }
+}
+
+}  // namespace
+
+RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
+  const std::string src = echo(file.string(), 300);
+  const toml::table doc =
+      parse_document(read_input_file(file, "sweep file", input_limit::kTomlBytes), src, kTopKeys);
+
+  RunPlan plan;
+  plan.command = "sweep";
+  plan.source = src;
+  plan.scenario = &scenario_of(doc, src);
   const auto& sc = *plan.scenario;
 
   plan.sweep = file.stem().string();
@@ -190,19 +267,7 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
     throw InputError(src + ": name '" + echo(plan.sweep) + "': use letters, digits, '.', '_', '-'");
   if (const auto* n = doc.get("description")) string_or_throw(*n, src + ": description");
 
-  plan.schemes = scheme_names_of(sc.schemes, true);
-  if (const auto* n = doc.get("schemes")) {
-    const auto* arr = n->as_array();
-    if (arr == nullptr || arr->empty())
-      throw InputError(src + ": schemes: expected a non-empty list of scheme names");
-    plan.schemes.clear();
-    for (const auto& e : *arr) {
-      const std::string s = string_or_throw(e, src + ": schemes");
-      if (find_scheme_info(sc.schemes, s) == nullptr)
-        unknown(src, "scheme", s, scheme_names_of(sc.schemes));
-      plan.schemes.push_back(s);
-    }
-  }
+  plan.schemes = schemes_of(doc, sc, src);
 
   std::int64_t first_seed = 1;
   if (const auto* n = doc.get("first_seed"))
@@ -346,34 +411,111 @@ RunPlan load_sweep_file(const std::filesystem::path& file, bool quick) {
                          "' are both named '" + echo(axis.name) + "'; give them different names");
   }
 
-  plan.y_metric = sc.primary_metric;
-  plan.x_label = plan.axes.front().name;
-  if (const auto* p = table_or_throw(doc, "plot", src)) {
-    for (const auto& [k, v] : *p) {
-      const std::string key(k.str());
-      if (std::find(kPlotKeys.begin(), kPlotKeys.end(), key) == kPlotKeys.end())
-        unknown(src + " [plot]", "key", key, kPlotKeys);
-      if (key == "log_y") {
-        const auto* b = v.as_boolean();
-        if (!b) throw InputError(src + " [plot] log_y: expected true or false");
-        plan.log_y = b->get();
-        continue;
-      }
-      const std::string s = string_or_throw(v, src + " [plot] " + key);
-      // The metric is checked now, not after the whole sweep ran.
-      const auto& valid = sc.summary_scalars;
-      if (key == "metric" && !valid.empty() &&
-          std::find(valid.begin(), valid.end(), s) == valid.end())
-        throw InputError(src + " [plot] metric: " +
-                         unknown_name("per-experiment scalar of '" + sc.name + "'", s, valid));
-      if (key == "metric") plan.y_metric = s;
-      if (key == "x_label") plan.x_label = s;
-      if (key == "y_label") plan.y_label = s;
-    }
-  }
+  PlotSpec plot{sc.primary_metric, plan.axes.front().name, "", false, 1};
+  read_plot(doc, src, kPlotKeys, sc.summary_scalars, "per-experiment scalar of '" + sc.name + "'",
+            plot);
+  plan.y_metric = plot.metric;
+  plan.x_label = plot.x_label;
+  plan.y_label = plot.y_label;
+  plan.log_y = plot.log_y;
   if (plan.y_label.empty()) plan.y_label = plan.y_metric + " (mean, 95% CI)";
   plan.plot = true;
   return plan;
+}
+
+FigureEntry parse_figure_file(std::string_view text, const std::string& name,
+                              const std::string& src) {
+  static const std::vector<std::string> kFigureKeys = {
+      "scenario", "description", "schemes", "seeds", "set", "quick", "grid", "names", "plot"};
+  static const std::vector<std::string> kFigurePlotKeys = {"metric", "x_label", "y_label", "log_y",
+                                                           "smooth"};
+  const toml::table doc = parse_document(text, src, kFigureKeys);
+  const ScenarioEntry& sc = scenario_of(doc, src);
+  FigureEntry f;
+  f.name = name;
+  f.scenario = sc.name;
+  if (const auto* n = doc.get("description"))
+    f.description = string_or_throw(*n, src + ": description");
+  f.schemes = schemes_of(doc, sc, src);
+  if (const auto* n = doc.get("seeds")) {
+    const std::int64_t seeds = integer_or_throw(*n, src + ": seeds", 1);
+    if (seeds > static_cast<std::int64_t>(limits::kMaxExperiments))
+      throw InputError(src + ": seeds = " + std::to_string(seeds) + ": expected at most " +
+                       std::to_string(limits::kMaxExperiments) + " (docs/limits.md)");
+    f.seeds = static_cast<int>(seeds);
+  }
+
+  // [set] and [quick] as "key=value" presets, each checked now against its key's type and range.
+  auto config = sc.make_config();
+  auto schema = config->schema();
+  if (const auto* t = table_or_throw(doc, "set", src))
+    f.sets = apply_overrides(schema, *t, src + " [set]");
+  if (const auto* t = table_or_throw(doc, "quick", src)) {
+    auto scratch = config->clone();
+    auto s2 = scratch->schema();
+    f.quick_sets = apply_overrides(s2, *t, src + " [quick]");
+  }
+
+  // A sweep figure: one numeric [grid] key, its values checked on a scratch config.
+  if (const auto* grid = table_or_throw(doc, "grid", src)) {
+    std::vector<std::pair<std::string, const toml::node*>> leaves;
+    flatten(*grid, "", leaves);
+    const std::string where = src + " [grid]";
+    if (leaves.size() != 1)
+      throw InputError(where + ": a figure sweeps one key (its x axis), found " +
+                       std::to_string(leaves.size()));
+    const auto& [key, node] = leaves.front();
+    const auto* field = schema.find(key);
+    try {
+      if (field == nullptr) schema.unknown_key(key);
+    } catch (const InputError& e) {
+      throw InputError(where + ": " + e.what());
+    }
+    const auto* arr = node->as_array();
+    if (arr == nullptr || arr->empty())
+      throw InputError(where + ": '" + key + "' must be a non-empty list of numbers");
+    auto scratch = config->clone();
+    auto s2 = scratch->schema();
+    for (const auto& e : *arr) {
+      if (!e.is_integer() && !e.is_floating_point())
+        throw InputError(where + ": '" + key + "': value " + node_text(e) + " is " + type_of(e) +
+                         ", expected a number");
+      try {
+        s2.set(key, set_text(typed_value(*field, e, where)));
+      } catch (const InputError& err) {
+        const std::string msg = err.what();
+        throw InputError(msg.rfind(where, 0) == 0 ? msg : where + ": " + msg);
+      }
+      f.x_values.push_back(*e.value<double>());
+    }
+    f.x_key = key;
+  }
+  if (const auto* names = table_or_throw(doc, "names", src)) {
+    std::vector<std::pair<std::string, const toml::node*>> nl;
+    flatten(*names, "", nl);
+    for (const auto& [key, node] : nl) {
+      if (key != f.x_key)
+        throw InputError(src + " [names]: '" + echo(key) + "' is not the [grid] key");
+      f.x_name = string_or_throw(*node, src + " [names] " + key);
+    }
+  }
+
+  // [plot]: a series figure draws a metric column vs step, a sweep figure a summary scalar vs x.
+  const auto* plot = table_or_throw(doc, "plot", src);
+  if (plot == nullptr || plot->get("metric") == nullptr)
+    throw InputError(src + ": missing [plot] metric");
+  const bool series = f.x_key.empty();
+  PlotSpec spec;
+  read_plot(
+      doc, src, kFigurePlotKeys, series ? sc.metric_columns : sc.summary_scalars,
+      std::string(series ? "metric column" : "per-experiment scalar") + " of '" + sc.name + "'",
+      spec);
+  f.y_metric = spec.metric;
+  f.x_label = spec.x_label;
+  f.y_label = spec.y_label;
+  f.log_y = spec.log_y;
+  f.smooth = spec.smooth;
+  return f;
 }
 
 }  // namespace semra

@@ -22,6 +22,8 @@
 //   x_label = "BS power (dBm)"
 //   y_label = "QoE"
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "semra/experiments/runner.hpp"
 
@@ -31,5 +33,14 @@ namespace semra {
 // plot). Every grid value is checked against its key's type and range here. Throws InputError
 // naming the file and the key. Output options (threads, out_dir...) are left for the caller.
 RunPlan load_sweep_file(const std::filesystem::path& file, bool quick);
+
+// A figure file (configs/figures/*.toml, built into the program): the keys of a sweep file
+// (scenario, description, schemes, seeds as a count, [set], [quick], [grid] with one key and its
+// [names], [plot] metric, x_label, y_label, log_y) plus [plot] smooth. Without [grid] it is a
+// series figure: [plot] metric is a metric column drawn against the step, smoothed over `smooth`
+// rows; with it, a summary scalar against the grid key. [set] and [quick] become the figure's
+// presets, each value checked against its key now. Throws InputError naming `source` and the key.
+FigureEntry parse_figure_file(std::string_view text, const std::string& name,
+                              const std::string& source);
 
 }  // namespace semra

@@ -276,12 +276,13 @@ TEST(DhdrlMultiAgent, EpisodeIsTruncatedAfterTrainSlots) {
   semra::Rng rng(7, "actions");
   std::vector<float> r(env.agents().size());
   int steps = 0;
-  while (!env.truncated()) {
+  // Bounded: an environment that never truncates fails here rather than stepping forever.
+  while (!env.truncated() && steps < 100) {
     EXPECT_FALSE(env.terminated());
     env.step(random_actions(env, rng).data(), r.data());
     ++steps;
   }
-  EXPECT_EQ(steps, 6 + 2);  // two epoch starts (slots 0 and 4)
+  ASSERT_EQ(steps, 6 + 2);  // two epoch starts (slots 0 and 4)
   EXPECT_EQ(env.slot(), 6);
   EXPECT_FALSE(env.terminated());
   for (int a = 0; a < 14; ++a) EXPECT_FALSE(env.acts(a));

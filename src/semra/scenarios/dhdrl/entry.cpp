@@ -82,24 +82,4 @@ ScenarioEntry dhdrl_scenario_entry() {
   return e;
 }
 
-std::vector<FigureEntry> dhdrl_figure_entries() {
-  FigureEntry f;
-  f.name = "dhdrl-qoe-vs-slots";
-  f.scenario = "dhdrl";
-  f.description = "paper's QoE vs time slot figure: seven schemes, 7 cells, 100,000 slots";
-  f.schemes = scheme_names_of(dhdrl::scheme_table(), true);  // the paper's seven
-  f.seeds = 5;
-  // One metrics row per 50 slots (mean over them) keeps metrics.csv small; the moving average is
-  // over 500 slots either way.
-  f.sets = {"train.slots=100000", "output.record_every_slots=50"};
-  // --quick: 4,000 slots with exploration decaying 10x faster, so the short run ends mostly greedy.
-  f.quick_sets = {"train.slots=4000", "output.record_every_slots=10",
-                  "learning.epsilon_decay=1e-3"};
-  f.y_metric = "qoe";
-  f.x_label = "time slot";
-  f.y_label = "QoE (mean over UTs)";
-  f.smooth = 500;
-  return {f};
-}
-
 }  // namespace semra

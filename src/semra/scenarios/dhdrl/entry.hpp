@@ -1,5 +1,6 @@
 #pragma once
-// Registry entries of the `dhdrl` scenario and its figure (wired in experiments/registry.cpp).
+// Registry entry of the `dhdrl` scenario (wired in experiments/registry.cpp; its figure is
+// configs/figures/dhdrl-qoe-vs-slots.toml).
 #include <vector>
 
 #include "semra/core/scenario_entry.hpp"
@@ -7,6 +8,5 @@
 namespace semra {
 
 ScenarioEntry dhdrl_scenario_entry();
-std::vector<FigureEntry> dhdrl_figure_entries();
 
 }  // namespace semra
