@@ -74,6 +74,12 @@ struct ScenarioEntry {
   std::function<ExperimentResult(const ConfigBase&, const std::string& name, std::uint64_t seed,
                                  RunContext& ctx, ExternalPolicy& policy)>
       run_policy;
+  // Optional: writes the channels the scenario's model draws for `seed` in a run of `steps` steps
+  // (train.slots / iterations when negative) to the .mat file `path`, the trace that
+  // channel.source = "trace" replays into the same run (semra export-channels, docs/channels.md).
+  std::function<void(const ConfigBase&, std::uint64_t seed, std::int64_t steps,
+                     const std::string& path)>
+      export_channels;
 };
 
 // A scenario's scheme table as the registry sees it: the `info` of each row (rows also hold the

@@ -44,6 +44,15 @@ void Config::describe(ConfigSchema& s) {
         "reference defect, for experiments only: Gauss-Markov innovations of variance 1 while the "
         "initial path gains have 1/L, so the fading power drifts up L-fold in the first slots "
         "(false = one variance 1/L, docs/model-dhdrl.md 1, part 2)");
+  s.add("channel.source", channel_source, Choices{"model", "trace"},
+        "where the channels come from: model = the multipath model above (docs/model-dhdrl.md 1, "
+        "part 2); trace = the file channel.trace, replayed one row per slot, wrapping around "
+        "(docs/channels.md)");
+  s.add("channel.trace", channel_trace, Choices{},
+        "channel trace for channel.source = \"trace\": a .mat (v5, v7.3), .npz or .npy file "
+        "holding G (real [slots, BSs, UTs, codewords], linear power) or H (complex [slots, BSs, "
+        "UTs, antennas]), UTs cell by cell; `semra export-channels dhdrl` writes one from the "
+        "model (docs/channels.md)");
   s.add("semantic.bandwidth_hz", bandwidth_hz, RealRange{0.0, 1e9, true}, "Hz",
         "bandwidth W of a UT's resource block");
   s.add("semantic.units_per_word", units_per_word, RealRange{0.0, 1e3, true}, "suts/word",
@@ -220,6 +229,13 @@ void Config::validate() const {
       throw InputError("learning.hidden: layer sizes must be integers, got " + std::to_string(h));
   if (epsilon_min > epsilon_start)
     throw InputError("learning.epsilon_min must be <= learning.epsilon_start");
+  if (channel_source == "trace" && channel_trace.empty())
+    throw InputError(
+        "channel.trace: empty, expected the path of a trace file with channel.source = \"trace\"");
+  if (channel_source == "model" && !channel_trace.empty())
+    throw InputError("channel.trace: '" + channel_trace +
+                     "' is set but channel.source = \"model\" would ignore it (set channel.source "
+                     "= \"trace\" or remove channel.trace)");
   const int ring_cells = 1 + 3 * rings * (rings + 1);
   if (cells > ring_cells)
     throw InputError("network.cells (" + std::to_string(cells) + ") must be <= the " +
@@ -227,8 +243,23 @@ void Config::validate() const {
                      std::to_string(rings) + " (or 0 for all of them)");
 }
 
+std::shared_ptr<const radio::ChannelTrace> Config::trace() const {
+  if (channel_source != "trace") return nullptr;
+  const radio::MisoTraceShape shape{num_cells(), num_cells() * users_per_cell, antennas, codewords};
+  const std::string key = channel_trace + '\n' + std::to_string(shape.bss) + ' ' +
+                          std::to_string(shape.uts) + ' ' + std::to_string(shape.antennas) + ' ' +
+                          std::to_string(shape.codewords);
+  if (!trace_ || key != trace_key_) {
+    trace_ =
+        std::make_shared<const radio::ChannelTrace>(radio::read_miso_trace(channel_trace, shape));
+    trace_key_ = key;
+  }
+  return trace_;
+}
+
 void Config::check_input_files() const {
   if (!accuracy_csv.empty()) (void)semantic::AccuracyModel::from_csv(accuracy_csv);
+  (void)trace();
   if (!eval_load.empty() && !std::filesystem::is_directory(eval_load))
     throw InputError("eval.load: '" + eval_load + "' is not a directory");
 }

@@ -72,6 +72,11 @@ ScenarioEntry dhdrl_scenario_entry() {
                const std::vector<std::uint64_t>& seeds) {
     dhdrl::check_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seeds);
   };
+  e.export_channels = [](const ConfigBase& base, std::uint64_t seed, std::int64_t steps,
+                         const std::string& path) {
+    const auto& c = dynamic_cast<const dhdrl::Config&>(base);
+    dhdrl::export_channels(c, seed, steps < 0 ? c.train_slots : steps, path);
+  };
   e.estimate_memory = estimate_dhdrl;
   e.metric_columns = dhdrl::metric_columns();
   e.summary_scalars = dhdrl::summary_scalars();
