@@ -68,6 +68,11 @@ ScenarioEntry vderl_scenario_entry() {
   e.proposed_scheme = "vderl";
   e.steps_key = "training.iterations";
   set_run_functions<vderl::Config>(e, vderl::run_experiment, vderl::run_policy_experiment);
+  e.export_channels = [](const ConfigBase& base, std::uint64_t seed, std::int64_t steps,
+                         const std::string& path) {
+    const auto& c = dynamic_cast<const vderl::Config&>(base);
+    vderl::export_channels(c, seed, steps < 0 ? c.iterations : steps, path);
+  };
   e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
     return std::make_unique<vderl::MultiAgentEnvironment>(dynamic_cast<const vderl::Config&>(cfg));
   };
