@@ -22,7 +22,8 @@ struct Config : ConfigBase {
   double bs_power_dbm = 38.0;
   int antennas = 8;
   int codewords = 8;
-  int power_levels = 5;  // {0, 1/4, 1/2, 3/4, 1} x P_max
+  int power_levels = 5;        // {0, 1/4, 1/2, 3/4, 1} x P_max
+  std::string layout = "hex";  // "hex" or a layout CSV (docs/channels.md "Layout files")
   // [channel] docs/model-dhdrl.md 1, part 2
   int paths = 4;
   double aod_spread_deg = 3.0;
@@ -103,6 +104,11 @@ struct Config : ConfigBase {
   // check_input_files, or at the first call) and shared by every copy of this config and every
   // environment built from it; null with channel.source = "model".
   std::shared_ptr<const radio::ChannelTrace> trace() const;
+  // A trace already in memory and checked (Python's channels=array, benchmarks): channel.source =
+  // "trace" with no file (channel.trace stays empty).
+  void set_trace(std::shared_ptr<const radio::ChannelTrace> trace);
+  // network.layout's file, read and checked against the network once; null for "hex".
+  std::shared_ptr<const radio::Layout> site_layout() const;
 
   int num_cells() const { return cells > 0 ? cells : 1 + 3 * rings * (rings + 1); }
 
@@ -114,6 +120,8 @@ struct Config : ConfigBase {
  private:
   mutable std::shared_ptr<const radio::ChannelTrace> trace_;
   mutable std::string trace_key_;  // what trace_ was read for (path and network shape)
+  mutable std::shared_ptr<const radio::Layout> layout_;
+  mutable std::string layout_key_;
 };
 
 }  // namespace semra::dhdrl

@@ -57,8 +57,13 @@ Environment::Environment(const Config& config,
     level_power_w_[l] = p_max_w_ * l / static_cast<double>(power_levels_ - 1);
   }
   local_dim_ = codewords_ + 12 + (config_.codeword_gains ? codewords_ : 0);
-  bs_ = radio::hex_bs_positions(config_.rings, config_.cell_radius_m);
-  bs_.resize(cells_);  // network.cells: the first N of the rings' cells
+  layout_ = config_.site_layout();
+  if (layout_) {
+    bs_ = layout_->bs;
+  } else {
+    bs_ = radio::hex_bs_positions(config_.rings, config_.cell_radius_m);
+    bs_.resize(cells_);  // network.cells: the first N of the rings' cells
+  }
   ut_.resize(links_);
   channel_.resize(users_per_cell_);
   trace_ = config_.trace();
@@ -100,9 +105,11 @@ void Environment::seek_trace() {
 }
 
 void Environment::draw_episode() {
+  // A layout file's UTs stand where it puts them (UT u = link u: listed cell by cell).
   for (int i = 0; i < links_; ++i) {
-    ut_[i] = radio::drop_user(topology_rng_, bs_[cell_of(i)], config_.min_distance_m,
-                              config_.cell_radius_m);
+    ut_[i] = layout_ ? layout_->ut[static_cast<std::size_t>(i)]
+                     : radio::drop_user(topology_rng_, bs_[cell_of(i)], config_.min_distance_m,
+                                        config_.cell_radius_m);
   }
   radio::MultipathParams mp;
   mp.paths = config_.paths;
@@ -112,6 +119,7 @@ void Environment::draw_episode() {
   // channel.reference_innovation reproduces the reference's defect on purpose: innovations of
   // variance 1 after initial gains of variance 1/L (fading power drifts up L-fold).
   mp.innovation_variance = config_.reference_innovation ? 1.0 : 0.0;
+  if (layout_) mp.tx_orientation_deg = layout_->bs_orientation_deg;
   if (trace_) {
     // The trace is the channel (path loss, shadowing and fading): the UTs' positions are drawn as
     // the model's (the topology stream), the channel streams stay unused.

@@ -63,6 +63,9 @@ class Environment {
   int cell_of(int link) const { return link / users_per_cell_; }
   int layer_of(int link) const { return link % users_per_cell_; }
   int link_of(int cell, int layer) const { return cell * users_per_cell_ + layer; }
+  // Positions (metres): BS of a cell, UT of a link in the current episode.
+  radio::Point bs_position(int cell) const { return bs_[cell]; }
+  radio::Point ut_position(int link) const { return ut_[link]; }
 
   // ---- actions
   void set_beam(int link, int codeword, int power_level) {
@@ -192,6 +195,7 @@ class Environment {
   std::vector<double> level_power_w_;
   std::vector<radio::Point> bs_;
   std::vector<radio::Point> ut_;                  // [link]
+  std::shared_ptr<const radio::Layout> layout_;   // network.layout's file; null: hex
   std::vector<radio::MultipathChannel> channel_;  // [layer]: tx = cells, rx = cells
   // channel.source = "trace": the trace (shared by every environment of the run), its channel per
   // layer and the run step it is at (0 at reset(seed), +1 at every later draw).
