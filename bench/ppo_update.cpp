@@ -107,7 +107,7 @@ void BM_PpoVderlTraining(benchmark::State& state) {
   const auto cfg = sc->make_config();  // Table II
   cfg->validate();
   std::vector<std::unique_ptr<semra::MultiAgentEnv>> envs;
-  for (int e = 0; e < kEnvs; ++e) envs.push_back(sc->make_env(*cfg));
+  for (int e = 0; e < kEnvs; ++e) envs.push_back(sc->make_env(*cfg, ""));
   semra::VectorEnv venv(std::move(envs), 1, /*ignore_invalid=*/false);
   const PpoDims dims = PpoDims::of(venv);
   if (dims.agents != kAgents || dims.obs_dim != kObs || dims.num_actions != kActions ||

@@ -24,7 +24,7 @@ static void BM_VectorEnv(benchmark::State& state) {
   cfg->validate();
   const int E = static_cast<int>(state.range(1)), threads = static_cast<int>(state.range(2));
   std::vector<std::unique_ptr<semra::MultiAgentEnv>> envs;
-  for (int e = 0; e < E; ++e) envs.push_back(sc->make_env(*cfg));
+  for (int e = 0; e < E; ++e) envs.push_back(sc->make_env(*cfg, ""));
   semra::VectorEnv venv(std::move(envs), threads, /*ignore_invalid=*/true);
   constexpr int K = 16;
   const int A = venv.num_agents();

@@ -111,16 +111,21 @@ class _OneCaller:
 class _Base:
     """What both environments share: the C++ VectorEnv, its agents, buffers and episode settings."""
 
-    def _init_core(self, scenario, num_envs, threads, config, set, invalid_action, max_cycles):
+    def _init_core(self, scenario, num_envs, threads, config, set, invalid_action, max_cycles,
+                   scheme):
         if not isinstance(scenario, str):
             raise ValueError(f"scenario {_checks.shown(scenario)}: expected a scenario name such as 'vderl'")
         _checks.choice("invalid_action", invalid_action, INVALID_ACTION_MODES)
+        if scheme is not None and not isinstance(scheme, str):
+            raise ValueError(f"scheme {_checks.shown(scheme)}: expected a built-in scheme's name or None")
         cap = _check_max_cycles(max_cycles)
         self._guard = _OneCaller()
         self._core = _core.VectorEnv(
             scenario, config_path(config), set_list(set), num_envs, threads,
-            invalid_action != "raise",
+            invalid_action != "raise", scheme or "",
         )
+        #: The built-in scheme whose environment this is (None: the scenario's default).
+        self.scheme = scheme
         self._core.max_episode_steps = cap
         self.scenario = scenario
         self.invalid_action = invalid_action
@@ -214,12 +219,13 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
         render_mode: str | None = None,
         action_mask: str = "observation",
         observation_shape: Any = None,
+        scheme: str | None = None,
     ):
         if render_mode is not None:
             _checks.choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
         self.render_mode = render_mode
         self.action_mask = _checks.choice("action_mask", action_mask, ("observation", "info"))
-        self._init_core(scenario, 1, 1, config, set, invalid_action, max_cycles)
+        self._init_core(scenario, 1, 1, config, set, invalid_action, max_cycles, scheme)
         self.metadata = dict(self.metadata, name=f"semra_{scenario}")
         self._obs_shapes = _observation_shapes(observation_shape, self.possible_agents, self.obs_dims)
         self._obs_spaces = {}
@@ -433,6 +439,7 @@ def parallel_env(
     render_mode: str | None = None,
     action_mask: str = "observation",
     observation_shape: Any = None,
+    scheme: str | None = None,
 ) -> ParallelEnv:
     """A scenario as a PettingZoo ParallelEnv. `config`: a TOML file; `set`: {dotted.key: value}
     overrides, as the CLI's --config / --set. Bad keys or values raise ValueError with the CLI's
@@ -442,10 +449,13 @@ def parallel_env(
     masked-observation dicts) or "info" (array observations, the mask in infos).
     `observation_shape`: None (each agent's float32 (D,)) or a shape every agent's observation takes
     (numpy's reshape rules: its product is D, one entry may be -1), e.g. (1, -1, 1) for code written
-    for (H, W, C) images."""
+    for (H, W, C) images. `scheme`: None (the environment of the scenario's proposed scheme) or a
+    built-in scheme's name, the environment it acts in (dhdrl's ddrl, greedy and oracle: one agent
+    per link choosing codeword, power and k every slot; dhdrl-oa / -or / -ns: their rewards and
+    observations)."""
     return ParallelEnv(scenario, config=config, set=set, invalid_action=invalid_action,
                        max_cycles=max_cycles, render_mode=render_mode, action_mask=action_mask,
-                       observation_shape=observation_shape)
+                       observation_shape=observation_shape, scheme=scheme)
 
 
 def env(scenario: str, **kwargs: Any):
@@ -487,6 +497,7 @@ class VectorEnv(_Base, _VectorBase):  # type: ignore[misc]
         max_cycles: int | None = None,
         autoreset_new_world: bool = False,
         render_mode: str | None = None,
+        scheme: str | None = None,
     ):
         if render_mode is not None:
             _checks.choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
@@ -495,7 +506,7 @@ class VectorEnv(_Base, _VectorBase):  # type: ignore[misc]
         T = _checks.integer("threads", threads, 0, _core.available_cpus())
         self.copy = _checks.flag("copy", copy)
         new_world = _checks.flag("autoreset_new_world", autoreset_new_world)
-        self._init_core(scenario, E, T, config, set, invalid_action, max_cycles)
+        self._init_core(scenario, E, T, config, set, invalid_action, max_cycles, scheme)
         self._core.autoreset_new_world = new_world
         self.num_envs: int = self._core.num_envs
         self.threads: int = self._core.threads
@@ -644,9 +655,11 @@ def vector_env(
     max_cycles: int | None = None,
     autoreset_new_world: bool = False,
     render_mode: str | None = None,
+    scheme: str | None = None,
 ) -> VectorEnv:
     """num_envs environments of a scenario, stepped in C++ on `threads` threads (1 to the CPUs this
-    process may use; 0: all of them). See VectorEnv."""
+    process may use; 0: all of them). `scheme`: as for parallel_env. See VectorEnv."""
     return VectorEnv(scenario, num_envs=num_envs, threads=threads, config=config, set=set,
                      invalid_action=invalid_action, copy=copy, max_cycles=max_cycles,
-                     autoreset_new_world=autoreset_new_world, render_mode=render_mode)
+                     autoreset_new_world=autoreset_new_world, render_mode=render_mode,
+                     scheme=scheme)

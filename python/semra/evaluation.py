@@ -126,7 +126,9 @@ def evaluate(
         raise ValueError(f"out {_checks.shown(out)}: expected a directory path or None")
     out_text = "" if out is None else _checks.path("out", out)
     adapter = _Adapter(policy, name)
-    out_dir = _core.evaluate(scenario, name, adapter.begin, adapter.act, builtins, first, count,
+    # A heuristic that reads its environment (dhdrl's greedy) is attached to each experiment's.
+    heuristic = policy._core if isinstance(policy, HeuristicPolicy) else None
+    out_dir = _core.evaluate(scenario, name, adapter.begin, adapter.act, heuristic, builtins, first, count,
                              n_steps, sets, config_path(config), n_threads, out_text,
                              _checks.flag("quiet", quiet))
     evaluate.last_out_dir = Path(out_dir)  # type: ignore[attr-defined]
@@ -136,23 +138,31 @@ def evaluate(
 
 class HeuristicPolicy:
     """A built-in heuristic as a policy: `policy(observations) -> {agent: action}` over the acting
-    agents (semra.parallel_env's observations), drawing exactly what its scheme draws in `semra
-    run` (`seed(s)` restarts its stream as the scheme's experiment of seed s does; semra.evaluate
+    agents (semra.parallel_env's observations), making exactly the decisions its scheme makes in
+    `semra run` (`seed(s)` restarts it as the scheme's experiment of seed s starts; semra.evaluate
     calls it). Made by semra.heuristic_policy."""
 
     def __init__(self, scenario: str, scheme: str, config: str | os.PathLike | None = None,
-                 set: Mapping[str, Any] | None = None):
+                 set: Mapping[str, Any] | None = None, env: Any = None):
         if not isinstance(scenario, str):
             raise ValueError(f"scenario {_checks.shown(scenario)}: expected 'dhdrl' or 'vderl'")
         if not isinstance(scheme, str):
             raise ValueError(f"scheme {_checks.shown(scheme)}: expected a scheme name such as 'random'")
         self.scenario, self.scheme = scenario, scheme
         self._core = _core.Heuristic(scenario, scheme, config_path(config), set_list(set))
-        self._agents = [a[0] for a in self._core.agents()]
-        self._index = {a: i for i, a in enumerate(self._agents)}
+        #: The built-in scheme whose environment the policy acts in ("" for random: any).
+        self.environment: str = self._core.environment
+        if env is not None:
+            from .environments import ParallelEnv
+
+            if not isinstance(env, ParallelEnv):
+                raise ValueError(f"env {_checks.shown(env)}: expected a semra.parallel_env")
+            if env.scenario != scenario:
+                raise ValueError(f"env: a {env.scenario} environment; this policy is {scenario}'s")
+            self._core.bind(env._core)
 
     def seed(self, seed: int) -> None:
-        """Restarts the heuristic's random stream from `seed`."""
+        """Restarts the heuristic from `seed` (its random stream, greedy-local's codewords)."""
         self._core.seed(_checks.seed(seed))
 
     def __call__(self, observations: Observations) -> dict[str, int]:
@@ -160,22 +170,24 @@ class HeuristicPolicy:
         if not isinstance(observations, Mapping):
             raise ValueError(f"{self!r}: observations {_checks.shown(observations)}: expected a dict "
                              "{agent: {'observation': ..., 'action_mask': ...}}")
-        acting = sorted(observations, key=lambda a: self._index.get(a, -1))
-        rows = []
+        acting = list(observations)
         for agent in acting:
-            if agent not in self._index:
-                raise ValueError(f"{self!r}: unknown agent {_checks.shown(agent)}")
-            o = observations[agent]
-            mask = o.get("action_mask") if isinstance(o, Mapping) else None
-            if mask is None:
-                raise ValueError(f"{self!r}: agent {agent}: expected {{'observation': ..., "
-                                 "'action_mask': ...}} (semra.parallel_env's observations)")
-            rows.append(np.asarray(mask, dtype=np.int8).ravel())
+            if not isinstance(agent, str):
+                raise ValueError(f"{self!r}: agent {_checks.shown(agent)}: expected an agent name")
+        rows = []
+        if not self.environment:  # random decides from the masks; the others from their env
+            for agent in acting:
+                o = observations[agent]
+                mask = o.get("action_mask") if isinstance(o, Mapping) else None
+                if mask is None:
+                    raise ValueError(f"{self!r}: agent {agent}: expected {{'observation': ..., "
+                                     "'action_mask': ...}} (semra.parallel_env's observations)")
+                rows.append(np.asarray(mask, dtype=np.int8).ravel())
         width = max((len(r) for r in rows), default=0)
         masks = np.zeros((len(rows), width), dtype=np.int8)
         for i, r in enumerate(rows):
             masks[i, :len(r)] = r
-        actions = self._core.act([self._index[a] for a in acting], masks)
+        actions = self._core.act(acting, masks)
         return {a: int(v) for a, v in zip(acting, actions)}
 
     def __repr__(self) -> str:
@@ -183,11 +195,14 @@ class HeuristicPolicy:
 
 
 def heuristic_policy(scenario: str, scheme: str, config: str | os.PathLike | None = None,
-                     set: Mapping[str, Any] | None = None) -> HeuristicPolicy:
-    """A built-in heuristic of `scenario` as a policy over the agents' observations, for
-    semra.parallel_env loops and semra.evaluate: `random` of vderl and of dhdrl (the same draws as
-    the scheme in `semra run`). config / set: as for semra.parallel_env (the same configuration as
-    the environment it acts in). Schemes that are not policies over the observations (dhdrl's
-    greedy, greedy-local and oracle read channel gains no agent observes; the learners) raise
-    ValueError saying so."""
-    return HeuristicPolicy(scenario, scheme, config, set)
+                     set: Mapping[str, Any] | None = None, env: Any = None) -> HeuristicPolicy:
+    """A built-in heuristic of `scenario` as a policy, for semra.parallel_env loops and
+    semra.evaluate, making the decisions its scheme makes in `semra run`. config / set: as for
+    semra.parallel_env (the same configuration as the environment it acts in).
+
+    `random` (both scenarios) decides from the acting agents' masks. dhdrl's `greedy`,
+    `greedy-local` and `oracle` read what no agent observes (every codeword's gain, the
+    interference) and act in the single-layer layout: outside semra.evaluate (which attaches them
+    to each experiment's environment) give `env=semra.parallel_env("dhdrl", scheme=scheme)`, the
+    environment they act in. Learning schemes raise ValueError saying so."""
+    return HeuristicPolicy(scenario, scheme, config, set, env)

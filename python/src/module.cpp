@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -27,6 +28,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "semra/core/error.hpp"
@@ -114,7 +117,10 @@ struct EnvConfig {
     config->validate();
     config->check_input_files();
   }
-  std::unique_ptr<semra::MultiAgentEnv> make() const { return scenario->make_env(*config); }
+  // The environment `scheme` acts in ("": the scenario's default).
+  std::unique_ptr<semra::MultiAgentEnv> make(const std::string& scheme) const {
+    return scenario->make_env(*config, scheme);
+  }
 };
 
 py::list agent_list(const std::vector<semra::AgentSpec>& agents) {
@@ -130,8 +136,9 @@ class VectorEnvCore {
  public:
   VectorEnvCore(const std::string& scenario, const std::string& config_path,
                 const std::vector<std::string>& sets, std::int64_t num_envs, std::int64_t threads,
-                bool ignore_invalid)
-      : cfg_(scenario, config_path, sets) {
+                bool ignore_invalid, const std::string& scheme)
+      : cfg_(scenario, config_path, sets), scheme_(scheme) {
+    (void)cfg_.make(scheme);  // an unknown scheme fails here, before any memory is measured
     if (num_envs < 1 || num_envs > std::numeric_limits<int>::max())
       throw semra::InputError("num_envs " + std::to_string(num_envs) + ": expected 1 to " +
                               std::to_string(std::numeric_limits<int>::max()));
@@ -145,7 +152,7 @@ class VectorEnvCore {
     check_memory(static_cast<int>(num_envs));
     std::vector<std::unique_ptr<semra::MultiAgentEnv>> envs;
     envs.reserve(static_cast<std::size_t>(num_envs));
-    for (std::int64_t e = 0; e < num_envs; ++e) envs.push_back(cfg_.make());
+    for (std::int64_t e = 0; e < num_envs; ++e) envs.push_back(cfg_.make(scheme_));
     venv_ = std::make_unique<semra::VectorEnv>(
         std::move(envs), threads == 0 ? cpus : static_cast<int>(threads), ignore_invalid);
   }
@@ -206,7 +213,7 @@ class VectorEnvCore {
     const std::size_t before = heap_in_use();
     double per_env = 0.0, buffers = 0.0;
     {
-      auto probe = cfg_.make();
+      auto probe = cfg_.make(scheme_);
       try {
         probe->reset(0);
       } catch (const std::exception&) {
@@ -236,6 +243,7 @@ class VectorEnvCore {
   }
 
   EnvConfig cfg_;
+  std::string scheme_;  // the built-in scheme whose environment this is ("": the default)
   std::unique_ptr<semra::VectorEnv> venv_;
 };
 
@@ -260,6 +268,174 @@ std::string run(const std::string& scenario, const std::optional<std::vector<std
   return plan.out_dir.string();
 }
 
+// semra.heuristic_policy: a built-in heuristic as a policy, making the decisions its scheme makes
+// in `semra run` (seed(s) restarts it as the scheme's experiment of seed s starts).
+// - random decides from what the acting agents observe (the masks), drawing from the scheme's
+//   stream.
+// - dhdrl's greedy, greedy-local and oracle read what no agent observes (every codeword's gain,
+//   the interference): such a policy is attached to the environment it acts in, a
+//   semra.parallel_env(..., scheme=NAME) (bind) or semra.evaluate's experiment (attach), and acts
+//   with its scheme's own decide() (docs/python.md "Built-in heuristics as policies").
+class Heuristic {
+ public:
+  Heuristic(const std::string& scenario, const std::string& scheme, const std::string& config_path,
+            const std::vector<std::string>& sets)
+      : cfg_(scenario, config_path, sets), scenario_(scenario), scheme_(scheme) {
+    (void)semra::find_scheme_row(cfg_.scenario->schemes, scheme, scenario);
+    if (scheme == "random") {
+      set_agents(cfg_.make("")->agents());
+      if (scenario == "dhdrl") {
+        const auto& c = dynamic_cast<const semra::dhdrl::Config&>(*cfg_.config);
+        codewords_ = c.codewords, power_levels_ = c.power_levels, max_k_ = c.max_k;
+        paper_split_ = c.split == "paper";
+        stream_ = "exploration";  // RandomScheme's
+      } else {
+        stream_ = "eval-actions";  // vderl's evaluation draws random's actions from it
+      }
+      rng_ = semra::Rng(0, stream_);
+      return;
+    }
+    if (scenario == "dhdrl") {
+      // A heuristic when its scheme decides without learning (a probe on a reset environment).
+      auto env = cfg_.make(scheme);
+      auto& d = dynamic_cast<semra::dhdrl::MultiAgentEnvironment&>(*env);
+      d.reset(0);
+      const auto probe = semra::dhdrl::make_scheme(scheme, d, 0);
+      if (dynamic_cast<const semra::dhdrl::SingleLayerHeuristic*>(probe.get()) != nullptr) {
+        privileged_ = true;
+        set_agents(env->agents());
+        return;
+      }
+    }
+    throw semra::InputError(
+        "heuristic_policy: " + scenario + " scheme '" + scheme +
+        "' learns: it is not a heuristic (train it with semra.run); "
+        "heuristics: " +
+        (scenario == "dhdrl" ? "random, greedy, greedy-local, oracle" : "random"));
+  }
+  py::list agents() const { return agent_list(agents_); }
+  // The built-in scheme whose environment the policy acts in ("" for random: any).
+  std::string environment() const { return privileged_ ? scheme_ : std::string(); }
+  void seed(std::uint64_t s) {
+    seed_ = s;
+    rng_ = semra::Rng(s, stream_.empty() ? "unused" : stream_);
+    decider_.reset();  // built again on the environment as it is at the next decision
+  }
+  // A semra.parallel_env (its core): the policy acts in its environment from now on.
+  void bind(py::object venv) {
+    if (!privileged_) return;
+    auto& core = venv.cast<VectorEnvCore&>();
+    if (core.num_envs() != 1)
+      throw semra::InputError("heuristic_policy: env has " + std::to_string(core.num_envs()) +
+                              " environments: give a semra.parallel_env (one environment)");
+    check_environment(core.core().env(0), "env");
+    bound_ = std::move(venv);
+    decider_.reset();
+  }
+  // semra.evaluate's experiment environment while it runs (null after it).
+  void attach(const semra::MultiAgentEnv* env) {
+    if (env != nullptr) check_environment(*env, "semra.evaluate's environment");
+    attached_ = env;
+    decider_.reset();
+  }
+  // acting: the acting agents' names; masks: one row per acting agent (used by random). Returns
+  // their actions, in the same order.
+  py::array_t<std::int64_t> act(const std::vector<std::string>& acting, const I8& masks) {
+    const auto n = static_cast<py::ssize_t>(acting.size());
+    // Decisions in the agents' order, as the scheme draws them.
+    std::vector<std::pair<int, py::ssize_t>> order;
+    py::ssize_t width = 0;
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const int a = index_of(acting[static_cast<std::size_t>(i)]);
+      order.emplace_back(a, i);
+      width = std::max<py::ssize_t>(width, agents_[static_cast<std::size_t>(a)].num_actions);
+    }
+    std::sort(order.begin(), order.end());
+    py::array_t<std::int64_t> out(n);
+    if (privileged_) {
+      const auto& actions = decider().decide(*environment_acted_in());
+      for (const auto& [a, i] : order) out.mutable_data()[i] = actions[static_cast<std::size_t>(a)];
+      return out;
+    }
+    if (masks.ndim() != 2 || masks.shape(0) != n || masks.shape(1) < width)
+      throw semra::InputError("heuristic_policy: masks must have shape (" + std::to_string(n) +
+                              ", >= " + std::to_string(width) + ")");
+    for (const auto& [agent, i] : order) {
+      const auto& spec = agents_[static_cast<std::size_t>(agent)];
+      int a = 0;
+      if (scenario_ == "dhdrl")
+        a = spec.group == "high"
+                ? semra::dhdrl::random_high_action(codewords_, power_levels_, paper_split_, rng_)
+                : semra::dhdrl::random_low_action(power_levels_, max_k_, paper_split_, rng_);
+      else
+        a = semra::rl::random_valid_action(reinterpret_cast<const std::uint8_t*>(masks.data(i, 0)),
+                                           spec.num_actions, rng_);
+      if (a < 0)
+        throw semra::InputError("heuristic_policy: agent " + spec.name + " has no valid action");
+      out.mutable_data()[i] = a;
+    }
+    return out;
+  }
+
+ private:
+  void set_agents(const std::vector<semra::AgentSpec>& agents) {
+    agents_ = agents;
+    index_.clear();
+    for (std::size_t a = 0; a < agents_.size(); ++a) index_[agents_[a].name] = static_cast<int>(a);
+  }
+  int index_of(const std::string& name) const {
+    const auto it = index_.find(name);
+    if (it == index_.end())
+      throw semra::InputError("heuristic_policy: unknown agent '" + name + "' (its environment's " +
+                              "agents are " + agents_.front().name + " ... " + agents_.back().name +
+                              ")");
+    return it->second;
+  }
+  // The environment must be the one the scheme acts in: a dhdrl environment with its options.
+  void check_environment(const semra::MultiAgentEnv& env, const std::string& what) {
+    const auto* d = dynamic_cast<const semra::dhdrl::MultiAgentEnvironment*>(&env);
+    const auto want = semra::dhdrl::scheme_env_options(scheme_);
+    if (d == nullptr || d->options().layout != want.layout ||
+        d->options().reward_part != want.reward_part ||
+        d->options().observe_neighbours != want.observe_neighbours)
+      throw semra::InputError("heuristic_policy: " + what + " is not the environment dhdrl's " +
+                              scheme_ + " acts in: make it with semra.parallel_env('dhdrl', " +
+                              "scheme='" + scheme_ + "')");
+    set_agents(env.agents());
+  }
+  const semra::dhdrl::MultiAgentEnvironment* environment_acted_in() const {
+    const semra::MultiAgentEnv* env = attached_;
+    if (env == nullptr && bound_) env = &bound_.cast<VectorEnvCore&>().core().env(0);
+    if (env == nullptr)
+      throw semra::InputError(
+          "heuristic_policy: dhdrl's " + scheme_ +
+          " reads channel gains no agent observes: make it with env=semra.parallel_env('dhdrl', "
+          "scheme='" +
+          scheme_ + "') to act in that environment, or pass it to semra.evaluate");
+    return static_cast<const semra::dhdrl::MultiAgentEnvironment*>(env);
+  }
+  semra::dhdrl::SingleLayerHeuristic& decider() {
+    if (!decider_) {
+      auto s = semra::dhdrl::make_scheme(scheme_, *environment_acted_in(), seed_);
+      decider_.reset(static_cast<semra::dhdrl::SingleLayerHeuristic*>(s.release()));
+    }
+    return *decider_;
+  }
+
+  EnvConfig cfg_;
+  std::string scenario_, scheme_, stream_;
+  std::vector<semra::AgentSpec> agents_;
+  std::unordered_map<std::string, int> index_;
+  int codewords_ = 0, power_levels_ = 0, max_k_ = 0;
+  bool paper_split_ = true;
+  semra::Rng rng_{0, "unused"};
+  bool privileged_ = false;
+  std::uint64_t seed_ = 0;
+  py::object bound_;                                // a VectorEnvCore with one environment
+  const semra::MultiAgentEnv* attached_ = nullptr;  // semra.evaluate's, while it runs
+  std::unique_ptr<semra::dhdrl::SingleLayerHeuristic> decider_;
+};
+
 // semra.evaluate's policy: each step's observations, masks and acting agents go to a Python
 // callable (semra/evaluation.py turns them into PettingZoo's dicts and checks what comes back).
 // The runner calls it with the GIL released, from its own threads; a Python exception is kept and
@@ -269,7 +445,18 @@ class PythonPolicy final : public semra::ExternalPolicy {
   struct Failed : std::runtime_error {
     Failed() : std::runtime_error("the policy raised an exception") {}
   };
-  PythonPolicy(py::object begin, py::object act) : begin_(std::move(begin)), act_(std::move(act)) {}
+  // heuristic: semra.heuristic_policy's core when the policy is one that reads its environment
+  // (null otherwise).
+  PythonPolicy(py::object begin, py::object act, Heuristic* heuristic)
+      : begin_(std::move(begin)), act_(std::move(act)), heuristic_(heuristic) {}
+  std::string environment() const override {
+    return heuristic_ != nullptr ? heuristic_->environment() : std::string();
+  }
+  void attach(const semra::MultiAgentEnv* env) override {
+    if (heuristic_ == nullptr) return;
+    py::gil_scoped_acquire gil;  // the Python side may call the policy between experiments
+    heuristic_->attach(env);
+  }
   ~PythonPolicy() override {
     py::gil_scoped_acquire gil;
     begin_ = py::object();
@@ -329,6 +516,7 @@ class PythonPolicy final : public semra::ExternalPolicy {
     }
   }
   py::object begin_, act_, agents_;
+  Heuristic* heuristic_;
   std::unique_ptr<py::error_already_set> error_;
   std::mutex experiment_;  // one experiment of the policy at a time: its seed() hook holds state
 };
@@ -336,17 +524,19 @@ class PythonPolicy final : public semra::ExternalPolicy {
 // semra.evaluate: `semra run` with `name` added to the scenario's schemes, its experiments run by
 // the scenario's run_policy on `policy`. The same plan, runner and outputs as run().
 std::string evaluate(const std::string& scenario, const std::string& name, py::object begin,
-                     py::object act, const std::vector<std::string>& schemes, std::int64_t seed,
-                     std::int64_t seeds, const std::optional<std::int64_t>& steps,
-                     const std::vector<std::string>& sets, const std::string& config_path,
-                     int threads, const std::string& out, bool quiet) {
+                     py::object act, py::object heuristic, const std::vector<std::string>& schemes,
+                     std::int64_t seed, std::int64_t seeds,
+                     const std::optional<std::int64_t>& steps, const std::vector<std::string>& sets,
+                     const std::string& config_path, int threads, const std::string& out,
+                     bool quiet) {
   const auto& sc = semra::scenario_or_throw(scenario);
   if (!sc.run_policy || !sc.make_env)
     throw semra::InputError("scenario '" + scenario + "' cannot evaluate a policy from Python");
   if (semra::find_scheme_info(sc.schemes, name) != nullptr)
     throw semra::InputError("name '" + name + "': a built-in scheme of " + scenario +
                             " has this name; choose another");
-  PythonPolicy policy(std::move(begin), std::move(act));
+  PythonPolicy policy(std::move(begin), std::move(act),
+                      heuristic.is_none() ? nullptr : heuristic.cast<Heuristic*>());
   semra::ScenarioEntry entry = sc;
   entry.schemes.push_back({name, false, 1.0, "a policy from Python (semra.evaluate)"});
   // summary.json's comparisons: the policy against every built-in scheme of the run.
@@ -385,78 +575,6 @@ std::string evaluate(const std::string& scenario, const std::string& name, py::o
   }
   return plan.out_dir.string();
 }
-
-// semra.heuristic_policy: a built-in heuristic deciding from what the acting agents observe, with
-// the same draws as its scheme in `semra run` (seed(s) restarts its stream as the scheme's
-// experiment of seed s does).
-class Heuristic {
- public:
-  Heuristic(const std::string& scenario, const std::string& scheme, const std::string& config_path,
-            const std::vector<std::string>& sets)
-      : cfg_(scenario, config_path, sets), scenario_(scenario), scheme_(scheme) {
-    const auto env = cfg_.make();
-    agents_ = env->agents();
-    if (scenario == "dhdrl") {
-      const auto& c = dynamic_cast<const semra::dhdrl::Config&>(*cfg_.config);
-      codewords_ = c.codewords, power_levels_ = c.power_levels, max_k_ = c.max_k;
-      paper_split_ = c.split == "paper";
-      stream_ = "exploration";  // RandomScheme's
-    } else {
-      stream_ = "eval-actions";  // vderl's evaluation draws random's actions from it
-    }
-    if (scheme != "random") {
-      const std::string why =
-          scenario == "dhdrl"
-              ? "greedy, greedy-local and oracle read channel gains no agent observes and act in "
-                "the single-layer layout, not in semra.parallel_env's hierarchical one"
-              : "its other schemes learn (train them with semra.run)";
-      throw semra::InputError("heuristic_policy: " + scenario + " scheme '" + scheme +
-                              "' is not a policy over the agents' observations (" + why +
-                              "); available: random");
-    }
-    rng_ = semra::Rng(0, stream_);
-  }
-  py::list agents() const { return agent_list(agents_); }
-  void seed(std::uint64_t s) { rng_ = semra::Rng(s, stream_); }
-  // acting: agent indices in possible_agents order; masks: one row per acting agent.
-  py::array_t<std::int64_t> act(const std::vector<int>& acting, const I8& masks) {
-    const auto n = static_cast<py::ssize_t>(acting.size());
-    py::ssize_t width = 0;
-    for (const int a : acting) {
-      if (a < 0 || a >= static_cast<int>(agents_.size()))
-        throw semra::InputError("heuristic_policy: agent index " + std::to_string(a) +
-                                " out of range");
-      width = std::max<py::ssize_t>(width, agents_[static_cast<std::size_t>(a)].num_actions);
-    }
-    if (masks.ndim() != 2 || masks.shape(0) != n || masks.shape(1) < width)
-      throw semra::InputError("heuristic_policy: masks must have shape (" + std::to_string(n) +
-                              ", >= " + std::to_string(width) + ")");
-    py::array_t<std::int64_t> out(n);
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const auto& spec = agents_[static_cast<std::size_t>(acting[static_cast<std::size_t>(i)])];
-      int a = 0;
-      if (scenario_ == "dhdrl")
-        a = spec.group == "high"
-                ? semra::dhdrl::random_high_action(codewords_, power_levels_, paper_split_, rng_)
-                : semra::dhdrl::random_low_action(power_levels_, max_k_, paper_split_, rng_);
-      else
-        a = semra::rl::random_valid_action(reinterpret_cast<const std::uint8_t*>(masks.data(i, 0)),
-                                           spec.num_actions, rng_);
-      if (a < 0)
-        throw semra::InputError("heuristic_policy: agent " + spec.name + " has no valid action");
-      out.mutable_data()[i] = a;
-    }
-    return out;
-  }
-
- private:
-  EnvConfig cfg_;
-  std::string scenario_, scheme_, stream_;
-  std::vector<semra::AgentSpec> agents_;
-  int codewords_ = 0, power_levels_ = 0, max_k_ = 0;
-  bool paper_split_ = true;
-  semra::Rng rng_{0, "unused"};
-};
 
 // A network (semra.Network): the C++ Mlp the learners act with, for a forward pass from Python and
 // for writing .semrann files the CLI loads (docs/nn.md).
@@ -648,9 +766,9 @@ PYBIND11_MODULE(_core, m) {
       m, "VectorEnv",
       "num_envs environments stepped in C++ (semra.vector_env, semra.parallel_env).")
       .def(py::init<const std::string&, const std::string&, const std::vector<std::string>&,
-                    std::int64_t, std::int64_t, bool>(),
+                    std::int64_t, std::int64_t, bool, const std::string&>(),
            py::arg("scenario"), py::arg("config_path"), py::arg("sets"), py::arg("num_envs"),
-           py::arg("threads"), py::arg("ignore_invalid"))
+           py::arg("threads"), py::arg("ignore_invalid"), py::arg("scheme") = "")
       .def("agents", &VectorEnvCore::agents,
            "[(name, obs_dim, num_actions, noop_action, group), ...]")
       .def("info_names", &VectorEnvCore::info_names)
@@ -701,9 +819,9 @@ PYBIND11_MODULE(_core, m) {
       .def("save", &Network::save, py::arg("path"));
 
   m.def("evaluate", &evaluate, py::arg("scenario"), py::arg("name"), py::arg("begin"),
-        py::arg("act"), py::arg("schemes"), py::arg("seed"), py::arg("seeds"), py::arg("steps"),
-        py::arg("sets"), py::arg("config_path"), py::arg("threads"), py::arg("out"),
-        py::arg("quiet"),
+        py::arg("act"), py::arg("heuristic"), py::arg("schemes"), py::arg("seed"), py::arg("seeds"),
+        py::arg("steps"), py::arg("sets"), py::arg("config_path"), py::arg("threads"),
+        py::arg("out"), py::arg("quiet"),
         "`semra run` with a Python policy as one more scheme; returns the run directory.");
   py::class_<Heuristic>(m, "Heuristic",
                         "A built-in heuristic as a policy (semra.heuristic_policy).")
@@ -711,6 +829,8 @@ PYBIND11_MODULE(_core, m) {
                     const std::vector<std::string>&>(),
            py::arg("scenario"), py::arg("scheme"), py::arg("config_path"), py::arg("sets"))
       .def("agents", &Heuristic::agents)
+      .def_property_readonly("environment", &Heuristic::environment)
+      .def("bind", &Heuristic::bind, py::arg("env"))
       .def("seed", &Heuristic::seed, py::arg("seed"))
       .def("act", &Heuristic::act, py::arg("acting"), py::arg("masks"));
   m.def("run", &run, py::arg("scenario"), py::arg("schemes"), py::arg("seed"), py::arg("seeds"),

@@ -82,6 +82,50 @@ def test_dhdrl_random_as_a_python_policy_equals_semra_run(tmp_path):
     assert len(rows(tmp_path / "py", "py-random")) == 2 * 60 // 5
 
 
+@pytest.mark.parametrize("scheme", ["greedy", "greedy-local", "oracle"])
+def test_dhdrl_heuristics_reading_their_environment_equal_semra_run(tmp_path, scheme):
+    # They read every codeword's gain and the interference, which no agent observes: semra.evaluate
+    # attaches them to each experiment's environment (the single layer), where they decide with
+    # their scheme's own code.
+    ref = semra.run("dhdrl", schemes=[scheme], seeds=2, set=DHDRL, out=tmp_path / "run", threads=1)
+    policy = semra.heuristic_policy("dhdrl", scheme, set=DHDRL)
+    assert policy.environment == scheme
+    got = semra.evaluate(policy, "dhdrl", seeds=2, set=DHDRL, out=tmp_path / "py", name="py",
+                         threads=2)
+    assert rows(tmp_path / "py", "py") == rows(tmp_path / "run", scheme)
+    assert scalars(got, "py") == scalars(ref, scheme)
+
+
+def test_dhdrl_greedy_acts_in_a_parallel_env_of_its_scheme(tmp_path):
+    small = {**DHDRL, "train.slots": 20}
+    env = semra.parallel_env("dhdrl", set=small, scheme="greedy")
+    assert list(env.groups) == ["single"]  # one agent per link: codeword, power and k every slot
+    with pytest.raises(ValueError, match="reads channel gains no agent observes.*scheme='greedy'"):
+        semra.heuristic_policy("dhdrl", "greedy", set=small)({})
+    with pytest.raises(ValueError, match="not the environment dhdrl's greedy acts in"):
+        semra.heuristic_policy("dhdrl", "greedy", set=small, env=semra.parallel_env("dhdrl", set=small))
+    with pytest.raises(ValueError, match="expected a semra.parallel_env"):
+        semra.heuristic_policy("dhdrl", "greedy", set=small, env="env")
+    policy = semra.heuristic_policy("dhdrl", "greedy", set=small, env=env)
+    obs, _ = env.reset(seed=1)
+    policy.seed(1)
+    qoe = []
+    while env.agents:
+        actions = policy(obs)
+        assert set(actions) == set(obs)
+        for a, v in actions.items():
+            assert obs[a]["action_mask"][v] == 1
+        obs, _, _, _, infos = env.step(actions)
+        if obs:
+            qoe.append(next(iter(infos.values()))["qoe"])
+    # The same decisions as `semra run --scheme greedy` for seed 1: its per-slot QoE, averaged as
+    # metrics.csv averages it (5 slots a row).
+    semra.run("dhdrl", schemes=["greedy"], seeds=1, set=small, out=tmp_path / "g", threads=1)
+    want = [float(r["qoe"]) for r in rows(tmp_path / "g", "greedy")]
+    got = [float(np.mean(qoe[i:i + 5])) for i in range(0, 20, 5)]
+    assert len(qoe) == 20 and np.allclose(got, want, rtol=1e-12, atol=0)
+
+
 def test_a_policy_sits_in_one_table_with_built_in_schemes(tmp_path):
     seen = set()
 
@@ -164,10 +208,12 @@ def test_bad_arguments(tmp_path):
 
 
 def test_heuristic_policies():
-    with pytest.raises(ValueError, match="greedy.*read channel gains no agent observes"):
-        semra.heuristic_policy("dhdrl", "greedy")
-    with pytest.raises(ValueError, match="'vdn' is not a policy over the agents' observations"):
+    with pytest.raises(ValueError, match="'vdn' learns: it is not a heuristic.*heuristics: random"):
         semra.heuristic_policy("vderl", "vdn")
+    with pytest.raises(ValueError, match="'ddrl' learns.*random, greedy, greedy-local, oracle"):
+        semra.heuristic_policy("dhdrl", "ddrl", set=DHDRL)
+    with pytest.raises(ValueError, match="unknown dhdrl scheme 'gredy'"):
+        semra.heuristic_policy("dhdrl", "gredy")
     # In a parallel_env loop: masked random actions, the same for the same seed.
     env = semra.parallel_env("vderl", set=QUICK)
     policy = semra.heuristic_policy("vderl", "random", set=QUICK)

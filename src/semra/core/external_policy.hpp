@@ -4,6 +4,7 @@
 // summary scalars and outputs are exactly those of a built-in scheme that does not learn. The
 // Python face implements it with a call into Python (semra.evaluate).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "semra/core/multi_agent_env.hpp"
@@ -22,6 +23,12 @@ class ExternalPolicy {
   virtual void act(const std::vector<AgentSpec>& agents, const float* obs, int obs_stride,
                    const std::uint8_t* masks, int mask_stride, const std::uint8_t* acts,
                    int* actions) = 0;
+  // The built-in scheme whose environment the policy acts in ("": make_env's default). A policy
+  // that reads more than the agents observe (dhdrl's greedy reads every codeword's gain) names its
+  // scheme, and is attached to the experiment's environment: after reset(seed) and before begin(),
+  // then null once the experiment ends (normally or by an exception).
+  virtual std::string environment() const { return {}; }
+  virtual void attach(const MultiAgentEnv* /*env*/) {}
 };
 
 }  // namespace semra

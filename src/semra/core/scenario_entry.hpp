@@ -67,8 +67,11 @@ struct ScenarioEntry {
   // The per-experiment scalars run() returns (summary.json; what a sweep file's [plot] metric may
   // name). Empty: not declared, not checked.
   std::vector<std::string> summary_scalars;
-  // The scenario's multi-agent environment for a validated config (the Python face, tests).
-  std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&)> make_env;
+  // The scenario's multi-agent environment for a validated config (the Python face, tests): the one
+  // built-in scheme `scheme` acts in (dhdrl: its layout, reward part and neighbour features), or,
+  // for "", the environment of the scenario's proposed scheme. An unknown scheme is an InputError.
+  std::function<std::unique_ptr<MultiAgentEnv>(const ConfigBase&, const std::string& scheme)>
+      make_env;
   // Optional: one experiment whose actions come from `policy` (semra.evaluate) on make_env's
   // environment, recorded as run() records a scheme that does not learn; `name` labels it.
   std::function<ExperimentResult(const ConfigBase&, const std::string& name, std::uint64_t seed,

@@ -7,6 +7,7 @@
 // observations, or learn_on_policy on a vector env). A scheme whose decisions come from outside
 // (core/external_policy.hpp) is one more Scheme of its scenario, made by run.cpp.
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "semra/core/error.hpp"
@@ -40,15 +41,21 @@ class SchemeBase {
   WorkTeam* team_ = nullptr;
 };
 
-// The row of `rows` (a scheme table: rows with an `info` SchemeInfo) named `name`; InputError
-// listing the valid names otherwise.
+// The row of `rows` (a scheme table: rows with an `info` SchemeInfo, or the SchemeInfos themselves)
+// named `name`; InputError listing the valid names otherwise.
 template <class Row>
 const Row& find_scheme_row(const std::vector<Row>& rows, const std::string& name,
                            const std::string& scenario) {
+  auto name_of = [](const Row& r) -> const std::string& {
+    if constexpr (std::is_same_v<Row, SchemeInfo>)
+      return r.name;
+    else
+      return r.info.name;
+  };
   for (const auto& r : rows)
-    if (r.info.name == name) return r;
+    if (name_of(r) == name) return r;
   std::string valid;
-  for (const auto& r : rows) valid += (valid.empty() ? "" : ", ") + r.info.name;
+  for (const auto& r : rows) valid += (valid.empty() ? "" : ", ") + name_of(r);
   throw InputError("unknown " + scenario + " scheme '" + name + "' (valid: " + valid + ")");
 }
 

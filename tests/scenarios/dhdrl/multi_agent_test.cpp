@@ -82,7 +82,7 @@ TEST(DhdrlMultiAgent, AgentsAreLinkPairsWithTheSchemesSizes) {
   const auto* entry = semra::find_scenario("dhdrl");
   ASSERT_NE(entry, nullptr);
   ASSERT_TRUE(entry->make_env);
-  auto made = entry->make_env(c);
+  auto made = entry->make_env(c, "");
   EXPECT_EQ(made->agents()[1].name, "bs0_ut0_low");
 }
 

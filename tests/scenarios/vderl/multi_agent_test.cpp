@@ -150,7 +150,7 @@ TEST(VderlMultiAgentEnv, RegistryMakesIt) {
   ASSERT_NE(sc, nullptr);
   ASSERT_TRUE(sc->make_env);
   auto cfg = sc->make_config();
-  auto env = sc->make_env(*cfg);
+  auto env = sc->make_env(*cfg, "");
   EXPECT_EQ(env->agents().front().name, "server_0");
 }
 

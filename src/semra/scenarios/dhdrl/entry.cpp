@@ -62,10 +62,14 @@ ScenarioEntry dhdrl_scenario_entry() {
   e.proposed_scheme = "dhdrl";
   e.steps_key = "train.slots";
   set_run_functions<dhdrl::Config>(e, dhdrl::run_experiment, dhdrl::run_policy_experiment);
-  // The dhdrl scheme's environment: hierarchical layout, QoE rewards, neighbour features.
-  e.make_env = [](const ConfigBase& base) -> std::unique_ptr<MultiAgentEnv> {
+  // Default: the dhdrl scheme's environment (hierarchical layout, QoE rewards, neighbour
+  // features); a scheme's name: the environment it acts in (ddrl and greedy: the single layer).
+  e.make_env = [](const ConfigBase& base,
+                  const std::string& scheme) -> std::unique_ptr<MultiAgentEnv> {
     const auto& c = dynamic_cast<const dhdrl::Config&>(base);
-    return std::make_unique<dhdrl::MultiAgentEnvironment>(c, dhdrl::accuracy_model(c));
+    return std::make_unique<dhdrl::MultiAgentEnvironment>(
+        c, dhdrl::accuracy_model(c),
+        scheme.empty() ? dhdrl::EnvOptions{} : dhdrl::scheme_env_options(scheme));
   };
   // Scheme options and eval.load's networks (each seed's, when eval.load is a run's models/).
   e.check = [](const ConfigBase& base, const std::string& scheme,

@@ -65,13 +65,16 @@ void RandomScheme::step(MultiAgentEnvironment& env) {
   env.step(actions_.data(), rewards_.data());
 }
 
+SingleLayerHeuristic::SingleLayerHeuristic(const MultiAgentEnvironment& env) {
+  init_buffers(env, actions_, rewards_);
+}
+
 // ---- greedy: every slot every link maximises its own UT's instantaneous QoE, the others' actions
 // held at their current values (measured interference). For a fixed codeword more power never
 // lowers the own SINR, so the search is over codewords at full power, then the best k.
 GreedyScheme::GreedyScheme(const MultiAgentEnvironment& env, std::uint64_t seed)
-    : reference_(env.config().greedy_mode == "reference") {
+    : SingleLayerHeuristic(env), reference_(env.config().greedy_mode == "reference") {
   require_layout(env, Layout::SingleLayer, "greedy");
-  init_buffers(env, actions_, rewards_);
   if (reference_) {
     ResetActions r = reset_actions(env, seed);
     codeword_ = std::move(r.codeword);
@@ -79,7 +82,7 @@ GreedyScheme::GreedyScheme(const MultiAgentEnvironment& env, std::uint64_t seed)
   }
 }
 
-void GreedyScheme::step(MultiAgentEnvironment& env) {
+const std::vector<int>& GreedyScheme::decide(const MultiAgentEnvironment& env) {
   const Environment& m = env.model();
   if (env.next_step() == StepKind::Slot && reference_) {
     const int full = m.power_levels() - 1;
@@ -103,19 +106,19 @@ void GreedyScheme::step(MultiAgentEnvironment& env) {
       actions_[env.single_agent(i)] = single_action(m, best_c, full, k);
     }
   }
-  env.step(actions_.data(), rewards_.data());
+  return actions_;
 }
 
 // ---- greedy-local: fixed random codeword, full power, best k for the measured SINR
-GreedyLocalScheme::GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed) {
+GreedyLocalScheme::GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed)
+    : SingleLayerHeuristic(env) {
   require_layout(env, Layout::SingleLayer, "greedy-local");
-  init_buffers(env, actions_, rewards_);
   Rng rng(seed, "exploration");
   for (int i = 0; i < env.links(); ++i)
     codeword_.push_back(rng.uniform_int(env.model().codewords()));
 }
 
-void GreedyLocalScheme::step(MultiAgentEnvironment& env) {
+const std::vector<int>& GreedyLocalScheme::decide(const MultiAgentEnvironment& env) {
   const Environment& m = env.model();
   if (env.next_step() == StepKind::Slot) {
     const int full = m.power_levels() - 1;
@@ -131,14 +134,15 @@ void GreedyLocalScheme::step(MultiAgentEnvironment& env) {
       actions_[env.single_agent(i)] = single_action(m, codeword_[i], full, k);
     }
   }
-  env.step(actions_.data(), rewards_.data());
+  return actions_;
 }
 
 // ---- oracle: centralised, full CSI of the current slot. Iterated best response over every BS's
 // (codeword, power) maximising the sum over the RB layer of each UT's QoE with its best k,
 // `sweeps` passes per slot starting from the previous slot's actions; then each UT gets its best k.
 OracleScheme::OracleScheme(const MultiAgentEnvironment& env)
-    : sweeps_(env.config().oracle_sweeps),
+    : SingleLayerHeuristic(env),
+      sweeps_(env.config().oracle_sweeps),
       cells_(env.model().cells()),
       gains_(static_cast<std::size_t>(cells_) * cells_ * env.model().codewords()),
       rx_(static_cast<std::size_t>(cells_) * cells_),
@@ -147,14 +151,10 @@ OracleScheme::OracleScheme(const MultiAgentEnvironment& env)
       codeword_(env.links()),
       power_level_(env.links()) {
   require_layout(env, Layout::SingleLayer, "oracle");
-  init_buffers(env, actions_, rewards_);
 }
 
-void OracleScheme::step(MultiAgentEnvironment& env) {
-  if (env.next_step() != StepKind::Slot) {
-    env.step(actions_.data(), rewards_.data());
-    return;
-  }
+const std::vector<int>& OracleScheme::decide(const MultiAgentEnvironment& env) {
+  if (env.next_step() != StepKind::Slot) return actions_;
   const Environment& m = env.model();
   const int n = cells_;
   const int nc = m.codewords();
@@ -219,7 +219,7 @@ void OracleScheme::step(MultiAgentEnvironment& env) {
       actions_[env.single_agent(l)] = single_action(m, codeword_[l], power_level_[l], k);
     }
   }
-  env.step(actions_.data(), rewards_.data());
+  return actions_;
 }
 
 }  // namespace semra::dhdrl

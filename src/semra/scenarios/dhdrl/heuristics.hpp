@@ -31,19 +31,35 @@ class RandomScheme : public Scheme {
   std::vector<float> rewards_;
 };
 
+// greedy, greedy-local and oracle: a decision for the coming step computed from the model, then
+// taken. decide() alone is what semra.heuristic_policy acts with from Python (docs/python.md
+// "Built-in heuristics as policies"), so both make the same decisions.
+class SingleLayerHeuristic : public Scheme {
+ public:
+  // The actions step() would take now, one per agent of the single-layer layout.
+  virtual const std::vector<int>& decide(const MultiAgentEnvironment& env) = 0;
+  void step(MultiAgentEnvironment& env) final {
+    const std::vector<int>& actions = decide(env);
+    env.step(actions.data(), rewards_.data());
+  }
+
+ protected:
+  explicit SingleLayerHeuristic(const MultiAgentEnvironment& env);
+  std::vector<int> actions_;
+  std::vector<float> rewards_;
+};
+
 // greedy.mode = "reference" (paper mode): greedy.py as it runs against the authors' stored modules
 // (docs/model-dhdrl.md section 7): its beam never reaches the codeword, so every link keeps the
 // codeword and k drawn at the start (reset_actions) and transmits at full power.
-class GreedyScheme : public Scheme {
+class GreedyScheme final : public SingleLayerHeuristic {
  public:
   GreedyScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
-  void step(MultiAgentEnvironment& env) override;
+  const std::vector<int>& decide(const MultiAgentEnvironment& env) override;
 
  private:
   bool reference_;
   std::vector<int> codeword_, k_;  // [link] with reference_
-  std::vector<int> actions_;
-  std::vector<float> rewards_;
 };
 
 // greedy-local: the greedy rule limited to what a distributed agent measures
@@ -52,28 +68,24 @@ class GreedyScheme : public Scheme {
 // drawn uniformly once per run (stream "exploration"; the reference's greedy never applied its
 // codeword either, model-dhdrl 4.6), transmits at full power and picks the best k for the SINR it
 // measures.
-class GreedyLocalScheme : public Scheme {
+class GreedyLocalScheme final : public SingleLayerHeuristic {
  public:
   GreedyLocalScheme(const MultiAgentEnvironment& env, std::uint64_t seed);
-  void step(MultiAgentEnvironment& env) override;
+  const std::vector<int>& decide(const MultiAgentEnvironment& env) override;
 
  private:
   std::vector<int> codeword_;  // [link]
-  std::vector<int> actions_;
-  std::vector<float> rewards_;
 };
 
-class OracleScheme : public Scheme {
+class OracleScheme final : public SingleLayerHeuristic {
  public:
   explicit OracleScheme(const MultiAgentEnvironment& env);
-  void step(MultiAgentEnvironment& env) override;
+  const std::vector<int>& decide(const MultiAgentEnvironment& env) override;
 
  private:
   int sweeps_, cells_;
   std::vector<double> gains_, rx_, in_, trial_;
   std::vector<int> codeword_, power_level_;  // [link] the decision being built
-  std::vector<int> actions_;
-  std::vector<float> rewards_;
 };
 
 }  // namespace semra::dhdrl

@@ -178,9 +178,18 @@ ExperimentResult run_policy_experiment(const Config& config, const std::string& 
     throw InputError(
         "eval.load: a policy from Python brings its own decisions; eval.load names "
         "networks of a built-in scheme (remove it)");
-  // The environment of semra.parallel_env: the default options (the hierarchical layout).
-  return run_with(config, name, seed, ctx, EnvOptions{},
+  // The environment of semra.parallel_env: the default options (the hierarchical layout), or
+  // those of the built-in scheme the policy acts as (greedy: the single layer), which then sees
+  // the experiment's environment while it runs.
+  const std::string as = policy.environment();
+  const EnvOptions options = as.empty() ? EnvOptions{} : scheme_env_options(as);
+  struct Detach {
+    ExternalPolicy& p;
+    ~Detach() { p.attach(nullptr); }
+  } detach{policy};
+  return run_with(config, name, seed, ctx, options,
                   [&](const MultiAgentEnvironment& env) -> std::unique_ptr<Scheme> {
+                    policy.attach(&env);
                     policy.begin(seed);
                     return std::make_unique<PolicyScheme>(env, policy);
                   });

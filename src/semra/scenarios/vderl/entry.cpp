@@ -1,5 +1,6 @@
 #include "semra/scenarios/vderl/entry.hpp"
 
+#include "semra/core/scheme.hpp"
 #include "semra/core/stop.hpp"
 #include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/vderl/config.hpp"
@@ -73,7 +74,10 @@ ScenarioEntry vderl_scenario_entry() {
     const auto& c = dynamic_cast<const vderl::Config&>(base);
     vderl::export_channels(c, seed, steps < 0 ? c.iterations : steps, path);
   };
-  e.make_env = [](const ConfigBase& cfg) -> std::unique_ptr<MultiAgentEnv> {
+  // Every vderl scheme acts in the same environment; a scheme's name is only checked.
+  e.make_env = [](const ConfigBase& cfg,
+                  const std::string& scheme) -> std::unique_ptr<MultiAgentEnv> {
+    if (!scheme.empty()) (void)find_scheme_row(vderl::scheme_table(), scheme, "vderl");
     return std::make_unique<vderl::MultiAgentEnvironment>(dynamic_cast<const vderl::Config&>(cfg));
   };
   // The topology of every seed: too many users in a service area fails here, not mid-run.
