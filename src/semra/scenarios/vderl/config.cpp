@@ -176,7 +176,7 @@ void Config::validate() const {
   if (epsilon_end > epsilon_start)
     throw InputError("training.epsilon_end must be <= training.epsilon_start");
   (void)ppo.config(true, rbs, "ppo");  // throws naming the first bad ppo.* key
-  if (channel_source == "trace" && channel_trace.empty())
+  if (channel_source == "trace" && channel_trace.empty() && traces_.empty())
     throw InputError(
         "channel.trace: empty, expected the path of a trace file with channel.source = \"trace\"");
   if (channel_source == "model" && !channel_trace.empty())
@@ -185,8 +185,24 @@ void Config::validate() const {
                      "= \"trace\" or remove channel.trace)");
 }
 
+void Config::set_traces(std::shared_ptr<const radio::ChannelTrace> g_rb) {
+  channel_source = "trace";
+  channel_trace.clear();
+  traces_.assign(3, std::move(g_rb));
+  traces_key_.clear();
+}
+
 std::vector<std::shared_ptr<const radio::ChannelTrace>> Config::traces() const {
   if (channel_source != "trace") return {};
+  if (channel_trace.empty() && !traces_.empty()) {
+    const auto& t = *traces_.front();
+    if (t.tx != servers || t.rx != users || t.width != rbs)
+      throw InputError("channels: a trace of [*, " + std::to_string(t.tx) + ", " +
+                       std::to_string(t.rx) + ", " + std::to_string(t.width) + "], expected [*, " +
+                       std::to_string(servers) + ", " + std::to_string(users) + ", " +
+                       std::to_string(rbs) + "] (the configured network)");
+    return traces_;
+  }
   const std::string key = channel_trace + '\n' + std::to_string(servers) + ' ' +
                           std::to_string(users) + ' ' + std::to_string(rbs);
   if (traces_.empty() || key != traces_key_) {

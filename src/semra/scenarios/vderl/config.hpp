@@ -105,6 +105,9 @@ struct Config : ConfigBase {
   // and checked against the network once (check_input_files or the first call) and shared by every
   // copy of this config; empty with channel.source = "model".
   std::vector<std::shared_ptr<const radio::ChannelTrace>> traces() const;
+  // G_rb already in memory and checked (Python's channels=array): channel.source = "trace" with
+  // no file, every frame set replaying it.
+  void set_traces(std::shared_ptr<const radio::ChannelTrace> g_rb);
 
   std::vector<int> hidden_sizes() const;
   // Network noise power W N0 in watts.
