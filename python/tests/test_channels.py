@@ -64,11 +64,12 @@ def test_array_replays_as_the_same_trace_read_from_a_file(tmp_path, scenario, ga
 def test_vector_env_shares_one_trace_and_equals_parallel_env():
     g = dhdrl_gains()
     venv = semra.vector_env("dhdrl", num_envs=2, threads=1, set=DHDRL, channels=g)
-    obs, _ = venv.reset(seed=3)
-    single = semra.parallel_env("dhdrl", set=DHDRL, channels=g)
-    o1, _ = single.reset(seed=3)
-    first = venv.possible_agents[0]
-    assert np.array_equal(np.asarray(obs[first]["observation"])[0], o1[first]["observation"])
+    o, _ = venv.reset(seed=3)
+    for e in range(2):  # env e is seeded 3 + e
+        solo, _ = semra.parallel_env("dhdrl", set=DHDRL, channels=g).reset(seed=3 + e)
+        for i, a in enumerate(venv.possible_agents):
+            d = venv.obs_dims[i]
+            np.testing.assert_array_equal(o["observation"][e, i, :d], solo[a]["observation"])
 
 
 def test_complex_h_is_taken_for_dhdrl():

@@ -257,3 +257,31 @@ TEST(DhdrlEnv, LayoutFileOfTheHexGridReproducesTheHexRunAndTraceReplaysIt) {
   for (int cw = 0; cw < hex.codewords(); ++cw)
     EXPECT_EQ(replay.gain(1, 2, 3, cw), again.gain(1, 2, 3, cw));
 }
+
+// A trace-driven environment's checkpoint holds its trace row: restored into a fresh environment
+// (reset with the same seed), it continues on the same rows as the one never interrupted.
+TEST(DhdrlEnv, TraceDrivenCheckpointContinuesOnTheSameRows) {
+  Config c;
+  semra::radio::ChannelTrace g =
+      semra::radio::empty_trace(semra::radio::TraceQuantity::beam_power, 7, 7, c.codewords);
+  Environment recorded(c, model());
+  recorded.record_channels(&g);
+  recorded.reset(2);
+  for (int t = 0; t < 6; ++t) recorded.advance();
+  c.set_trace(std::make_shared<const semra::radio::ChannelTrace>(g));
+  Environment a(c, model());
+  a.reset(2);
+  for (int t = 0; t < 3; ++t) a.advance();
+  semra::StateWriter w;
+  a.save_state(w);
+  Environment b(c, model());
+  b.reset(2);
+  semra::StateReader r(w.bytes(), "test checkpoint");
+  b.load_state(r);
+  for (int t = 0; t < 6; ++t) {  // rows 3, 4, 5, 6, then 0, 1 (7 rows: wraps)
+    for (int cw = 0; cw < c.codewords; ++cw) EXPECT_EQ(a.gain(0, 1, 2, cw), b.gain(0, 1, 2, cw));
+    EXPECT_EQ(a.gain(0, 3, 3, 0), g.power[g.index((t + 3) % 7, 3, 3, 0)]) << t;
+    a.advance();
+    b.advance();
+  }
+}
