@@ -37,12 +37,13 @@ TEST(Cli, VersionHelpListExitZero) {
     listed.push_back(first);
   }
   EXPECT_EQ(listed, (std::vector<std::string>{"list", "run", "figure", "sweep", "semantic", "plot",
-                                              "config"}))
+                                              "config", "export-channels"}))
       << r.out;
   r = run("list");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("scenarios:"), std::string::npos);
-  for (const char* sub : {"run", "figure", "sweep", "semantic", "plot", "list", "config"}) {
+  for (const char* sub :
+       {"run", "figure", "sweep", "semantic", "plot", "list", "config", "export-channels"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
   }
