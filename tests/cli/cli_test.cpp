@@ -171,13 +171,14 @@ void expect_trace_replays_model(const std::string& scenario, const std::string& 
 TEST(Cli, ExportedDhdrlChannelsReplayTheModelRunBitForBit) {
   // 7 cells x 2 UTs (two UT layers), learning from slot 32.
   expect_trace_replays_model("dhdrl", "dhdrl,greedy",
-                             "--steps 300 --set network.users_per_cell=2 "
+                             "--steps 200 --set network.users_per_cell=2 "
                              "--set learning.learning_starts_slots=32");
 }
 
 TEST(Cli, ExportedVderlChannelsReplayTheModelRunBitForBit) {
-  expect_trace_replays_model("vderl", "vdn,random",
-                             "--steps 3 --set training.frames_per_iteration=4 "
-                             "--set training.eval_frames=4 --set training.final_eval_frames=8 "
-                             "--set training.learning_starts_frames=4");
+  expect_trace_replays_model(
+      "vderl", "vdn,random",
+      "--steps 2 --set training.frames_per_iteration=4 --set semantic.images=32 "
+      "--set training.eval_frames=4 --set training.final_eval_frames=8 "
+      "--set training.learning_starts_frames=4");
 }
