@@ -2,6 +2,8 @@
 // slots/s.
 //   BM_EnvRandomSlot/rings:   environment only, random actions (issue target: >= 100,000 slots/s at
 //                             rings = 1, 7 cells): the physics of a slot (Environment)
+//   BM_EnvRandomSlotTrace/rings: the same with channel.source = "trace", beam gains G exported
+//                             from the model (1000 slots, wrapping): docs/channels.md "Speed"
 //   BM_MultiAgentRandomSlot/rings: the same through the multi-agent environment (random actions,
 //                             every agent observed, rewards and metrics: what Python's step costs)
 //   BM_TrainSlot/scheme/rings: full training slot of a scheme (dhdrl target >= 2,000 slots/s at 7
@@ -40,6 +42,38 @@ static void BM_EnvRandomSlot(benchmark::State& state) {
   state.counters["cells"] = env.cells();
 }
 BENCHMARK(BM_EnvRandomSlot)->Arg(0)->Arg(1)->Arg(2)->Arg(3);
+
+static void BM_EnvRandomSlotTrace(benchmark::State& state) {
+  Config c;
+  c.rings = static_cast<int>(state.range(0));
+  auto accuracy = std::make_shared<const semra::semantic::AccuracyModel>();
+  semra::radio::ChannelTrace g;
+  {
+    Environment model(c, accuracy);
+    g = semra::radio::empty_trace(semra::radio::TraceQuantity::beam_power, model.cells(),
+                                  model.links(), model.codewords());
+    model.record_channels(&g);
+    model.reset(1);
+    for (int t = 0; t < 999; ++t) model.advance();
+  }
+  c.set_trace(std::make_shared<const semra::radio::ChannelTrace>(std::move(g)));
+  Environment env(c, accuracy);
+  env.reset(1);
+  semra::Rng rng(1, "actions");
+  for (auto _ : state) {
+    for (int i = 0; i < env.links(); ++i) {
+      env.set_beam(i, rng.uniform_int(env.codewords()), rng.uniform_int(env.power_levels()));
+      env.set_k(i, 1 + rng.uniform_int(env.max_k()));
+    }
+    env.evaluate();
+    env.advance();
+    env.begin_slot();
+    benchmark::DoNotOptimize(env.qoe(0));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["cells"] = env.cells();
+}
+BENCHMARK(BM_EnvRandomSlotTrace)->Arg(1)->Arg(2);
 
 static void BM_MultiAgentRandomSlot(benchmark::State& state) {
   Config c;

@@ -502,6 +502,50 @@ Command make_config(CLI::App& app) {
           }};
 }
 
+// `semra export-channels SCENARIO --out FILE.mat`: the channels the scenario's model draws for a
+// seed, as the trace that channel.source = "trace" replays into the same run (docs/channels.md).
+Command make_export_channels(CLI::App& app) {
+  struct Options {
+    CommonOptions common;
+    std::string scenario, out;
+    std::int64_t steps = -1;
+  };
+  auto o = std::make_shared<Options>();
+  auto* ex = app.add_subcommand(
+      "export-channels", "write the channels a model-driven run draws for a seed as a .mat trace");
+  ex->add_option("SCENARIO", o->scenario, "scenario name (see `semra list`)")->required();
+  ex->add_option("--out", o->out, "the trace FILE (.mat, MATLAB v5; must not exist)")->required();
+  ex->add_option("--steps", o->steps,
+                 "the run length the trace covers (default: the config's train.slots for dhdrl, "
+                 "iterations for vderl)")
+      ->check(integer_in(1, std::numeric_limits<std::int64_t>::max()));
+  o->common.cmd = ex;
+  ex->add_option("--config", o->common.config_file, "TOML file overriding the scenario defaults");
+  ex->add_option("--set", o->common.sets, "override one key: --set dotted.key=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  ex->add_option("--seed", o->common.seed, "the run's seed (default 1)")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max()));
+  return {
+      ex, [o] {
+        const auto& sc = semra::scenario_or_throw(o->scenario);
+        if (!sc.export_channels)
+          throw semra::InputError("export-channels: scenario '" + sc.name +
+                                  "' has no channel model to export");
+        const std::filesystem::path out(o->out);
+        if (out.extension() != ".mat")
+          throw semra::InputError("--out '" + semra::echo(o->out) + "': expected a .mat file name");
+        if (std::filesystem::exists(out))
+          throw semra::InputError("--out '" + semra::echo(o->out) +
+                                  "': exists (remove it or choose another name)");
+        const auto config = semra::resolve_config(sc, config_path(o->common), o->common.sets);
+        config->validate();
+        sc.export_channels(*config, static_cast<std::uint64_t>(o->common.seed), o->steps, o->out);
+        std::cout << "wrote " << o->out << "\n";
+        return 0;
+      }};
+}
+
 // Runs `command` and turns what it throws into the exit code and the one line the user sees.
 int run_command(const std::function<int()>& command) {
   try {
@@ -562,9 +606,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", std::string("semra ") + semra::kVersion +
                                         " (kernels: " + std::string(semra::to_string(isa)) + ")");
-  const std::vector<Command> commands = {make_list(app),  make_run(app),      make_figure(app),
-                                         make_sweep(app), make_semantic(app), make_plot(app),
-                                         make_config(app)};
+  const std::vector<Command> commands = {
+      make_list(app),     make_run(app),  make_figure(app), make_sweep(app),
+      make_semantic(app), make_plot(app), make_config(app), make_export_channels(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -112,7 +112,7 @@ class _Base:
     """What both environments share: the C++ VectorEnv, its agents, buffers and episode settings."""
 
     def _init_core(self, scenario, num_envs, threads, config, set, invalid_action, max_cycles,
-                   scheme):
+                   scheme, channels=None):
         if not isinstance(scenario, str):
             raise ValueError(f"scenario {_checks.shown(scenario)}: expected a scenario name such as 'vderl'")
         _checks.choice("invalid_action", invalid_action, INVALID_ACTION_MODES)
@@ -122,7 +122,7 @@ class _Base:
         self._guard = _OneCaller()
         self._core = _core.VectorEnv(
             scenario, config_path(config), set_list(set), num_envs, threads,
-            invalid_action != "raise", scheme or "",
+            invalid_action != "raise", scheme or "", channels,
         )
         #: The built-in scheme whose environment this is (None: the scenario's default).
         self.scheme = scheme
@@ -220,12 +220,13 @@ class ParallelEnv(_Base, _ParallelBase):  # type: ignore[misc]
         action_mask: str = "observation",
         observation_shape: Any = None,
         scheme: str | None = None,
+        channels: Any = None,
     ):
         if render_mode is not None:
             _checks.choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
         self.render_mode = render_mode
         self.action_mask = _checks.choice("action_mask", action_mask, ("observation", "info"))
-        self._init_core(scenario, 1, 1, config, set, invalid_action, max_cycles, scheme)
+        self._init_core(scenario, 1, 1, config, set, invalid_action, max_cycles, scheme, channels)
         self.metadata = dict(self.metadata, name=f"semra_{scenario}")
         self._obs_shapes = _observation_shapes(observation_shape, self.possible_agents, self.obs_dims)
         self._obs_spaces = {}
@@ -440,6 +441,7 @@ def parallel_env(
     action_mask: str = "observation",
     observation_shape: Any = None,
     scheme: str | None = None,
+    channels: Any = None,
 ) -> ParallelEnv:
     """A scenario as a PettingZoo ParallelEnv. `config`: a TOML file; `set`: {dotted.key: value}
     overrides, as the CLI's --config / --set. Bad keys or values raise ValueError with the CLI's
@@ -452,10 +454,14 @@ def parallel_env(
     for (H, W, C) images. `scheme`: None (the environment of the scenario's proposed scheme) or a
     built-in scheme's name, the environment it acts in (dhdrl's ddrl, greedy and oracle: one agent
     per link choosing codeword, power and k every slot; dhdrl-oa / -or / -ns: their rewards and
-    observations)."""
+    observations). `channels`: None (the scenario's channel model) or a numpy array replayed as
+    channel.source = "trace" (docs/channels.md): dhdrl G float [slots, BSs, UTs, codewords] or H
+    complex [slots, BSs, UTs, antennas], vderl G_rb float [frames, servers, users, RBs]; float64,
+    float32, complex128 or complex64, any memory order; checked as a trace file is (ValueError
+    naming `channels`); copied once into the trace that the environments share."""
     return ParallelEnv(scenario, config=config, set=set, invalid_action=invalid_action,
                        max_cycles=max_cycles, render_mode=render_mode, action_mask=action_mask,
-                       observation_shape=observation_shape, scheme=scheme)
+                       observation_shape=observation_shape, scheme=scheme, channels=channels)
 
 
 def env(scenario: str, **kwargs: Any):
@@ -498,6 +504,7 @@ class VectorEnv(_Base, _VectorBase):  # type: ignore[misc]
         autoreset_new_world: bool = False,
         render_mode: str | None = None,
         scheme: str | None = None,
+        channels: Any = None,
     ):
         if render_mode is not None:
             _checks.choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
@@ -506,7 +513,7 @@ class VectorEnv(_Base, _VectorBase):  # type: ignore[misc]
         T = _checks.integer("threads", threads, 0, _core.available_cpus())
         self.copy = _checks.flag("copy", copy)
         new_world = _checks.flag("autoreset_new_world", autoreset_new_world)
-        self._init_core(scenario, E, T, config, set, invalid_action, max_cycles, scheme)
+        self._init_core(scenario, E, T, config, set, invalid_action, max_cycles, scheme, channels)
         self._core.autoreset_new_world = new_world
         self.num_envs: int = self._core.num_envs
         self.threads: int = self._core.threads
@@ -656,10 +663,12 @@ def vector_env(
     autoreset_new_world: bool = False,
     render_mode: str | None = None,
     scheme: str | None = None,
+    channels: Any = None,
 ) -> VectorEnv:
     """num_envs environments of a scenario, stepped in C++ on `threads` threads (1 to the CPUs this
-    process may use; 0: all of them). `scheme`: as for parallel_env. See VectorEnv."""
+    process may use; 0: all of them). `scheme`, `channels`: as for parallel_env (one copy of the
+    channels, shared by the num_envs environments). See VectorEnv."""
     return VectorEnv(scenario, num_envs=num_envs, threads=threads, config=config, set=set,
                      invalid_action=invalid_action, copy=copy, max_cycles=max_cycles,
                      autoreset_new_world=autoreset_new_world, render_mode=render_mode,
-                     scheme=scheme)
+                     scheme=scheme, channels=channels)

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -102,18 +103,56 @@ std::string kilobytes(double bytes) {
   return buf;
 }
 
+// channels=array (docs/channels.md): a numpy array of float64 / float32 (gains) or complex128 /
+// complex64 (dhdrl's H), in any memory order, copied once into semra's trace (which every
+// environment then shares); the scenario checks its shape and values as it checks a file.
+semra::NumericArray channel_array(const py::object& obj) {
+  if (!py::isinstance<py::array>(obj))
+    throw semra::InputError("channels: " + std::string(py::str(obj.get_type().attr("__name__"))) +
+                            ", expected a numpy array");
+  const auto arr = py::reinterpret_borrow<py::array>(obj);
+  const char kind = arr.dtype().kind();
+  const auto size = arr.dtype().itemsize();
+  if (!((kind == 'f' && (size == 8 || size == 4)) || (kind == 'c' && (size == 16 || size == 8))))
+    throw semra::InputError("channels: dtype '" + std::string(py::str(arr.dtype())) +
+                            "', expected float64, float32, complex128 or complex64");
+  semra::NumericArray a;
+  for (py::ssize_t d = 0; d < arr.ndim(); ++d)
+    a.shape.push_back(static_cast<std::size_t>(arr.shape(d)));
+  a.is_complex = kind == 'c';
+  a.single = size == (a.is_complex ? 8 : 4);
+  const auto n = static_cast<std::size_t>(arr.size());
+  a.re.resize(n);
+  if (a.is_complex) {
+    const auto c =
+        py::array_t<std::complex<double>, py::array::c_style | py::array::forcecast>(arr);
+    const std::complex<double>* p = c.data();
+    a.im.resize(n);
+    for (std::size_t i = 0; i < n; ++i) a.re[i] = p[i].real(), a.im[i] = p[i].imag();
+  } else {
+    const auto r = py::array_t<double, py::array::c_style | py::array::forcecast>(arr);
+    std::copy_n(r.data(), n, a.re.begin());
+  }
+  return a;
+}
+
 // A validated config of a scenario that has a multi-agent environment.
 struct EnvConfig {
   const semra::ScenarioEntry* scenario = nullptr;
   std::unique_ptr<semra::ConfigBase> config;
 
   EnvConfig(const std::string& name, const std::string& config_path,
-            const std::vector<std::string>& sets)
+            const std::vector<std::string>& sets, const py::object& channels = py::none())
       : scenario(&semra::scenario_or_throw(name)),
         config(semra::resolve_config(*scenario, config_path, sets)) {
     if (!scenario->make_env)
       throw semra::InputError("scenario '" + name +
                               "' has no multi-agent environment in this version");
+    if (!channels.is_none()) {
+      if (!scenario->use_channels)
+        throw semra::InputError("channels: scenario '" + name + "' takes no channel traces");
+      scenario->use_channels(*config, channel_array(channels), "channels");
+    }
     config->validate();
     config->check_input_files();
   }
@@ -136,8 +175,9 @@ class VectorEnvCore {
  public:
   VectorEnvCore(const std::string& scenario, const std::string& config_path,
                 const std::vector<std::string>& sets, std::int64_t num_envs, std::int64_t threads,
-                bool ignore_invalid, const std::string& scheme)
-      : cfg_(scenario, config_path, sets), scheme_(scheme) {
+                bool ignore_invalid, const std::string& scheme,
+                const py::object& channels = py::none())
+      : cfg_(scenario, config_path, sets, channels), scheme_(scheme) {
     (void)cfg_.make(scheme);  // an unknown scheme fails here, before any memory is measured
     if (num_envs < 1 || num_envs > std::numeric_limits<int>::max())
       throw semra::InputError("num_envs " + std::to_string(num_envs) + ": expected 1 to " +
@@ -766,9 +806,10 @@ PYBIND11_MODULE(_core, m) {
       m, "VectorEnv",
       "num_envs environments stepped in C++ (semra.vector_env, semra.parallel_env).")
       .def(py::init<const std::string&, const std::string&, const std::vector<std::string>&,
-                    std::int64_t, std::int64_t, bool, const std::string&>(),
+                    std::int64_t, std::int64_t, bool, const std::string&, const py::object&>(),
            py::arg("scenario"), py::arg("config_path"), py::arg("sets"), py::arg("num_envs"),
-           py::arg("threads"), py::arg("ignore_invalid"), py::arg("scheme") = "")
+           py::arg("threads"), py::arg("ignore_invalid"), py::arg("scheme") = "",
+           py::arg("channels") = py::none())
       .def("agents", &VectorEnvCore::agents,
            "[(name, obs_dim, num_actions, noop_action, group), ...]")
       .def("info_names", &VectorEnvCore::info_names)

@@ -37,12 +37,13 @@ TEST(Cli, VersionHelpListExitZero) {
     listed.push_back(first);
   }
   EXPECT_EQ(listed, (std::vector<std::string>{"list", "run", "figure", "sweep", "semantic", "plot",
-                                              "config"}))
+                                              "config", "export-channels"}))
       << r.out;
   r = run("list");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("scenarios:"), std::string::npos);
-  for (const char* sub : {"run", "figure", "sweep", "semantic", "plot", "list", "config"}) {
+  for (const char* sub :
+       {"run", "figure", "sweep", "semantic", "plot", "list", "config", "export-channels"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
   }
@@ -131,4 +132,53 @@ TEST(Cli, SemraIsaPinsTheKernelVariant) {
       EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
     }
   }
+}
+
+// docs/channels.md "Exporting": `semra export-channels` writes the channels a model-driven run
+// draws for a seed; the run with channel.source = "trace" on that file gives the same metrics.csv
+// and the same trained networks, byte for byte, for a learned scheme and a heuristic.
+namespace {
+
+void expect_trace_replays_model(const std::string& scenario, const std::string& schemes,
+                                const std::string& args) {
+  const auto dir = semra_test::fresh("trace-replay-", scenario);
+  std::filesystem::create_directories(dir);
+  const std::string trace = (dir / "trace.mat").string();
+  auto r = run("export-channels " + scenario + " --seed 3 --out " + trace + " " + args);
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("run " + scenario + " --scheme " + schemes + " --seed 3 --save-models --quiet --out " +
+          (dir / "model").string() + " " + args);
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("run " + scenario + " --scheme " + schemes + " --seed 3 --save-models --quiet --out " +
+          (dir / "trace").string() + " " + args +
+          " --set channel.source=trace --set channel.trace=" + trace);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(semra::read_file(dir / "model" / "metrics.csv") ==
+              semra::read_file(dir / "trace" / "metrics.csv"))
+      << scenario << ": metrics.csv of the trace-driven run differs from the model-driven run";
+  int networks = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "model" / "models")) {
+    if (!e.is_regular_file()) continue;
+    const auto rel = std::filesystem::relative(e.path(), dir / "model");
+    EXPECT_TRUE(semra::read_file(e.path()) == semra::read_file(dir / "trace" / rel)) << rel;
+    ++networks;
+  }
+  EXPECT_GT(networks, 0) << scenario << ": no saved networks to compare";
+}
+
+}  // namespace
+
+TEST(Cli, ExportedDhdrlChannelsReplayTheModelRunBitForBit) {
+  // 7 cells x 2 UTs (two UT layers), learning from slot 32.
+  expect_trace_replays_model("dhdrl", "dhdrl,greedy",
+                             "--steps 200 --set network.users_per_cell=2 "
+                             "--set learning.learning_starts_slots=32");
+}
+
+TEST(Cli, ExportedVderlChannelsReplayTheModelRunBitForBit) {
+  expect_trace_replays_model(
+      "vderl", "vdn,random",
+      "--steps 2 --set training.frames_per_iteration=4 --set semantic.images=32 "
+      "--set training.eval_frames=4 --set training.final_eval_frames=8 "
+      "--set training.learning_starts_frames=4");
 }

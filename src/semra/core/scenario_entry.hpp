@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "semra/core/array_file.hpp"
 #include "semra/core/config.hpp"
 #include "semra/core/experiment.hpp"
 #include "semra/core/external_policy.hpp"
@@ -77,6 +78,16 @@ struct ScenarioEntry {
   std::function<ExperimentResult(const ConfigBase&, const std::string& name, std::uint64_t seed,
                                  RunContext& ctx, ExternalPolicy& policy)>
       run_policy;
+  // Optional: writes the channels the scenario's model draws for `seed` in a run of `steps` steps
+  // (train.slots / iterations when negative) to the .mat file `path`, the trace that
+  // channel.source = "trace" replays into the same run (semra export-channels, docs/channels.md).
+  std::function<void(const ConfigBase&, std::uint64_t seed, std::int64_t steps,
+                     const std::string& path)>
+      export_channels;
+  // Optional: makes a config (resolved, not yet validated) use channels given in memory
+  // (Python's channels=array) as channel.source = "trace": the array is checked as a trace file
+  // is, `where` naming it in errors (InputError).
+  std::function<void(ConfigBase&, NumericArray, const std::string& where)> use_channels;
 };
 
 // A scenario's scheme table as the registry sees it: the `info` of each row (rows also hold the

@@ -48,8 +48,9 @@ const char* quantity_text(TraceQuantity q) {
 // Steps x rows must fit an int and the sizes must be positive (the readers' callers pass the
 // configured network; a zero there is their bug).
 ChannelTrace checked(NumericArray a, TraceQuantity q, int tx, int rx, int width,
-                     const std::string& where) {
-  const std::string wv = where + ", variable '" + trace_variable(q) + "'";
+                     const std::string& where, const std::string& variable = "") {
+  const std::string wv =
+      where + ", variable '" + (variable.empty() ? trace_variable(q) : variable) + "'";
   const std::string expected = std::string(quantity_text(q)) + " = [*, " + std::to_string(tx) +
                                ", " + std::to_string(rx) + ", " + std::to_string(width) + "]";
   const bool want_complex = q == TraceQuantity::miso_amplitude;
@@ -125,11 +126,11 @@ ChannelTrace miso_trace_from_array(NumericArray a, TraceQuantity q, const MisoTr
 }
 
 ChannelTrace ofdma_trace_from_array(NumericArray a, int servers, int users, int rbs,
-                                    const std::string& where) {
+                                    const std::string& where, const std::string& variable) {
   require_positive(servers, "servers");
   require_positive(users, "users");
   require_positive(rbs, "RBs");
-  return checked(std::move(a), TraceQuantity::rb_power, servers, users, rbs, where);
+  return checked(std::move(a), TraceQuantity::rb_power, servers, users, rbs, where, variable);
 }
 
 ChannelTrace read_miso_trace(const fs::path& path, const MisoTraceShape& expect) {
@@ -157,10 +158,12 @@ ChannelTrace read_miso_trace(const fs::path& path, const MisoTraceShape& expect)
   return miso_trace_from_array(read_array(path, trace_variable(q), what), q, expect, where);
 }
 
-ChannelTrace read_ofdma_trace(const fs::path& path, int servers, int users, int rbs) {
+ChannelTrace read_ofdma_trace(const fs::path& path, int servers, int users, int rbs,
+                              const std::string& variable) {
   const std::string what = "channel trace";
   const std::string where = what + " '" + echo(path.string()) + "'";
-  return ofdma_trace_from_array(read_array(path, "G_rb", what), servers, users, rbs, where);
+  return ofdma_trace_from_array(read_array(path, variable, what), servers, users, rbs, where,
+                                variable);
 }
 
 NumericArray trace_array(const ChannelTrace& t) {

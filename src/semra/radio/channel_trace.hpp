@@ -72,14 +72,16 @@ struct MisoTraceShape {
 // dimension other than [*, bss, uts, antennas or codewords], no slot, H real or G complex, NaN or
 // inf, a negative gain, an integer array, a truncated or corrupt file.
 ChannelTrace read_miso_trace(const std::filesystem::path& path, const MisoTraceShape& expect);
-// Reads a vderl trace "G_rb", [frames, servers, users, rbs], likewise checked.
-ChannelTrace read_ofdma_trace(const std::filesystem::path& path, int servers, int users, int rbs);
+// Reads a vderl trace "G_rb" (or `variable`: vderl's G_rb_eval, G_rb_final), [frames, servers,
+// users, rbs], likewise checked.
+ChannelTrace read_ofdma_trace(const std::filesystem::path& path, int servers, int users, int rbs,
+                              const std::string& variable = "G_rb");
 // The checks of both readers on an array already in memory (numpy from Python, the fuzz target):
 // `where` names the source in messages.
 ChannelTrace miso_trace_from_array(NumericArray a, TraceQuantity q, const MisoTraceShape& expect,
                                    const std::string& where);
 ChannelTrace ofdma_trace_from_array(NumericArray a, int servers, int users, int rbs,
-                                    const std::string& where);
+                                    const std::string& where, const std::string& variable = "G_rb");
 
 // The trace as the array it is written as (row-major, its logical shape).
 NumericArray trace_array(const ChannelTrace& trace);

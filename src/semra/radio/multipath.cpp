@@ -37,7 +37,9 @@ void MultipathChannel::reset(const std::vector<Point>& tx, const std::vector<Poi
                         shadowing_rng.normal(0.0, params.shadowing_std_db);
       path_loss_db_[p] = pl;
       large_scale_[p] = db_to_linear(-pl);
-      const double theta = azimuth_rad(tx[t], rx[r]);
+      double theta = azimuth_rad(tx[t], rx[r]);
+      if (!params.tx_orientation_deg.empty())
+        theta -= deg_to_rad(params.tx_orientation_deg[static_cast<std::size_t>(t)]);
       for (int l = 0; l < paths_; ++l) {
         const double phi = theta + aod_rng.uniform(-half_spread, half_spread);
         aod_rad_[p * paths_ + l] = phi;

@@ -29,6 +29,9 @@ struct MultipathParams {
   // (docs/model-dhdrl.md 4.6). A positive value (the reference's 1) is only for reproducing the
   // reference's defect.
   double innovation_variance = 0.0;
+  // Azimuth of each transmitter's ULA axis, counter-clockwise from +x (a site layout,
+  // docs/channels.md "Layout files"); the AoD is then measured from it. Empty: 0 for every one.
+  std::vector<double> tx_orientation_deg;
 };
 
 class MultipathChannel {

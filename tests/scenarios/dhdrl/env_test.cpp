@@ -1,13 +1,16 @@
 // The dhdrl environment: determinism, observation sizes, SINR against the channel, config errors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "semra/core/error.hpp"
 #include "semra/core/experiment.hpp"
+#include "semra/core/io.hpp"
 #include "semra/radio/units.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
 #include "semra/scenarios/dhdrl/env.hpp"
@@ -186,4 +189,99 @@ TEST(DhdrlEnv, SeveralUsersPerCellUseSeparateResourceBlocks) {
   for (int b = 1; b < env.cells(); ++b) env.set_beam(env.link_of(b, 0), 0, 0);
   env.evaluate();
   EXPECT_GT(env.sinr(env.link_of(0, 0)), before);
+}
+
+// network.layout = a CSV of the hex grid's BSs and the UTs the hex model drops for this seed
+// reproduces the hex environment's channels bit for bit over slots (docs/channels.md "Layout
+// files"); a rotated array changes them; a trace in memory replays the model's gains exactly.
+TEST(DhdrlEnv, LayoutFileOfTheHexGridReproducesTheHexRunAndTraceReplaysIt) {
+  Config c;
+  c.users_per_cell = 2;
+  Environment hex(c, model());
+  hex.reset(5);
+  semra::radio::Layout l;
+  for (int b = 0; b < hex.cells(); ++b) {
+    l.bs.push_back(hex.bs_position(b));
+    l.bs_orientation_deg.push_back(0.0);
+  }
+  for (int i = 0; i < hex.links(); ++i) {
+    l.ut.push_back(hex.ut_position(i));
+    l.ut_serving.push_back(hex.cell_of(i));
+  }
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("semra-hex-layout-" + std::to_string(::getpid()) + ".csv");
+  semra::write_file_atomic(path, semra::radio::layout_csv(l));
+  Config lc = c;
+  lc.layout = path.string();
+  Environment site(lc, model());
+  site.reset(5);
+  l.bs_orientation_deg[0] = 30.0;
+  semra::write_file_atomic(path, semra::radio::layout_csv(l));
+  Config rc = c;
+  rc.layout = path.string();
+  Environment rotated(rc, model());
+  rotated.reset(5);
+  std::filesystem::remove(path);
+
+  semra::radio::ChannelTrace g = semra::radio::empty_trace(
+      semra::radio::TraceQuantity::beam_power, hex.cells(), hex.links(), hex.codewords());
+  Environment recorded(c, model());
+  recorded.record_channels(&g);
+  recorded.reset(5);
+  for (int t = 0; t < 3; ++t) recorded.advance();
+  Config tc = c;
+  tc.set_trace(std::make_shared<const semra::radio::ChannelTrace>(g));
+  Environment replay(tc, model());
+  replay.reset(5);
+  ASSERT_TRUE(replay.trace_driven());
+
+  int rotated_differs = 0;
+  for (int t = 0; t < 4; ++t) {
+    for (int j = 0; j < 2; ++j)
+      for (int b = 0; b < hex.cells(); ++b)
+        for (int u = 0; u < hex.cells(); ++u)
+          for (int cw = 0; cw < hex.codewords(); ++cw) {
+            EXPECT_EQ(hex.gain(j, b, u, cw), site.gain(j, b, u, cw)) << t << j << b << u << cw;
+            EXPECT_EQ(hex.gain(j, b, u, cw), replay.gain(j, b, u, cw)) << t << j << b << u << cw;
+            if (b == 0) rotated_differs += hex.gain(j, b, u, cw) != rotated.gain(j, b, u, cw);
+          }
+    hex.advance();
+    site.advance();
+    rotated.advance();
+    replay.advance();
+  }
+  EXPECT_GT(rotated_differs, 0) << "orientation_deg did not change BS 0's beam gains";
+  // Step 4 of a 4-row trace wraps to row 0: the channel of reset(5).
+  Environment again(tc, model());
+  again.reset(5);
+  for (int cw = 0; cw < hex.codewords(); ++cw)
+    EXPECT_EQ(replay.gain(1, 2, 3, cw), again.gain(1, 2, 3, cw));
+}
+
+// A trace-driven environment's checkpoint holds its trace row: restored into a fresh environment
+// (reset with the same seed), it continues on the same rows as the one never interrupted.
+TEST(DhdrlEnv, TraceDrivenCheckpointContinuesOnTheSameRows) {
+  Config c;
+  semra::radio::ChannelTrace g =
+      semra::radio::empty_trace(semra::radio::TraceQuantity::beam_power, 7, 7, c.codewords);
+  Environment recorded(c, model());
+  recorded.record_channels(&g);
+  recorded.reset(2);
+  for (int t = 0; t < 6; ++t) recorded.advance();
+  c.set_trace(std::make_shared<const semra::radio::ChannelTrace>(g));
+  Environment a(c, model());
+  a.reset(2);
+  for (int t = 0; t < 3; ++t) a.advance();
+  semra::StateWriter w;
+  a.save_state(w);
+  Environment b(c, model());
+  b.reset(2);
+  semra::StateReader r(w.bytes(), "test checkpoint");
+  b.load_state(r);
+  for (int t = 0; t < 6; ++t) {  // rows 3, 4, 5, 6, then 0, 1 (7 rows: wraps)
+    for (int cw = 0; cw < c.codewords; ++cw) EXPECT_EQ(a.gain(0, 1, 2, cw), b.gain(0, 1, 2, cw));
+    EXPECT_EQ(a.gain(0, 3, 3, 0), g.power[g.index((t + 3) % 7, 3, 3, 0)]) << t;
+    a.advance();
+    b.advance();
+  }
 }

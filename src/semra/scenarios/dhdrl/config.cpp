@@ -30,6 +30,11 @@ void Config::describe(ConfigSchema& s) {
         "DFT codebook size C (C = N: the unitary DFT)");
   s.add("network.power_levels", power_levels, IntRange{2, 16}, "",
         "discrete power levels i/(levels-1) x P_max, i = 0..levels-1 (level 0 = off)");
+  s.add("network.layout", layout, Choices{},
+        "hex = the hexagonal grid of network.rings / network.cells with UTs dropped uniformly in "
+        "each cell every episode; or a layout CSV (kind,x_m,y_m,orientation_deg,serving_bs) "
+        "placing the BSs (with their ULA orientation) and the UTs, network.users_per_cell UTs per "
+        "BS listed cell by cell, as many BSs as network.cells (docs/channels.md \"Layout files\")");
   s.add("channel.paths", paths, IntRange{1, 64}, "", "multipath components L per BS-UT pair");
   s.add("channel.aod_spread_deg", aod_spread_deg, RealRange{0.0, 180.0}, "deg",
         "per-path AoD offset uniform in [-Delta/2, Delta/2]");
@@ -44,6 +49,15 @@ void Config::describe(ConfigSchema& s) {
         "reference defect, for experiments only: Gauss-Markov innovations of variance 1 while the "
         "initial path gains have 1/L, so the fading power drifts up L-fold in the first slots "
         "(false = one variance 1/L, docs/model-dhdrl.md 1, part 2)");
+  s.add("channel.source", channel_source, Choices{"model", "trace"},
+        "where the channels come from: model = the multipath model above (docs/model-dhdrl.md 1, "
+        "part 2); trace = the file channel.trace, replayed one row per slot, wrapping around "
+        "(docs/channels.md)");
+  s.add("channel.trace", channel_trace, Choices{},
+        "channel trace for channel.source = \"trace\": a .mat (v5, v7.3), .npz or .npy file "
+        "holding G (real [slots, BSs, UTs, codewords], linear power) or H (complex [slots, BSs, "
+        "UTs, antennas]), UTs cell by cell; `semra export-channels dhdrl` writes one from the "
+        "model (docs/channels.md)");
   s.add("semantic.bandwidth_hz", bandwidth_hz, RealRange{0.0, 1e9, true}, "Hz",
         "bandwidth W of a UT's resource block");
   s.add("semantic.units_per_word", units_per_word, RealRange{0.0, 1e3, true}, "suts/word",
@@ -220,6 +234,13 @@ void Config::validate() const {
       throw InputError("learning.hidden: layer sizes must be integers, got " + std::to_string(h));
   if (epsilon_min > epsilon_start)
     throw InputError("learning.epsilon_min must be <= learning.epsilon_start");
+  if (channel_source == "trace" && channel_trace.empty() && !trace_)
+    throw InputError(
+        "channel.trace: empty, expected the path of a trace file with channel.source = \"trace\"");
+  if (channel_source == "model" && !channel_trace.empty())
+    throw InputError("channel.trace: '" + channel_trace +
+                     "' is set but channel.source = \"model\" would ignore it (set channel.source "
+                     "= \"trace\" or remove channel.trace)");
   const int ring_cells = 1 + 3 * rings * (rings + 1);
   if (cells > ring_cells)
     throw InputError("network.cells (" + std::to_string(cells) + ") must be <= the " +
@@ -227,8 +248,59 @@ void Config::validate() const {
                      std::to_string(rings) + " (or 0 for all of them)");
 }
 
+void Config::set_trace(std::shared_ptr<const radio::ChannelTrace> trace) {
+  channel_source = "trace";
+  channel_trace.clear();
+  trace_ = std::move(trace);
+  trace_key_.clear();
+}
+
+std::shared_ptr<const radio::ChannelTrace> Config::trace() const {
+  if (channel_source != "trace") return nullptr;
+  const radio::MisoTraceShape shape{num_cells(), num_cells() * users_per_cell, antennas, codewords};
+  if (channel_trace.empty() && trace_) {
+    // In memory: checked by its maker (radio::miso_trace_from_array); the network must still fit.
+    const int width =
+        trace_->quantity == radio::TraceQuantity::miso_amplitude ? shape.antennas : shape.codewords;
+    if (trace_->tx != shape.bss || trace_->rx != shape.uts || trace_->width != width)
+      throw InputError("channels: a trace of [*, " + std::to_string(trace_->tx) + ", " +
+                       std::to_string(trace_->rx) + ", " + std::to_string(trace_->width) +
+                       "], expected [*, " + std::to_string(shape.bss) + ", " +
+                       std::to_string(shape.uts) + ", " + std::to_string(width) +
+                       "] (the configured network)");
+    return trace_;
+  }
+  const std::string key = channel_trace + '\n' + std::to_string(shape.bss) + ' ' +
+                          std::to_string(shape.uts) + ' ' + std::to_string(shape.antennas) + ' ' +
+                          std::to_string(shape.codewords);
+  if (!trace_ || key != trace_key_) {
+    trace_ =
+        std::make_shared<const radio::ChannelTrace>(radio::read_miso_trace(channel_trace, shape));
+    trace_key_ = key;
+  }
+  return trace_;
+}
+
+std::shared_ptr<const radio::Layout> Config::site_layout() const {
+  if (layout == "hex") return nullptr;
+  const std::string key =
+      layout + '\n' + std::to_string(num_cells()) + ' ' + std::to_string(users_per_cell);
+  if (!layout_ || key != layout_key_) {
+    if (layout.empty())
+      throw InputError("network.layout: empty, expected \"hex\" or the path of a layout CSV");
+    auto l = std::make_shared<radio::Layout>(radio::read_layout_csv(layout));
+    radio::check_dhdrl_layout(*l, num_cells(), users_per_cell,
+                              "network.layout '" + echo(layout) + "'");
+    layout_ = std::move(l);
+    layout_key_ = key;
+  }
+  return layout_;
+}
+
 void Config::check_input_files() const {
   if (!accuracy_csv.empty()) (void)semantic::AccuracyModel::from_csv(accuracy_csv);
+  (void)site_layout();
+  (void)trace();
   if (!eval_load.empty() && !std::filesystem::is_directory(eval_load))
     throw InputError("eval.load: '" + eval_load + "' is not a directory");
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "semra/core/config.hpp"
+#include "semra/radio/channel_trace.hpp"
 #include "semra/semantic/qoe.hpp"
 
 namespace semra::dhdrl {
@@ -21,7 +22,8 @@ struct Config : ConfigBase {
   double bs_power_dbm = 38.0;
   int antennas = 8;
   int codewords = 8;
-  int power_levels = 5;  // {0, 1/4, 1/2, 3/4, 1} x P_max
+  int power_levels = 5;        // {0, 1/4, 1/2, 3/4, 1} x P_max
+  std::string layout = "hex";  // "hex" or a layout CSV (docs/channels.md "Layout files")
   // [channel] docs/model-dhdrl.md 1, part 2
   int paths = 4;
   double aod_spread_deg = 3.0;
@@ -31,6 +33,9 @@ struct Config : ConfigBase {
   double slot_ms = 20.0;
   // Reference defect (docs/model-dhdrl.md 4.6): innovations with variance 1 instead of 1/L.
   bool reference_innovation = false;
+  // Where the channels come from (docs/channels.md): "model" (above) or "trace" (channel_trace).
+  std::string channel_source = "model";
+  std::string channel_trace;  // .mat / .npz / .npy file: G or H [slots, BSs, UTs, ...]
   // [semantic] docs/model-dhdrl.md 1, part 3
   double bandwidth_hz = 180e3;
   double units_per_word = 4.0;  // iota
@@ -95,12 +100,28 @@ struct Config : ConfigBase {
   std::string eval_load;  // directory of saved models
   int record_every_slots = 1;
 
+  // The trace of channel.source = "trace", read and checked against the network once (by
+  // check_input_files, or at the first call) and shared by every copy of this config and every
+  // environment built from it; null with channel.source = "model".
+  std::shared_ptr<const radio::ChannelTrace> trace() const;
+  // A trace already in memory and checked (Python's channels=array, benchmarks): channel.source =
+  // "trace" with no file (channel.trace stays empty).
+  void set_trace(std::shared_ptr<const radio::ChannelTrace> trace);
+  // network.layout's file, read and checked against the network once; null for "hex".
+  std::shared_ptr<const radio::Layout> site_layout() const;
+
   int num_cells() const { return cells > 0 ? cells : 1 + 3 * rings * (rings + 1); }
 
   void describe(ConfigSchema& s) override;
   void validate() const override;
   void check_input_files() const override;
   std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<Config>(*this); }
+
+ private:
+  mutable std::shared_ptr<const radio::ChannelTrace> trace_;
+  mutable std::string trace_key_;  // what trace_ was read for (path and network shape)
+  mutable std::shared_ptr<const radio::Layout> layout_;
+  mutable std::string layout_key_;
 };
 
 }  // namespace semra::dhdrl

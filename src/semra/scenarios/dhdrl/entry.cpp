@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "semra/core/error.hpp"
 #include "semra/nn/parameter_count.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
 #include "semra/scenarios/dhdrl/multi_agent.hpp"
@@ -75,6 +76,22 @@ ScenarioEntry dhdrl_scenario_entry() {
   e.check = [](const ConfigBase& base, const std::string& scheme,
                const std::vector<std::uint64_t>& seeds) {
     dhdrl::check_experiment(dynamic_cast<const dhdrl::Config&>(base), scheme, seeds);
+  };
+  e.export_channels = [](const ConfigBase& base, std::uint64_t seed, std::int64_t steps,
+                         const std::string& path) {
+    const auto& c = dynamic_cast<const dhdrl::Config&>(base);
+    dhdrl::export_channels(c, seed, steps < 0 ? c.train_slots : steps, path);
+  };
+  e.use_channels = [](ConfigBase& base, NumericArray a, const std::string& where) {
+    auto& c = dynamic_cast<dhdrl::Config&>(base);
+    if (!c.channel_trace.empty())
+      throw InputError(where + ": given together with channel.trace '" + echo(c.channel_trace) +
+                       "' (use one of them)");
+    const int cells = c.num_cells();
+    const auto q =
+        a.is_complex ? radio::TraceQuantity::miso_amplitude : radio::TraceQuantity::beam_power;
+    c.set_trace(std::make_shared<const radio::ChannelTrace>(radio::miso_trace_from_array(
+        std::move(a), q, {cells, cells * c.users_per_cell, c.antennas, c.codewords}, where)));
   };
   e.estimate_memory = estimate_dhdrl;
   e.metric_columns = dhdrl::metric_columns();

@@ -57,10 +57,20 @@ Environment::Environment(const Config& config,
     level_power_w_[l] = p_max_w_ * l / static_cast<double>(power_levels_ - 1);
   }
   local_dim_ = codewords_ + 12 + (config_.codeword_gains ? codewords_ : 0);
-  bs_ = radio::hex_bs_positions(config_.rings, config_.cell_radius_m);
-  bs_.resize(cells_);  // network.cells: the first N of the rings' cells
+  layout_ = config_.site_layout();
+  if (layout_) {
+    bs_ = layout_->bs;
+  } else {
+    bs_ = radio::hex_bs_positions(config_.rings, config_.cell_radius_m);
+    bs_.resize(cells_);  // network.cells: the first N of the rings' cells
+  }
   ut_.resize(links_);
   channel_.resize(users_per_cell_);
+  trace_ = config_.trace();
+  if (trace_)
+    for (int j = 0; j < users_per_cell_; ++j)
+      trace_channel_.emplace_back(trace_, codebook_,
+                                  radio::dhdrl_layer_uts(cells_, users_per_cell_, j));
   req_.resize(links_);
   codeword_.assign(links_, 0);
   power_level_.assign(links_, power_levels_ - 1);
@@ -81,17 +91,25 @@ void Environment::reset(std::uint64_t seed) {
   aod_rng_ = Rng(seed, "aod");
   fading_rng_ = Rng(seed, "fading");
   requirements_rng_ = Rng(seed, "requirements");
+  channel_step_ = 0;
   draw_episode();
 }
 
 void Environment::reset_continue() {
+  ++channel_step_;
   draw_episode();
 }
 
+void Environment::seek_trace() {
+  for (auto& ch : trace_channel_) ch.seek(channel_step_);
+}
+
 void Environment::draw_episode() {
+  // A layout file's UTs stand where it puts them (UT u = link u: listed cell by cell).
   for (int i = 0; i < links_; ++i) {
-    ut_[i] = radio::drop_user(topology_rng_, bs_[cell_of(i)], config_.min_distance_m,
-                              config_.cell_radius_m);
+    ut_[i] = layout_ ? layout_->ut[static_cast<std::size_t>(i)]
+                     : radio::drop_user(topology_rng_, bs_[cell_of(i)], config_.min_distance_m,
+                                        config_.cell_radius_m);
   }
   radio::MultipathParams mp;
   mp.paths = config_.paths;
@@ -101,10 +119,18 @@ void Environment::draw_episode() {
   // channel.reference_innovation reproduces the reference's defect on purpose: innovations of
   // variance 1 after initial gains of variance 1/L (fading power drifts up L-fold).
   mp.innovation_variance = config_.reference_innovation ? 1.0 : 0.0;
-  std::vector<radio::Point> rx(cells_);
-  for (int j = 0; j < users_per_cell_; ++j) {
-    for (int b = 0; b < cells_; ++b) rx[b] = ut_[link_of(b, j)];
-    channel_[j].reset(bs_, rx, codebook_, mp, shadowing_rng_, aod_rng_, fading_rng_);
+  if (layout_) mp.tx_orientation_deg = layout_->bs_orientation_deg;
+  if (trace_) {
+    // The trace is the channel (path loss, shadowing and fading): the UTs' positions are drawn as
+    // the model's (the topology stream), the channel streams stay unused.
+    seek_trace();
+  } else {
+    std::vector<radio::Point> rx(cells_);
+    for (int j = 0; j < users_per_cell_; ++j) {
+      for (int b = 0; b < cells_; ++b) rx[b] = ut_[link_of(b, j)];
+      channel_[j].reset(bs_, rx, codebook_, mp, shadowing_rng_, aod_rng_, fading_rng_);
+    }
+    if (recorder_) radio::append_beam_row(*recorder_, channel_);
   }
   for (int i = 0; i < links_; ++i) {
     codeword_[i] = 0;
@@ -137,7 +163,10 @@ void Environment::save_state(StateWriter& w) const {
   w.tag("dhdrl-env");
   w.rng(fading_rng_);
   w.rng(requirements_rng_);
-  for (const auto& ch : channel_) ch.save_state(w);
+  if (trace_)
+    w.u64(channel_step_);
+  else
+    for (const auto& ch : channel_) ch.save_state(w);
   w.vec(req_);
   w.vec(codeword_);
   w.vec(power_level_);
@@ -156,7 +185,12 @@ void Environment::load_state(StateReader& r) {
   r.expect_tag("dhdrl-env");
   r.rng(fading_rng_);
   r.rng(requirements_rng_);
-  for (auto& ch : channel_) ch.load_state(r);
+  if (trace_) {
+    channel_step_ = r.u64();
+    seek_trace();
+  } else {
+    for (auto& ch : channel_) ch.load_state(r);
+  }
   auto same = [&](auto& v) {
     const std::size_t n = v.size();
     r.vec_into(v);
@@ -181,11 +215,19 @@ void Environment::redraw_requirements() {
 }
 
 void Environment::compute_radio(Measurements& m) const {
+  if (trace_)
+    compute_radio(m, trace_channel_);
+  else
+    compute_radio(m, channel_);
+}
+
+template <class Channels>
+void Environment::compute_radio(Measurements& m, const Channels& channels) const {
   // rx_w[u, b] = p_b |h_bu w_b|^2 within u's RB; SINR = rx[u, b_u] / (sum_{b != b_u} rx + sigma^2).
   auto measure = [&](int i) {
     const int layer = layer_of(i);
     const int cell = cell_of(i);
-    const radio::MultipathChannel& ch = channel_[layer];
+    const auto& ch = channels[layer];
     double* rx = m.rx_w.data() + static_cast<std::size_t>(i) * cells_;
     double in = noise_w_;
     for (int b = 0; b < cells_; ++b) {
@@ -220,7 +262,13 @@ void Environment::remeasure() {
 }
 
 void Environment::advance() {
+  if (trace_) {
+    ++channel_step_;
+    seek_trace();
+    return;
+  }
   for (auto& ch : channel_) ch.step(fading_rng_, team_);
+  if (recorder_) radio::append_beam_row(*recorder_, channel_);
 }
 
 double Environment::sinr_db(int link) const {
@@ -360,10 +408,10 @@ float* Environment::observe_local(int link, const Measurements& old, int slots_l
     *o++ = 0.0f;
   }
   if (config_.codeword_gains) {
-    const auto& ch = channel_[layer_of(link)];
+    const int layer = layer_of(link);
     const int cell = cell_of(link);
     for (int c = 0; c < codewords_; ++c)
-      *o++ = db_feature(full_power * ch.gain(cell, cell, c) * inv_noise);
+      *o++ = db_feature(full_power * gain(layer, cell, cell, c) * inv_noise);
   }
   if (slots_left >= 0) *o++ = static_cast<float>(slots_left) / config_.epoch_slots;
   return o;
@@ -402,7 +450,7 @@ void Environment::observe(int link, const Measurements& old, int slots_left, boo
   for (int n = 0; n < u; ++n) {
     const int their = idx[n];
     const double my_rx = m.rx_w[static_cast<std::size_t>(their) * cells_ + cell];
-    const double my_gain = channel_[layer].gain(cell, cell_of(their), codeword_[link]);
+    const double my_gain = gain(layer, cell, cell_of(their), codeword_[link]);
     *o++ = db_feature(full_power * my_gain * inv_noise);
     *o++ = static_cast<float>(m.qoe[their]);
     *o++ = static_cast<float>(my_rx / m.in_w[their]);
@@ -450,7 +498,7 @@ void Environment::observe_reference(int link, const Measurements& old, bool with
   for (int n = 0; n < u; ++n) {
     const int their = idx[n];
     const double my_rx = m.rx_w[static_cast<std::size_t>(their) * cells_ + cell];
-    *o++ = static_cast<float>(channel_[layer].gain(cell, cell_of(their), codeword_[link]) / kGain);
+    *o++ = static_cast<float>(gain(layer, cell, cell_of(their), codeword_[link]) / kGain);
     *o++ = static_cast<float>(m.qoe[their] / kQoe);
     *o++ = static_cast<float>(my_rx / m.in_w[their]);
   }

@@ -18,6 +18,7 @@
 #include "semra/core/serialize.hpp"
 #include "semra/core/work_team.hpp"
 #include "semra/radio/antenna.hpp"
+#include "semra/radio/channel_trace.hpp"
 #include "semra/radio/geometry.hpp"
 #include "semra/radio/multipath.hpp"
 #include "semra/scenarios/dhdrl/config.hpp"
@@ -62,6 +63,9 @@ class Environment {
   int cell_of(int link) const { return link / users_per_cell_; }
   int layer_of(int link) const { return link % users_per_cell_; }
   int link_of(int cell, int layer) const { return cell * users_per_cell_ + layer; }
+  // Positions (metres): BS of a cell, UT of a link in the current episode.
+  radio::Point bs_position(int cell) const { return bs_[cell]; }
+  radio::Point ut_position(int link) const { return ut_[link]; }
 
   // ---- actions
   void set_beam(int link, int codeword, int power_level) {
@@ -113,7 +117,19 @@ class Environment {
   void most_interfered_now(int link, int* out) const { most_interfered(eval_, link, out); }
 
   // ---- models for heuristics (greedy, oracle)
+  // |h w_c|^2 of BS tx at the UT of cell rx in UT layer `layer` this slot, from the model or the
+  // trace (channel.source).
+  double gain(int layer, int tx, int rx, int codeword) const {
+    return trace_ ? trace_channel_[layer].gain(tx, rx, codeword)
+                  : channel_[layer].gain(tx, rx, codeword);
+  }
+  bool trace_driven() const { return trace_ != nullptr; }
+  // The model's channel of a UT layer (channel.source = "model" only: tests, diagnostics).
   const radio::MultipathChannel& channel(int layer) const { return channel_[layer]; }
+  // Exporting (semra export-channels): after every later channel draw of the model (reset,
+  // reset_continue, advance) the gains of every codeword are appended to `g`
+  // (radio::append_beam_row); null stops.
+  void record_channels(radio::ChannelTrace* g) { recorder_ = g; }
   double noise_w() const { return noise_w_; }
   // QoE of `link`'s UT if served with k at the given SINR (continuous k interpolates rows).
   semantic::QoeParts qoe_at(int link, double k, double sinr) const;
@@ -145,7 +161,11 @@ class Environment {
  private:
   // Topology, channels, actions and requirements of a new episode from the member streams.
   void draw_episode();
+  // The trace's row of run step channel_step_ into every layer's trace channel.
+  void seek_trace();
   void compute_radio(Measurements& m) const;
+  template <class Channels>
+  void compute_radio(Measurements& m, const Channels& channels) const;
   // Accuracy lookup argument for a linear SINR: its dB value (docs/model-dhdrl.md 1, part 3), or,
   // with semantic.accuracy_sinr_scale = "linear", the linear value itself (a reference defect, on
   // purpose). Clamped to the table by AccuracyModel.
@@ -175,7 +195,14 @@ class Environment {
   std::vector<double> level_power_w_;
   std::vector<radio::Point> bs_;
   std::vector<radio::Point> ut_;                  // [link]
+  std::shared_ptr<const radio::Layout> layout_;   // network.layout's file; null: hex
   std::vector<radio::MultipathChannel> channel_;  // [layer]: tx = cells, rx = cells
+  // channel.source = "trace": the trace (shared by every environment of the run), its channel per
+  // layer and the run step it is at (0 at reset(seed), +1 at every later draw).
+  std::shared_ptr<const radio::ChannelTrace> trace_;
+  std::vector<radio::MisoTraceChannel> trace_channel_;  // [layer]
+  std::uint64_t channel_step_ = 0;
+  radio::ChannelTrace* recorder_ = nullptr;
   Rng topology_rng_, shadowing_rng_, aod_rng_, fading_rng_, requirements_rng_;
   WorkTeam* team_ = nullptr;
   std::vector<semantic::Requirement> req_;

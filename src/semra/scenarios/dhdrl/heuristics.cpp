@@ -94,11 +94,11 @@ const std::vector<int>& GreedyScheme::decide(const MultiAgentEnvironment& env) {
     for (int i = 0; i < m.links(); ++i) {
       const int cell = m.cell_of(i);
       const double others = m.now().in_w[i];  // interference from the other BSs + noise
-      const auto& ch = m.channel(m.layer_of(i));
+      const int layer = m.layer_of(i);
       int best_c = 0;
       double best_gain = -1.0;
       for (int c = 0; c < m.codewords(); ++c) {
-        const double g = ch.gain(cell, cell, c);
+        const double g = m.gain(layer, cell, cell, c);
         if (g > best_gain) best_gain = g, best_c = c;
       }
       int k = 1;
@@ -126,10 +126,9 @@ const std::vector<int>& GreedyLocalScheme::decide(const MultiAgentEnvironment& e
     for (int i = 0; i < m.links(); ++i) {
       // What the link measures: its serving gain with the codeword in force (its own one after the
       // first slot) and the interference plus noise under the others' current actions.
-      const double gain =
-          m.codeword(i) == codeword_[i]
-              ? m.now().gain[i]
-              : m.channel(m.layer_of(i)).gain(m.cell_of(i), m.cell_of(i), codeword_[i]);
+      const double gain = m.codeword(i) == codeword_[i]
+                              ? m.now().gain[i]
+                              : m.gain(m.layer_of(i), m.cell_of(i), m.cell_of(i), codeword_[i]);
       int k = 1;
       m.best_k(i, p_full * gain / m.now().in_w[i], &k);
       actions_[env.single_agent(i)] = single_action(m, codeword_[i], full, k);
@@ -165,11 +164,10 @@ const std::vector<int>& OracleScheme::decide(const MultiAgentEnvironment& env) {
     power_level_[i] = m.power_level(i);
   }
   for (int layer = 0; layer < env.config().users_per_cell; ++layer) {
-    const auto& ch = m.channel(layer);
     for (int b = 0; b < n; ++b)
       for (int u = 0; u < n; ++u)
         for (int c = 0; c < nc; ++c)
-          gains_[(static_cast<std::size_t>(b) * n + u) * nc + c] = ch.gain(b, u, c);
+          gains_[(static_cast<std::size_t>(b) * n + u) * nc + c] = m.gain(layer, b, u, c);
     auto g = [&](int b, int u, int c) {
       return gains_[(static_cast<std::size_t>(b) * n + u) * nc + c];
     };

@@ -138,6 +138,31 @@ ExperimentResult run_with(const Config& config, const std::string& scheme_name, 
 
 }  // namespace
 
+void export_channels(const Config& config, std::uint64_t seed, std::int64_t slots,
+                     const std::string& path) {
+  config.validate();
+  if (config.channel_source != "model")
+    throw InputError("channel.source: \"" + config.channel_source +
+                     "\", expected \"model\" (export-channels writes the model's channels)");
+  // The channels do not depend on the actions: the environment alone, its fading stepped once per
+  // slot as the run loop steps it (MultiAgentEnvironment::step's slot step).
+  Environment env(config, accuracy_model(config));
+  radio::ChannelTrace g = radio::empty_trace(radio::TraceQuantity::beam_power, env.cells(),
+                                             env.links(), env.codewords());
+  const double bytes =
+      static_cast<double>(slots + 1) * env.cells() * env.links() * env.codewords() * 8.0;
+  if (bytes > 2e9)
+    throw InputError("--slots " + std::to_string(slots) + ": the trace would take " +
+                     std::to_string(static_cast<long long>(bytes / 1e6)) +
+                     " MB (at most 2000 MB: export fewer slots; a shorter trace wraps around)");
+  g.power.reserve(static_cast<std::size_t>(bytes / 8.0));
+  env.record_channels(&g);
+  env.reset(seed);
+  for (std::int64_t t = 0; t < slots; ++t) env.advance();
+  env.record_channels(nullptr);
+  radio::write_channel_traces(path, {&g}, MatVersion::v5);
+}
+
 ExperimentResult run_experiment(const Config& config, const std::string& scheme_name,
                                 std::uint64_t seed, RunContext& ctx) {
   return run_with(config, scheme_name, seed, ctx, scheme_env_options(scheme_name),

@@ -39,4 +39,11 @@ ExperimentResult run_experiment(const Config& config, const std::string& scheme,
 ExperimentResult run_policy_experiment(const Config& config, const std::string& name,
                                        std::uint64_t seed, RunContext& ctx, ExternalPolicy& policy);
 
+// semra export-channels dhdrl: the beam gains G [slots + 1, BSs, UTs, codewords] that
+// run_experiment draws for `seed` over `slots` slots (row 0 at reset, one row per slot's fading
+// step) to the .mat file `path`; channel.source = "trace" on it replays that run bit for bit
+// (docs/channels.md "Exporting").
+void export_channels(const Config& config, std::uint64_t seed, std::int64_t slots,
+                     const std::string& path);
+
 }  // namespace semra::dhdrl

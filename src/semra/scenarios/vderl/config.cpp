@@ -22,6 +22,15 @@ void Config::describe(ConfigSchema& s) {
   s.add("network.power_w", power_w, RealRange{0.0, 1e3, true}, "W", "P: transmit power per RB");
   s.add("network.noise_density_dbm_hz", noise_density_dbm_hz, RealRange{-250.0, 0.0}, "dBm/Hz",
         "N0: noise power spectral density");
+  s.add("channel.source", channel_source, Choices{"model", "trace"},
+        "where the gains h^q_vk come from: model = Rayleigh fading over d^-2 (docs/model-vderl.md "
+        "(3)-(4)); trace = the file channel.trace, one row per frame, wrapping around "
+        "(docs/channels.md)");
+  s.add("channel.trace", channel_trace, Choices{},
+        "channel trace for channel.source = \"trace\": a .mat (v5, v7.3) or .npz file holding "
+        "G_rb (real [frames, servers, users, RBs], linear power, path loss included) for the "
+        "training frames, and optionally G_rb_eval and G_rb_final for the evaluation frames (else "
+        "G_rb); `semra export-channels vderl` writes one from the model (docs/channels.md)");
   s.add("network.area_radius_m", area_radius_m, RealRange{1.0, 1e5}, "m",
         "radius of the circular network area");
   s.add("network.server_ring_radius_m", server_ring_radius_m, RealRange{0.0, 1e5}, "m",
@@ -167,9 +176,53 @@ void Config::validate() const {
   if (epsilon_end > epsilon_start)
     throw InputError("training.epsilon_end must be <= training.epsilon_start");
   (void)ppo.config(true, rbs, "ppo");  // throws naming the first bad ppo.* key
+  if (channel_source == "trace" && channel_trace.empty() && traces_.empty())
+    throw InputError(
+        "channel.trace: empty, expected the path of a trace file with channel.source = \"trace\"");
+  if (channel_source == "model" && !channel_trace.empty())
+    throw InputError("channel.trace: '" + channel_trace +
+                     "' is set but channel.source = \"model\" would ignore it (set channel.source "
+                     "= \"trace\" or remove channel.trace)");
+}
+
+void Config::set_traces(std::shared_ptr<const radio::ChannelTrace> g_rb) {
+  channel_source = "trace";
+  channel_trace.clear();
+  traces_.assign(3, std::move(g_rb));
+  traces_key_.clear();
+}
+
+std::vector<std::shared_ptr<const radio::ChannelTrace>> Config::traces() const {
+  if (channel_source != "trace") return {};
+  if (channel_trace.empty() && !traces_.empty()) {
+    const auto& t = *traces_.front();
+    if (t.tx != servers || t.rx != users || t.width != rbs)
+      throw InputError("channels: a trace of [*, " + std::to_string(t.tx) + ", " +
+                       std::to_string(t.rx) + ", " + std::to_string(t.width) + "], expected [*, " +
+                       std::to_string(servers) + ", " + std::to_string(users) + ", " +
+                       std::to_string(rbs) + "] (the configured network)");
+    return traces_;
+  }
+  const std::string key = channel_trace + '\n' + std::to_string(servers) + ' ' +
+                          std::to_string(users) + ' ' + std::to_string(rbs);
+  if (traces_.empty() || key != traces_key_) {
+    std::vector<std::shared_ptr<const radio::ChannelTrace>> t;
+    t.push_back(std::make_shared<const radio::ChannelTrace>(
+        radio::read_ofdma_trace(channel_trace, servers, users, rbs)));
+    for (const char* name : {"G_rb_eval", "G_rb_final"})
+      t.push_back(array_file_kind(channel_trace, "channel trace") != ArrayFileKind::npy &&
+                          has_array(channel_trace, name, "channel trace")
+                      ? std::make_shared<const radio::ChannelTrace>(
+                            radio::read_ofdma_trace(channel_trace, servers, users, rbs, name))
+                      : t.front());
+    traces_ = std::move(t);
+    traces_key_ = key;
+  }
+  return traces_;
 }
 
 void Config::check_input_files() const {
+  (void)traces();
   if (scene_graphs.empty()) return;
   const auto graphs = semantic::load_scene_graphs(scene_graphs);
   if (!embeddings.empty()) semantic::load_embeddings(embeddings).require(graphs, embeddings);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "semra/core/config.hpp"
+#include "semra/radio/channel_trace.hpp"
 #include "semra/rl/ppo_settings.hpp"
 
 namespace semra::vderl {
@@ -25,6 +26,9 @@ struct Config : ConfigBase {
   double service_radius_m = 300.0;
   double min_distance_m = 1.0;
   int max_users_per_server = 40;  // observation padding; |L_v| above it is an error
+  // [channel] where h^q_vk comes from (docs/channels.md): "model" (eqs. 3-4) or "trace"
+  std::string channel_source = "model";
+  std::string channel_trace;  // .mat / .npz file: G_rb [, G_rb_eval, G_rb_final]
 
   // [semantic] (docs/model-vderl.md 2.2)
   double xi = 0.5;           // minimum acceptable ISS, also Algorithm 1's threshold
@@ -96,9 +100,22 @@ struct Config : ConfigBase {
   void check_input_files() const override;
   std::unique_ptr<ConfigBase> clone() const override { return std::make_unique<Config>(*this); }
 
+  // channel.source = "trace": the frames' gains of each frame set (FrameSet order: training,
+  // evaluation, final evaluation; the last two fall back to G_rb when the file lacks them), read
+  // and checked against the network once (check_input_files or the first call) and shared by every
+  // copy of this config; empty with channel.source = "model".
+  std::vector<std::shared_ptr<const radio::ChannelTrace>> traces() const;
+  // G_rb already in memory and checked (Python's channels=array): channel.source = "trace" with
+  // no file, every frame set replaying it.
+  void set_traces(std::shared_ptr<const radio::ChannelTrace> g_rb);
+
   std::vector<int> hidden_sizes() const;
   // Network noise power W N0 in watts.
   double noise_w() const;
+
+ private:
+  mutable std::vector<std::shared_ptr<const radio::ChannelTrace>> traces_;
+  mutable std::string traces_key_;
 };
 
 }  // namespace semra::vderl

@@ -1,5 +1,6 @@
 #include "semra/scenarios/vderl/entry.hpp"
 
+#include "semra/core/error.hpp"
 #include "semra/core/scheme.hpp"
 #include "semra/core/stop.hpp"
 #include "semra/nn/parameter_count.hpp"
@@ -69,6 +70,19 @@ ScenarioEntry vderl_scenario_entry() {
   e.proposed_scheme = "vderl";
   e.steps_key = "training.iterations";
   set_run_functions<vderl::Config>(e, vderl::run_experiment, vderl::run_policy_experiment);
+  e.export_channels = [](const ConfigBase& base, std::uint64_t seed, std::int64_t steps,
+                         const std::string& path) {
+    const auto& c = dynamic_cast<const vderl::Config&>(base);
+    vderl::export_channels(c, seed, steps < 0 ? c.iterations : steps, path);
+  };
+  e.use_channels = [](ConfigBase& base, NumericArray a, const std::string& where) {
+    auto& c = dynamic_cast<vderl::Config&>(base);
+    if (!c.channel_trace.empty())
+      throw InputError(where + ": given together with channel.trace '" + echo(c.channel_trace) +
+                       "' (use one of them)");
+    c.set_traces(std::make_shared<const radio::ChannelTrace>(
+        radio::ofdma_trace_from_array(std::move(a), c.servers, c.users, c.rbs, where)));
+  };
   // Every vderl scheme acts in the same environment; a scheme's name is only checked.
   e.make_env = [](const ConfigBase& cfg,
                   const std::string& scheme) -> std::unique_ptr<MultiAgentEnv> {

@@ -65,9 +65,25 @@ namespace {
 
 class ModelChannels final : public ChannelSource {
  public:
-  void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng) const override {
+  void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng, FrameSet /*set*/,
+                  std::uint64_t /*frame*/) const override {
     channel.draw_fading(frame_rng);
   }
+};
+
+class TraceChannels final : public ChannelSource {
+ public:
+  explicit TraceChannels(std::vector<std::shared_ptr<const radio::ChannelTrace>> traces)
+      : traces_(std::move(traces)) {}
+  void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng, FrameSet set,
+                  std::uint64_t frame) const override {
+    radio::skip_rb_fading(frame_rng, channel);
+    radio::load_rb_row(*traces_[static_cast<std::size_t>(set)], frame, channel);
+  }
+  bool includes_path_loss() const override { return true; }
+
+ private:
+  std::vector<std::shared_ptr<const radio::ChannelTrace>> traces_;  // [FrameSet]
 };
 
 }  // namespace
@@ -77,9 +93,16 @@ std::shared_ptr<const ChannelSource> model_channels() {
   return model;
 }
 
+std::shared_ptr<const ChannelSource> trace_channels(
+    std::vector<std::shared_ptr<const radio::ChannelTrace>> traces) {
+  if (traces.size() != 3) throw std::invalid_argument("trace_channels: expected 3 frame sets");
+  return std::make_shared<const TraceChannels>(std::move(traces));
+}
+
 std::shared_ptr<const World> make_world(const Config& cfg, std::uint64_t seed) {
   auto world = std::make_shared<World>();
   world->topology = draw_topology(cfg, seed);
+  if (cfg.channel_source == "trace") world->channels = trace_channels(cfg.traces());
 
   // Images: Algorithm 1 and ISS (eq. 6) are properties of the image alone, so they are computed
   // once here; a frame only draws which image each user requests.
@@ -152,7 +175,12 @@ Environment::Environment(const Config& cfg, std::shared_ptr<const World> world)
       latency_scale_(cfg.latency_unit == "s" ? 1e-3 : 1.0),
       bare_obs_(cfg.observation == "bare"),
       per_rb_(cfg.timing == "per_rb"),
-      channel_(cfg.servers, cfg.users, cfg.rbs, world_->topology.distance_m) {
+      // A trace's gains include the path loss: unit distances (d^-2 = 1 exactly,
+      // radio::load_rb_row).
+      channel_(cfg.servers, cfg.users, cfg.rbs,
+               world_->channels->includes_path_loss()
+                   ? std::vector<double>(static_cast<std::size_t>(cfg.servers) * cfg.users, 1.0)
+                   : world_->topology.distance_m) {
   const auto VU = static_cast<std::size_t>(servers_) * users_;
   requests_.assign(static_cast<std::size_t>(users_), 0);
   snr_feat_.assign(VU * rbs_, 0.0f);
@@ -172,7 +200,7 @@ Environment::Environment(const Config& cfg, std::shared_ptr<const World> world)
 }
 
 void Environment::reset(Rng& frame_rng) {
-  world_->channels->next_frame(channel_, frame_rng);
+  world_->channels->next_frame(channel_, frame_rng, frame_set_, frame_++);
   const int n_images = static_cast<int>(world_->images.size());
   for (auto& r : requests_) r = frame_rng.uniform_int(n_images);
   refresh_features();

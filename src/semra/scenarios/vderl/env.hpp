@@ -41,20 +41,32 @@ struct ImageInfo {
   bool iss_ok = false;
 };
 
+// Which frames of a run a frame belongs to: a trace may give each set its own gains
+// (docs/channels.md: G_rb, G_rb_eval, G_rb_final).
+enum class FrameSet { train = 0, eval = 1, final_eval = 2 };
+
 // Where a frame's channel gains h^q_vk come from: the seam for channel sources other than the
-// paper's model (measured or ray-traced gains). next_frame sets every gain of `channel` for a new
-// frame; whatever it draws comes from `frame_rng`, the environment's frame stream, so results
-// depend on (config, seed) alone and a checkpoint needs nothing more (every frame starts from the
-// stream). One source serves every environment of a world (training, evaluation, on-policy
-// copies), so it keeps no per-environment state.
+// paper's model (measured or ray-traced gains). next_frame sets every gain of `channel` for frame
+// `frame` (counted from 0 where the environment's frame stream started) of frame set `set`;
+// whatever it draws comes from `frame_rng`, the environment's frame stream, so results depend on
+// (config, seed) alone. One source serves every environment of a world (training, evaluation,
+// on-policy copies), so it keeps no per-environment state.
 class ChannelSource {
  public:
   virtual ~ChannelSource() = default;
-  virtual void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng) const = 0;
+  virtual void next_frame(radio::OfdmaChannel& channel, Rng& frame_rng, FrameSet set,
+                          std::uint64_t frame) const = 0;
+  // True when the gains include the path loss (a trace): the channel is built with unit path gains.
+  virtual bool includes_path_loss() const { return false; }
 };
 // The paper's model (docs/model-vderl.md 1, eqs. (3)-(4)): Rayleigh fading, gamma^q_vk ~ Exp(1)
 // for every server, user and RB, over the world's path gains d_vk^-2.
 std::shared_ptr<const ChannelSource> model_channels();
+// A trace (channel.source = "trace"): frame f of set s replays row f mod frames of traces[s]
+// (radio::load_rb_row), and the frame stream skips the fading draws the model would make
+// (radio::skip_rb_fading), so the image requests stay those of the model-driven run.
+std::shared_ptr<const ChannelSource> trace_channels(
+    std::vector<std::shared_ptr<const radio::ChannelTrace>> traces);
 
 // What stays fixed during an experiment: the topology, the image pool and the channel source.
 // Shared (read-only) by the training and evaluation environments.
@@ -101,6 +113,15 @@ class Environment {
   // A new frame: the world's channels (ChannelSource; the model: Rayleigh fading of every (server,
   // user, RB)) and one image request per user, drawn from `frame_rng`.
   void reset(Rng& frame_rng);
+  // The next reset() draws frame 0 of `set` (a frame stream starts; a trace-driven world replays
+  // that set's trace from its first row). Frames are counted per environment.
+  void start_frames(FrameSet set) {
+    frame_set_ = set;
+    frame_ = 0;
+  }
+  FrameSet frame_set() const { return frame_set_; }
+  std::uint64_t frames_drawn() const { return frame_; }
+  void set_frames_drawn(std::uint64_t frames) { frame_ = frames; }
   void observe(int agent, float* out) const;
   void action_mask(int agent, std::uint8_t* out) const;
   void state(float* out) const;
@@ -160,6 +181,8 @@ class Environment {
   float team_reward_ = 0.0f;
   int q_ = 0;
   FrameMetrics metrics_;
+  FrameSet frame_set_ = FrameSet::train;
+  std::uint64_t frame_ = 0;  // frames drawn since start_frames
 };
 
 }  // namespace semra::vderl

@@ -51,7 +51,20 @@ void MultiAgentEnvironment::reset(std::uint64_t seed) {
   }
   frames_ = Rng(seed, kFrameStream);
   worlds_ = Rng(seed, "worlds");
+  env_->start_frames(FrameSet::train);
   env_->reset(frames_);
+}
+
+void MultiAgentEnvironment::start_frames(const Rng& frames, FrameSet set) {
+  if (!env_) throw std::logic_error("vderl::MultiAgentEnvironment::start_frames without a world");
+  frames_ = frames;
+  env_->start_frames(set);
+}
+
+void MultiAgentEnvironment::set_frames_drawn(std::uint64_t frames) {
+  if (!env_)
+    throw std::logic_error("vderl::MultiAgentEnvironment::set_frames_drawn without a world");
+  env_->set_frames_drawn(frames);
 }
 
 void MultiAgentEnvironment::reset_new_world() {
@@ -66,7 +79,12 @@ void MultiAgentEnvironment::reset_new_world() {
           World{draw_topology(cfg_, topology_seed), world_->images, world_->channels});
       world_ = std::move(world);
       world_seed_.reset();  // no longer the world of a seed: a later reset(seed) rebuilds it
+      // The frame stream goes on: so does the frame count (a trace's row).
+      const FrameSet set = env_->frame_set();
+      const std::uint64_t drawn = env_->frames_drawn();
       env_.emplace(cfg_, world_);
+      env_->start_frames(set);
+      env_->set_frames_drawn(drawn);
       env_->reset(frames_);
       return;
     } catch (const InputError& e) {
@@ -208,6 +226,10 @@ std::unique_ptr<VectorEnv> make_training_envs(const Config& cfg,
 
 Rng& frame_stream_of(VectorEnv& envs, int e) {
   return static_cast<TrainingCopy&>(envs.env(e)).model().frame_stream();
+}
+
+MultiAgentEnvironment& training_env_of(VectorEnv& envs, int e) {
+  return static_cast<TrainingCopy&>(envs.env(e)).model();
 }
 
 }  // namespace semra::vderl

@@ -64,6 +64,11 @@ class MultiAgentEnvironment final : public MultiAgentEnv {
 
   // The frame stream reset() draws from (the schemes swap in their evaluation streams).
   Rng& frame_stream() { return frames_; }
+  // A new frame stream: the next reset() draws frame 0 of `set` from `frames` (evaluation passes).
+  void start_frames(const Rng& frames, FrameSet set);
+  // Frames drawn since the stream started (a trace's row: checkpoints of trace-driven runs).
+  std::uint64_t frames_drawn() const { return env_ ? env_->frames_drawn() : 0; }
+  void set_frames_drawn(std::uint64_t frames);
   const Environment& model() const { return *env_; }
 
  private:
@@ -86,5 +91,6 @@ std::unique_ptr<VectorEnv> make_training_envs(const Config& cfg,
                                               std::uint64_t seed, int threads);
 // Copy e's frame stream (checkpoints).
 Rng& frame_stream_of(VectorEnv& envs, int e);
+MultiAgentEnvironment& training_env_of(VectorEnv& envs, int e);
 
 }  // namespace semra::vderl

@@ -99,13 +99,13 @@ struct EvalAccumulator {
 }  // namespace
 
 EvalMetrics evaluate(MultiAgentEnvironment& env, Scheme& agents, int frames, Rng& frame_rng,
-                     Rng& action_rng, std::vector<float>* latencies) {
+                     Rng& action_rng, std::vector<float>* latencies, FrameSet set) {
   JointView view(env, false);
   const std::size_t servers = env.agents().size();
   std::vector<int> actions(servers);
   std::vector<float> rewards(servers);
   EvalAccumulator acc;
-  env.frame_stream() = frame_rng;
+  env.start_frames(frame_rng, set);
   for (int f = 0; f < frames; ++f) {
     env.reset();
     while (!env.terminated()) {
@@ -122,6 +122,48 @@ EvalMetrics evaluate(MultiAgentEnvironment& env, Scheme& agents, int frames, Rng
   }
   frame_rng = env.frame_stream();
   return acc.result();
+}
+
+void export_channels(const Config& cfg, std::uint64_t seed, std::int64_t iterations,
+                     const std::string& path) {
+  cfg.validate();
+  if (cfg.channel_source != "model")
+    throw InputError("channel.source: \"" + cfg.channel_source +
+                     "\", expected \"model\" (export-channels writes the model's channels)");
+  const double frames = static_cast<double>(iterations) * cfg.frames_per_iteration +
+                        cfg.eval_frames + cfg.final_eval_frames;
+  const double bytes = frames * cfg.servers * cfg.users * cfg.rbs * 8.0;
+  if (bytes > 2e9)
+    throw InputError(
+        "--steps " + std::to_string(iterations) + ": the trace would take " +
+        std::to_string(static_cast<long long>(bytes / 1e6)) +
+        " MB (at most 2000 MB: export fewer iterations; a shorter trace wraps around)");
+  // Each frame set drawn from its stream exactly as run_experiment draws it (Environment::reset:
+  // the fading, then the image requests).
+  const auto world = make_world(cfg, seed);
+  Environment env(cfg, world);
+  struct Part {
+    const char* variable;
+    Rng frames;
+    std::int64_t count;
+  };
+  const Part parts[] = {{"G_rb", Rng(seed, MultiAgentEnvironment::kFrameStream),
+                         iterations * cfg.frames_per_iteration},
+                        {"G_rb_eval", Rng(seed, "eval-frames"), cfg.eval_frames},
+                        {"G_rb_final", Rng(seed, "final-eval-frames"), cfg.final_eval_frames}};
+  std::vector<NumericArray> arrays;
+  for (Part part : parts) {
+    radio::ChannelTrace t =
+        radio::empty_trace(radio::TraceQuantity::rb_power, cfg.servers, cfg.users, cfg.rbs);
+    for (std::int64_t f = 0; f < part.count; ++f) {
+      env.reset(part.frames);
+      radio::append_rb_row(t, env.channel());
+    }
+    arrays.push_back(radio::trace_array(t));
+  }
+  std::vector<NamedArray> named;
+  for (std::size_t i = 0; i < arrays.size(); ++i) named.push_back({parts[i].variable, &arrays[i]});
+  write_mat_arrays(path, named, MatVersion::v5);
 }
 
 namespace {
@@ -207,6 +249,8 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
 
   // Checkpoints (core/experiment.hpp) at the top of an iteration. The environments need nothing:
   // every frame starts with reset(frame stream), which redraws all of their mutable state.
+  // A trace-driven run also saves where each training environment is in the trace.
+  const bool trace_driven = cfg.channel_source == "trace";
   auto save_state = [&](StateWriter& out) {
     agents->save_state(out);
     for (const Rng* g : {&train_frames, &explore, &replay, &eval_actions}) out.rng(*g);
@@ -214,6 +258,12 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
     out.i64(frames_stored);
     if (envs)
       for (int e = 0; e < envs->num_envs(); ++e) out.rng(frame_stream_of(*envs, e));
+    if (trace_driven) {
+      out.u64(train_env.frames_drawn());
+      if (envs)
+        for (int e = 0; e < envs->num_envs(); ++e)
+          out.u64(training_env_of(*envs, e).frames_drawn());
+    }
   };
   const int it_start =
       1 + static_cast<int>(resume_checkpoint(
@@ -225,6 +275,12 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
                 frames_stored = in.i64();
                 if (envs)
                   for (int e = 0; e < envs->num_envs(); ++e) in.rng(frame_stream_of(*envs, e));
+                if (trace_driven) {
+                  train_env.set_frames_drawn(in.u64());
+                  if (envs)
+                    for (int e = 0; e < envs->num_envs(); ++e)
+                      training_env_of(*envs, e).set_frames_drawn(in.u64());
+                }
               }));
 
   for (int it = it_start; it <= cfg.iterations; ++it) {
@@ -267,8 +323,8 @@ ExperimentResult run_with(const Config& cfg, const std::string& scheme, std::uin
   // Final evaluation on fresh frames: the summary scalars.
   Rng final_frames(seed, "final-eval-frames");
   std::vector<float> latencies;
-  const EvalMetrics fin =
-      evaluate(eval_env, *agents, cfg.final_eval_frames, final_frames, eval_actions, &latencies);
+  const EvalMetrics fin = evaluate(eval_env, *agents, cfg.final_eval_frames, final_frames,
+                                   eval_actions, &latencies, FrameSet::final_eval);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   result.scalars["final_reward"] = fin.total_reward;

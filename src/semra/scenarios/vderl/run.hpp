@@ -44,7 +44,8 @@ int convergence_iteration(const std::vector<double>& total_reward, int window = 
 // draws from `action_rng`), frames drawn from `frame_rng` (advanced as if drawn from it directly).
 // `latencies` (if given) receives every served user's T in ms.
 EvalMetrics evaluate(MultiAgentEnvironment& env, Scheme& scheme, int frames, Rng& frame_rng,
-                     Rng& action_rng, std::vector<float>* latencies = nullptr);
+                     Rng& action_rng, std::vector<float>* latencies = nullptr,
+                     FrameSet set = FrameSet::eval);
 
 // One experiment. Throws InputError for bad input, Interrupted when ctx asks to stop.
 ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, std::uint64_t seed,
@@ -54,5 +55,13 @@ ExperimentResult run_experiment(const Config& cfg, const std::string& scheme, st
 // training.eval_frames frames, then training.final_eval_frames fresh frames give the scalars).
 ExperimentResult run_policy_experiment(const Config& cfg, const std::string& name,
                                        std::uint64_t seed, RunContext& ctx, ExternalPolicy& policy);
+
+// semra export-channels vderl: the gains h^q_vk of every frame run_experiment draws for `seed` in
+// `iterations` iterations, to the .mat file `path`: G_rb (the training frames,
+// iterations x training.frames_per_iteration), G_rb_eval (the evaluation frames, the same every
+// iteration), G_rb_final (the final evaluation's), each [frames, servers, users, RBs]. With
+// channel.source = "trace" on it the run is replayed bit for bit (docs/channels.md "Exporting").
+void export_channels(const Config& cfg, std::uint64_t seed, std::int64_t iterations,
+                     const std::string& path);
 
 }  // namespace semra::vderl
