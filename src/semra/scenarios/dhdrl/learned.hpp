@@ -37,6 +37,9 @@ void save_agents(const std::vector<rl::DqnAgent>& agents, const std::string& dir
                  const std::string& prefix);
 void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
                  const std::string& prefix);
+// How many networks `dir` holds as <prefix>_0.semrann, _1, ...; InputError when they are not
+// numbered without a gap.
+std::size_t saved_networks(const std::string& dir, const std::string& prefix);
 
 // dhdrl, dhdrl-oa, dhdrl-or, dhdrl-ns, dhdrl-continuous: per link a high-level BPA DQN acting at
 // Decision steps and a low-level SRA DQN (TD3 with continuous_low) acting at every Slot step. The

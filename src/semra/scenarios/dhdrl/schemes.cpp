@@ -5,6 +5,7 @@
 #include "semra/core/error.hpp"
 #include "semra/scenarios/dhdrl/heuristics.hpp"
 #include "semra/scenarios/dhdrl/learned.hpp"
+#include "semra/scenarios/dhdrl/on_policy.hpp"
 
 namespace semra::dhdrl {
 namespace {
@@ -19,6 +20,11 @@ using Env = MultiAgentEnvironment;
 template <class S>
 std::unique_ptr<Scheme> seeded(const Env& env, std::uint64_t seed) {
   return std::make_unique<S>(env, seed);
+}
+// IPPO (false) or MAPPO (true); the environment's layout makes it hierarchical or flat.
+template <bool Mappo>
+std::unique_ptr<Scheme> ppo(const Env& env, std::uint64_t seed) {
+  return make_ppo_scheme(env, seed, Mappo);
 }
 
 // The one table of dhdrl's schemes (adding a scheme: one row here; docs/architecture.md), in the
@@ -51,6 +57,21 @@ const std::vector<SchemeEntry>& table() {
       {{"greedy-local", false, 1.0, "greedy limited to what a distributed agent measures"},
        {L::SingleLayer, P::Qoe, true},
        seeded<GreedyLocalScheme>},
+      {{"ippo", false, 1.0,
+        "IPPO at both levels: PPO actors and critics on each link's own observation"},
+       {L::Hierarchical, P::Qoe, true},
+       ppo<false>},
+      {{"mappo", false, 1.0,
+        "MAPPO at both levels: PPO actors, a centralised critic on the global state"},
+       {L::Hierarchical, P::Qoe, true},
+       ppo<true>},
+      {{"ippo-flat", false, 1.0, "single-level IPPO: codeword, power and k every slot"},
+       {L::SingleLayer, P::Qoe, true},
+       ppo<false>},
+      {{"mappo-flat", false, 1.0,
+        "single-level MAPPO: codeword, power and k every slot, critic on the global state"},
+       {L::SingleLayer, P::Qoe, true},
+       ppo<true>},
       {{"random", true, 0.02, "uniformly random codeword, power and k"},
        {L::Hierarchical, P::Qoe, true},
        seeded<RandomScheme>},
