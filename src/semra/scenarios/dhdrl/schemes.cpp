@@ -5,7 +5,6 @@
 #include "semra/core/error.hpp"
 #include "semra/scenarios/dhdrl/heuristics.hpp"
 #include "semra/scenarios/dhdrl/learned.hpp"
-#include "semra/scenarios/dhdrl/on_policy.hpp"
 
 namespace semra::dhdrl {
 namespace {
@@ -30,7 +29,8 @@ std::unique_ptr<Scheme> ppo(const Env& env, std::uint64_t seed) {
 // The one table of dhdrl's schemes (adding a scheme: one row here; docs/architecture.md), in the
 // figure's order. Hierarchical schemes differ only in their environment's options and in whether
 // the low level is continuous. Step costs: per slot relative to dhdrl (bench_dhdrl_env and
-// figure runs, 7 cells).
+// figure runs, 7 cells; the on-policy schemes: CPU time per seed of docs/benchmarks.md's 7-cell
+// runs).
 const std::vector<SchemeEntry>& table() {
   using L = Layout;
   using P = RewardPart;
@@ -57,18 +57,18 @@ const std::vector<SchemeEntry>& table() {
       {{"greedy-local", false, 1.0, "greedy limited to what a distributed agent measures"},
        {L::SingleLayer, P::Qoe, true},
        seeded<GreedyLocalScheme>},
-      {{"ippo", false, 1.0,
+      {{"ippo", false, 0.57,
         "IPPO at both levels: PPO actors and critics on each link's own observation"},
        {L::Hierarchical, P::Qoe, true},
        ppo<false>},
-      {{"mappo", false, 1.0,
+      {{"mappo", false, 0.39,
         "MAPPO at both levels: PPO actors, a centralised critic on the global state"},
        {L::Hierarchical, P::Qoe, true},
        ppo<true>},
-      {{"ippo-flat", false, 1.0, "single-level IPPO: codeword, power and k every slot"},
+      {{"ippo-flat", false, 4.0, "single-level IPPO: codeword, power and k every slot"},
        {L::SingleLayer, P::Qoe, true},
        ppo<false>},
-      {{"mappo-flat", false, 1.0,
+      {{"mappo-flat", false, 4.0,
         "single-level MAPPO: codeword, power and k every slot, critic on the global state"},
        {L::SingleLayer, P::Qoe, true},
        ppo<true>},
