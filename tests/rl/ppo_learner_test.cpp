@@ -3,6 +3,7 @@
 // threads, checkpoints that continue exactly, and configuration errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -178,6 +179,35 @@ TEST(PpoLearner, CheckpointContinuesExactly) {
     EXPECT_EQ(state_of(b), state_of(a)) << "the loaded learner diverged";
     EXPECT_EQ(rng_b.state(), rng.state());
   }
+}
+
+// A checkpoint between act() and observe() (dhdrl's high level acts at an epoch start and is
+// rewarded at its end) keeps the step's acting half: the loaded learner observes the same outcome
+// and ends in the same state.
+TEST(PpoLearner, CheckpointBetweenActAndObserve) {
+  const PpoConfig c = chain_configs()[0];
+  VectorEnv va = make_vector_env<ChainEnv>(4, 1);
+  va.reset(5);
+  Rng init_a(1, "init"), rng(1, "ppo");
+  PpoLearner a(PpoDims::of(va), c, init_a);
+  Driver da;
+  da.run(a, va, rng, c.rollout_steps + 3);
+  std::vector<int> actions(static_cast<std::size_t>(4 * 2));
+  std::vector<float> states(static_cast<std::size_t>(4 * std::max(1, va.state_dim())));
+  va.state(states.data());
+  a.act(va.obs(), va.masks(), va.acts(), states.data(), rng, actions.data());
+  const std::string saved = state_of(a);
+  Rng init_b(2, "init");
+  PpoLearner b(PpoDims::of(va), c, init_b);
+  semra::StateReader r(saved, "test checkpoint");
+  b.load_state(r);
+  r.expect_end();
+  EXPECT_EQ(state_of(b), saved);
+  va.step(actions.data());
+  a.observe(va.rewards(), va.terminations(), va.truncations());
+  b.observe(va.rewards(), va.terminations(), va.truncations());  // no act() needed again
+  EXPECT_EQ(state_of(b), state_of(a));
+  EXPECT_EQ(b.rollout_step(), 4);
 }
 
 TEST(PpoLearner, OtherShapesAreRefused) {

@@ -92,6 +92,8 @@ semra::dhdrl::Config small_dhdrl() {
   c.record_every_slots = 8;      // metrics windows straddle checkpoints (accumulators saved)
   c.epsilon_decay = 1e-2;
   c.oracle_sweeps = 1;
+  c.ppo_rollout_slots = 40;       // PPO updates (low level: every 40 slots; high: every 2
+  c.ppo_high_rollout_epochs = 2;  // epochs) between checkpoints, which fall mid-epoch
   return c;
 }
 

@@ -768,6 +768,11 @@ int PpoLearner::sample_action(int agent, const float* obs, const std::uint8_t* m
                                    row_log_probs_.data());
 }
 
+void PpoLearner::networks_loaded() {
+  for (auto* groups : {&actors_, &critics_})
+    for (Group& g : *groups) g.acting.copy_from(g.net);
+}
+
 // ---- Checkpoints ----
 
 namespace {
@@ -787,7 +792,6 @@ void read_prefix(StateReader& r, std::vector<T>& v, std::size_t n) {
 // critic (network, optimiser), the value normaliser, the update count, the rollout position, the
 // autoreset flags and the rollout's filled steps, the last update's statistics.
 void PpoLearner::save_state(StateWriter& w) const {
-  if (acted_) throw std::logic_error("PpoLearner::save_state: between act() and observe()");
   w.tag("ppo");
   for (int v : {dims_.envs, dims_.agents, dims_.obs_dim, dims_.num_actions, dims_.state_dim,
                 config_.rollout_steps, actor_in_, critic_in_, num_actors(), num_critics()})
@@ -803,26 +807,32 @@ void PpoLearner::save_state(StateWriter& w) const {
   value_norm_.save_state(w);
   w.i64(updates_);
   w.u32(static_cast<std::uint32_t>(step_));
+  // Between act() and observe() (a decision whose reward comes steps later, as dhdrl's high
+  // level's), step t's acting half is filled too: its inputs, actions, masks and values.
+  w.boolean(acted_);
   w.vec(needs_reset_);
   const std::size_t te = static_cast<std::size_t>(step_) * static_cast<std::size_t>(dims_.envs);
-  const std::size_t tea = te * static_cast<std::size_t>(dims_.agents);
+  const std::size_t ta =
+      (static_cast<std::size_t>(step_) + (acted_ ? 1 : 0)) * static_cast<std::size_t>(dims_.envs);
+  const std::size_t taa = ta * static_cast<std::size_t>(dims_.agents);
+  const std::size_t tav = ta * static_cast<std::size_t>(value_cols_);
   const std::size_t tev = te * static_cast<std::size_t>(value_cols_);
   for (const auto* groups : {&actors_, &critics_})
     for (const Group& g : *groups) {
       const std::size_t n =
-          te * static_cast<std::size_t>(g.agents) * static_cast<std::size_t>(g.inputs.cols());
+          ta * static_cast<std::size_t>(g.agents) * static_cast<std::size_t>(g.inputs.cols());
       w.u64(n);
       w.raw(g.inputs.data(), n * sizeof(float));
     }
-  write_prefix(w, actions_, tea);
-  write_prefix(w, log_probs_, tea);
-  write_prefix(w, policy_weights_, tea);
-  write_prefix(w, masks_, tea * static_cast<std::size_t>(dims_.num_actions));
-  write_prefix(w, values_, tev);
+  write_prefix(w, actions_, taa);
+  write_prefix(w, log_probs_, taa);
+  write_prefix(w, policy_weights_, taa);
+  write_prefix(w, masks_, taa * static_cast<std::size_t>(dims_.num_actions));
+  write_prefix(w, values_, tav);
   write_prefix(w, rewards_, tev);
   write_prefix(w, terminated_, te);
   write_prefix(w, truncated_, te);
-  write_prefix(w, valid_, te);
+  write_prefix(w, valid_, ta);
   for (double v : {last_stats_.policy_loss, last_stats_.value_loss, last_stats_.entropy,
                    last_stats_.approx_kl, last_stats_.clip_fraction})
     w.f64(v);
@@ -847,34 +857,39 @@ void PpoLearner::load_state(StateReader& r) {
   if (step > static_cast<std::uint32_t>(config_.rollout_steps))
     r.fail("PPO checkpoint: bad rollout step");
   step_ = static_cast<int>(step);
+  const bool acted = r.boolean();
+  if (acted && step_ == config_.rollout_steps) r.fail("PPO checkpoint: bad rollout step");
   const auto flags = r.vec<std::uint8_t>();
   if (flags.size() != needs_reset_.size())
     r.fail("PPO checkpoint of another number of environments");
   needs_reset_ = flags;
   const std::size_t te = static_cast<std::size_t>(step_) * static_cast<std::size_t>(dims_.envs);
-  const std::size_t tea = te * static_cast<std::size_t>(dims_.agents);
+  const std::size_t ta =
+      (static_cast<std::size_t>(step_) + (acted ? 1 : 0)) * static_cast<std::size_t>(dims_.envs);
+  const std::size_t taa = ta * static_cast<std::size_t>(dims_.agents);
+  const std::size_t tav = ta * static_cast<std::size_t>(value_cols_);
   const std::size_t tev = te * static_cast<std::size_t>(value_cols_);
   for (auto* groups : {&actors_, &critics_})
     for (Group& g : *groups) {
       const std::size_t n =
-          te * static_cast<std::size_t>(g.agents) * static_cast<std::size_t>(g.inputs.cols());
+          ta * static_cast<std::size_t>(g.agents) * static_cast<std::size_t>(g.inputs.cols());
       if (r.u64() != n) r.fail("PPO checkpoint: rollout of another size");
       r.raw(g.inputs.data(), n * sizeof(float));
     }
-  read_prefix(r, actions_, tea);
-  read_prefix(r, log_probs_, tea);
-  read_prefix(r, policy_weights_, tea);
-  read_prefix(r, masks_, tea * static_cast<std::size_t>(dims_.num_actions));
-  read_prefix(r, values_, tev);
+  read_prefix(r, actions_, taa);
+  read_prefix(r, log_probs_, taa);
+  read_prefix(r, policy_weights_, taa);
+  read_prefix(r, masks_, taa * static_cast<std::size_t>(dims_.num_actions));
+  read_prefix(r, values_, tav);
   read_prefix(r, rewards_, tev);
   read_prefix(r, terminated_, te);
   read_prefix(r, truncated_, te);
-  read_prefix(r, valid_, te);
+  read_prefix(r, valid_, ta);
   for (double* v : {&last_stats_.policy_loss, &last_stats_.value_loss, &last_stats_.entropy,
                     &last_stats_.approx_kl, &last_stats_.clip_fraction})
     *v = r.f64();
   last_stats_.gradient_steps = static_cast<int>(r.u32());
-  acted_ = false;
+  acted_ = acted;
 }
 
 }  // namespace semra::rl

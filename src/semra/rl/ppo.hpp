@@ -248,6 +248,8 @@ class PpoLearner {
   nn::Mlp& critic(int k) { return critics_[static_cast<std::size_t>(k)].net; }
   const nn::Mlp& actor(int k) const { return actors_[static_cast<std::size_t>(k)].net; }
   const nn::Mlp& critic(int k) const { return critics_[static_cast<std::size_t>(k)].net; }
+  // After actor(k) / critic(k) were loaded from files (eval.load): act with them.
+  void networks_loaded();
   // One value per environment step (a critic on the state alone, team reward, no agent id).
   bool value_per_env() const { return per_env_; }
   const ValueNormalizer& value_normalizer() const { return value_norm_; }
@@ -276,9 +278,10 @@ class PpoLearner {
   int greedy_action(int agent, const float* obs, const std::uint8_t* mask);
   int sample_action(int agent, const float* obs, const std::uint8_t* mask, Rng& rng);
 
-  // Checkpoints, between steps (not between act and observe): networks, optimisers, the value
-  // normaliser, the rollout so far and the autoreset flags. load_state needs a learner built with
-  // the same dims and config; another shape throws semra::InputError.
+  // Checkpoints, between steps or between act and observe (a decision rewarded steps later):
+  // networks, optimisers, the value normaliser, the rollout so far and the autoreset flags.
+  // load_state needs a learner built with the same dims and config; another shape throws
+  // semra::InputError.
   void save_state(StateWriter& w) const;
   void load_state(StateReader& r);
 

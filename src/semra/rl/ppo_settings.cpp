@@ -59,10 +59,12 @@ PpoSettings::PpoSettings() {
   reward = std::string(to_string(c.reward));
 }
 
-void PpoSettings::describe(ConfigSchema& s, const std::string& section, const std::string& what) {
+void PpoSettings::describe(ConfigSchema& s, const std::string& section, const std::string& what,
+                           bool vector_envs) {
   const std::string p = section + ".";
-  s.add(p + "envs", envs, IntRange{1, 4096}, "",
-        what + ": environments stepped together (one rollout of each per update)");
+  if (vector_envs)
+    s.add(p + "envs", envs, IntRange{1, 4096}, "",
+          what + ": environments stepped together (one rollout of each per update)");
   s.add(p + "epochs", epochs, IntRange{1, 1000}, "", what + ": passes over each rollout");
   s.add(p + "num_minibatches", num_minibatches, IntRange{1, 1000000}, "",
         what + ": minibatches per epoch (must divide the rollout's environment steps)");

@@ -25,7 +25,10 @@ struct PpoSettings {
 
   PpoSettings();  // PpoConfig::mappo()'s values, envs 8
   // Adds every key under `section` (e.g. "ppo"); `what` names the schemes that read them.
-  void describe(ConfigSchema& s, const std::string& section, const std::string& what);
+  // vector_envs = false leaves out "<section>.envs" (a scenario whose experiment is one
+  // environment, as dhdrl's deployment).
+  void describe(ConfigSchema& s, const std::string& section, const std::string& what,
+                bool vector_envs = true);
   // The learner's configuration: MAPPO (critic on critic_input) or IPPO (critic on the agent's
   // observation), T = rollout_steps. Throws InputError naming "<section>.<key>" for a bad value.
   PpoConfig config(bool mappo, int rollout_steps, const std::string& section) const;

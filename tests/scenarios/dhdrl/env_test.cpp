@@ -152,7 +152,7 @@ TEST(DhdrlRun, DeterministicMetricsAndRecordingWindow) {
 
 TEST(DhdrlSchemes, EveryListedSchemeIsBuiltAndUnknownNamesAreRejected) {
   Config c;
-  EXPECT_EQ(scheme_names().size(), 10u);  // with greedy-local (issue 13)
+  EXPECT_EQ(scheme_names().size(), 14u);  // with greedy-local and the four on-policy schemes
   for (const auto& name : scheme_names()) {
     MultiAgentEnvironment env(c, model(), scheme_env_options(name));
     env.reset(1);

@@ -17,7 +17,7 @@ using namespace semra::dhdrl;
 TEST(DhdrlModels, SaveThenEvaluateOnMoreCellsWithoutLearning) {
   const semra_test::TempDir tmp("semra-dhdrl-models-");
   const fs::path root = tmp.path();
-  for (const std::string scheme : {"dhdrl", "ddrl", "dhdrl-continuous"}) {
+  for (const std::string scheme : {"dhdrl", "ddrl", "dhdrl-continuous", "mappo"}) {
     Config c;
     c.train_slots = std::getenv("SEMRA_SANITIZED") ? 300 : 400;
     c.learning_starts_slots = 100;
@@ -26,7 +26,8 @@ TEST(DhdrlModels, SaveThenEvaluateOnMoreCellsWithoutLearning) {
     run_experiment(c, scheme, 1, ctx);
     const std::string dir = ctx.model_dir_for(scheme, 1);
     ASSERT_TRUE(fs::is_directory(dir)) << dir;
-    EXPECT_TRUE(fs::exists(dir + "/high_0.semrann") || fs::exists(dir + "/ddrl_0.semrann"));
+    EXPECT_TRUE(fs::exists(dir + "/high_0.semrann") || fs::exists(dir + "/ddrl_0.semrann") ||
+                fs::exists(dir + "/high_pi_0.semrann"));
 
     Config e;
     e.rings = 2;  // 19 cells: link i uses the saved network of link i mod 7

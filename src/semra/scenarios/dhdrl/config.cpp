@@ -203,6 +203,11 @@ void Config::describe(ConfigSchema& s) {
         "dhdrl-continuous: clip of the target smoothing noise");
   s.add("continuous.policy_delay", policy_delay, IntRange{1, 100}, "",
         "dhdrl-continuous: critic updates per actor update");
+  ppo.describe(s, "ppo", "ippo, mappo, ippo-flat, mappo-flat", /*vector_envs=*/false);
+  s.add("ppo.rollout_slots", ppo_rollout_slots, IntRange{1, 1000000}, "slots",
+        "ippo, mappo (low level), ippo-flat, mappo-flat: slots per rollout (one PPO update each)");
+  s.add("ppo.high_rollout_epochs", ppo_high_rollout_epochs, IntRange{1, 1000000}, "epochs",
+        "ippo, mappo: high-level decisions (epochs) per rollout (one PPO update each)");
   s.add("oracle.sweeps", oracle_sweeps, IntRange{1, 100}, "",
         "oracle: best-response sweeps over all BSs per slot");
   s.add("train.slots", train_slots, IntRange{1, 1000000000}, "slots",
@@ -215,6 +220,14 @@ void Config::describe(ConfigSchema& s) {
         "empty = fresh networks");
   s.add("output.record_every_slots", record_every_slots, IntRange{1, 1000000}, "slots",
         "metrics.csv row every N slots (the mean over those slots)");
+}
+
+rl::PpoSettings Config::ppo_defaults() {
+  rl::PpoSettings p;
+  // The paper's discount of both levels (learning.gamma_high, gamma_low) instead of MAPPO's 0.99:
+  // a link's actions do not change the channel it sees next, so the task is nearly myopic.
+  p.gamma = 0.5;
+  return p;
 }
 
 void Config::validate() const {
@@ -246,6 +259,7 @@ void Config::validate() const {
     throw InputError("network.cells (" + std::to_string(cells) + ") must be <= the " +
                      std::to_string(ring_cells) + " cells of network.rings = " +
                      std::to_string(rings) + " (or 0 for all of them)");
+  (void)ppo.config(true, ppo_rollout_slots, "ppo");  // throws naming the first bad ppo.* key
 }
 
 void Config::set_trace(std::shared_ptr<const radio::ChannelTrace> trace) {

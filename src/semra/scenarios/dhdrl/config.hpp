@@ -8,6 +8,7 @@
 
 #include "semra/core/config.hpp"
 #include "semra/radio/channel_trace.hpp"
+#include "semra/rl/ppo_settings.hpp"
 #include "semra/semantic/qoe.hpp"
 
 namespace semra::dhdrl {
@@ -92,6 +93,12 @@ struct Config : ConfigBase {
   double target_noise = 0.2;
   double target_noise_clip = 0.5;
   int policy_delay = 2;
+  // [ppo] ippo, mappo (both levels) and ippo-flat, mappo-flat (rl/ppo_settings.hpp): MAPPO's
+  // recommended settings with the paper's discount (ppo_defaults(), docs/decisions.md).
+  rl::PpoSettings ppo = ppo_defaults();
+  int ppo_rollout_slots = 200;       // low level and single level: slots per rollout
+  int ppo_high_rollout_epochs = 20;  // high level: epochs (decisions) per rollout
+  static rl::PpoSettings ppo_defaults();
   // [oracle]
   int oracle_sweeps = 2;
   // [train] / [eval] / [output]

@@ -1,6 +1,9 @@
 #pragma once
-// DQN-based schemes (learned.cpp): the hierarchy (dhdrl and its ablations) and the single-layer
-// baseline (ddrl).
+// The learned schemes (learned.cpp): DQN-based, the hierarchy (dhdrl and its ablations) and the
+// single-layer baseline (ddrl); on-policy, IPPO and MAPPO (rl/ppo.hpp) at both levels of the
+// hierarchy (ippo, mappo: the high level decides beam and power every epoch, the low level k every
+// slot, as dhdrl's DQNs) and as single-level learners (ippo-flat, mappo-flat: codeword x power x k
+// every slot, as ddrl); docs/model-dhdrl.md 8 says what they observe and learn.
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +40,9 @@ void save_agents(const std::vector<rl::DqnAgent>& agents, const std::string& dir
                  const std::string& prefix);
 void load_agents(std::vector<rl::DqnAgent>& agents, const std::string& dir,
                  const std::string& prefix);
+// How many networks `dir` holds as <prefix>_0.semrann, _1, ...; InputError when they are not
+// numbered without a gap.
+std::size_t saved_networks(const std::string& dir, const std::string& prefix);
 
 // dhdrl, dhdrl-oa, dhdrl-or, dhdrl-ns, dhdrl-continuous: per link a high-level BPA DQN acting at
 // Decision steps and a low-level SRA DQN (TD3 with continuous_low) acting at every Slot step. The
@@ -104,5 +110,11 @@ class SingleLayerScheme : public Scheme {
   std::vector<int> codeword_;      // [link] with fixed_beam_
   std::vector<int> agent_action_;  // [link] the network's action (power x k with fixed_beam_)
 };
+
+// ippo / mappo for an environment with the hierarchical layout, ippo-flat / mappo-flat with the
+// single-layer one; mappo: a centralised critic on the global state
+// (MultiAgentEnvironment::state()).
+std::unique_ptr<Scheme> make_ppo_scheme(const MultiAgentEnvironment& env, std::uint64_t seed,
+                                        bool mappo);
 
 }  // namespace semra::dhdrl

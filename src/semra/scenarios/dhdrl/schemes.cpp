@@ -20,11 +20,17 @@ template <class S>
 std::unique_ptr<Scheme> seeded(const Env& env, std::uint64_t seed) {
   return std::make_unique<S>(env, seed);
 }
+// IPPO (false) or MAPPO (true); the environment's layout makes it hierarchical or flat.
+template <bool Mappo>
+std::unique_ptr<Scheme> ppo(const Env& env, std::uint64_t seed) {
+  return make_ppo_scheme(env, seed, Mappo);
+}
 
 // The one table of dhdrl's schemes (adding a scheme: one row here; docs/architecture.md), in the
 // figure's order. Hierarchical schemes differ only in their environment's options and in whether
 // the low level is continuous. Step costs: per slot relative to dhdrl (bench_dhdrl_env and
-// figure runs, 7 cells).
+// figure runs, 7 cells; the on-policy schemes: CPU time per seed of docs/benchmarks.md's 7-cell
+// runs).
 const std::vector<SchemeEntry>& table() {
   using L = Layout;
   using P = RewardPart;
@@ -51,6 +57,21 @@ const std::vector<SchemeEntry>& table() {
       {{"greedy-local", false, 1.0, "greedy limited to what a distributed agent measures"},
        {L::SingleLayer, P::Qoe, true},
        seeded<GreedyLocalScheme>},
+      {{"ippo", false, 0.57,
+        "IPPO at both levels: PPO actors and critics on each link's own observation"},
+       {L::Hierarchical, P::Qoe, true},
+       ppo<false>},
+      {{"mappo", false, 0.39,
+        "MAPPO at both levels: PPO actors, a centralised critic on the global state"},
+       {L::Hierarchical, P::Qoe, true},
+       ppo<true>},
+      {{"ippo-flat", false, 4.0, "single-level IPPO: codeword, power and k every slot"},
+       {L::SingleLayer, P::Qoe, true},
+       ppo<false>},
+      {{"mappo-flat", false, 4.0,
+        "single-level MAPPO: codeword, power and k every slot, critic on the global state"},
+       {L::SingleLayer, P::Qoe, true},
+       ppo<true>},
       {{"random", true, 0.02, "uniformly random codeword, power and k"},
        {L::Hierarchical, P::Qoe, true},
        seeded<RandomScheme>},
