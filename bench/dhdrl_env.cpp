@@ -22,11 +22,8 @@
 
 using namespace semra::dhdrl;
 
-static void BM_EnvRandomSlot(benchmark::State& state) {
-  Config c;
-  c.rings = static_cast<int>(state.range(0));
-  Environment env(c, std::make_shared<const semra::semantic::AccuracyModel>());
-  env.reset(1);
+// One slot per iteration: random codeword, power and k for every link, then the slot's physics.
+static void random_slots(benchmark::State& state, Environment& env) {
   semra::Rng rng(1, "actions");
   for (auto _ : state) {
     for (int i = 0; i < env.links(); ++i) {
@@ -40,6 +37,14 @@ static void BM_EnvRandomSlot(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["cells"] = env.cells();
+}
+
+static void BM_EnvRandomSlot(benchmark::State& state) {
+  Config c;
+  c.rings = static_cast<int>(state.range(0));
+  Environment env(c, std::make_shared<const semra::semantic::AccuracyModel>());
+  env.reset(1);
+  random_slots(state, env);
 }
 BENCHMARK(BM_EnvRandomSlot)->Arg(0)->Arg(1)->Arg(2)->Arg(3);
 
@@ -59,19 +64,7 @@ static void BM_EnvRandomSlotTrace(benchmark::State& state) {
   c.set_trace(std::make_shared<const semra::radio::ChannelTrace>(std::move(g)));
   Environment env(c, accuracy);
   env.reset(1);
-  semra::Rng rng(1, "actions");
-  for (auto _ : state) {
-    for (int i = 0; i < env.links(); ++i) {
-      env.set_beam(i, rng.uniform_int(env.codewords()), rng.uniform_int(env.power_levels()));
-      env.set_k(i, 1 + rng.uniform_int(env.max_k()));
-    }
-    env.evaluate();
-    env.advance();
-    env.begin_slot();
-    benchmark::DoNotOptimize(env.qoe(0));
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.counters["cells"] = env.cells();
+  random_slots(state, env);
 }
 BENCHMARK(BM_EnvRandomSlotTrace)->Arg(1)->Arg(2);
 
