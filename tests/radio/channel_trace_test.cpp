@@ -322,6 +322,24 @@ TEST(Layout, ReadsAStreetGridAndChecksItForDhdrl) {
     const std::string e = error_of([&] { radio::parse_layout_csv(text, "layout file 'l.csv'"); });
     EXPECT_TRUE(has(e, "layout file 'l.csv'") && has(e, expect)) << text << " -> " << e;
   }
+  // vderl: servers without an array orientation, users without a serving BS, each in a service
+  // area (discs of the service radius around the servers).
+  const auto v =
+      radio::parse_layout_csv(head + "bs,0,0,,\nbs,250,0,0,\nut,10,0,,\nut,400,0,,\n", "v");
+  EXPECT_NO_THROW(radio::check_vderl_layout(v, 2, 2, 300.0, "site.csv"));
+  EXPECT_TRUE(has(error_of([&] { radio::check_vderl_layout(v, 3, 2, 300.0, "site.csv"); }),
+                  "site.csv: 2 servers (bs rows), expected 3 (network.servers)"));
+  EXPECT_TRUE(has(error_of([&] { radio::check_vderl_layout(v, 2, 5, 300.0, "site.csv"); }),
+                  "2 users (ut rows), expected 5 (network.users)"));
+  EXPECT_TRUE(has(error_of([&] { radio::check_vderl_layout(v, 2, 2, 100.0, "site.csv"); }),
+                  "user 1 at (400, 0) m is in no server's service area (network.service_radius_m "
+                  "= 100)"));
+  EXPECT_TRUE(has(error_of([&] { radio::check_vderl_layout(l, 2, 2, 300.0, "grid.csv"); }),
+                  "server 0 has orientation_deg 90, expected empty or 0"));
+  const auto served = radio::parse_layout_csv(head + "bs,0,0,,\nut,10,0,,0\n", "s");
+  EXPECT_TRUE(has(error_of([&] { radio::check_vderl_layout(served, 1, 1, 300.0, "site.csv"); }),
+                  "user 0 has serving_bs 0, expected empty"));
+
   const auto p = temp_file("grid.csv");
   std::ofstream(p) << csv;
   EXPECT_EQ(radio::read_layout_csv(p).bs.size(), 2u);

@@ -441,6 +441,35 @@ void check_dhdrl_layout(const Layout& l, int cells, int users_per_cell, const st
   }
 }
 
+void check_vderl_layout(const Layout& l, int servers, int users, double service_radius_m,
+                        const std::string& where) {
+  if (static_cast<int>(l.bs.size()) != servers)
+    throw InputError(where + ": " + std::to_string(l.bs.size()) + " servers (bs rows), expected " +
+                     std::to_string(servers) + " (network.servers)");
+  if (static_cast<int>(l.ut.size()) != users)
+    throw InputError(where + ": " + std::to_string(l.ut.size()) + " users (ut rows), expected " +
+                     std::to_string(users) + " (network.users)");
+  for (std::size_t b = 0; b < l.bs.size(); ++b)
+    if (l.bs_orientation_deg[b] != 0.0)
+      throw InputError(where + ": server " + std::to_string(b) + " has orientation_deg " +
+                       format_double(l.bs_orientation_deg[b]) +
+                       ", expected empty or 0 (vderl's servers have no antenna array)");
+  for (std::size_t u = 0; u < l.ut.size(); ++u) {
+    if (l.ut_serving[u] >= 0)
+      throw InputError(where + ": user " + std::to_string(u) + " has serving_bs " +
+                       std::to_string(l.ut_serving[u]) +
+                       ", expected empty (vderl's service areas decide which servers may serve "
+                       "a user)");
+    bool covered = false;
+    for (const auto& s : l.bs) covered |= distance_m(l.ut[u], s) <= service_radius_m;
+    if (!covered)
+      throw InputError(where + ": user " + std::to_string(u) + " at (" +
+                       format_double(l.ut[u].x_m) + ", " + format_double(l.ut[u].y_m) +
+                       ") m is in no server's service area (network.service_radius_m = " +
+                       format_double(service_radius_m) + ")");
+  }
+}
+
 std::string layout_csv(const Layout& l) {
   std::string s = "kind,x_m,y_m,orientation_deg,serving_bs\n";
   for (std::size_t b = 0; b < l.bs.size(); ++b)

@@ -155,6 +155,12 @@ Layout read_layout_csv(const std::filesystem::path& path);
 // (the UTs of BS 0 first). Throws InputError naming `where` and what differs.
 void check_dhdrl_layout(const Layout& layout, int cells, int users_per_cell,
                         const std::string& where);
+// The layout vderl needs: `servers` servers (no array orientation: 0 or empty) and `users` users
+// (serving_bs empty: the service areas decide who may serve whom), each inside at least one
+// service area, the disc of `service_radius_m` around a server. Throws InputError naming `where`
+// and what differs.
+void check_vderl_layout(const Layout& layout, int servers, int users, double service_radius_m,
+                        const std::string& where);
 // Writes a layout CSV (the converters' and exporters' inverse of read_layout_csv).
 std::string layout_csv(const Layout& layout);
 

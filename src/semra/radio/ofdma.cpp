@@ -31,7 +31,8 @@ DiscTopology draw_disc_topology(const DiscGeometry& g, Rng& rng) {
   auto inside = [&](const Point& p, int v) {
     return distance_m(p, t.servers[static_cast<std::size_t>(v)]) <= g.service_radius_m;
   };
-  t.users.reserve(static_cast<std::size_t>(g.users));
+  std::vector<Point> users;
+  users.reserve(static_cast<std::size_t>(g.users));
   for (int k = 0; k < g.users; ++k) {
     for (;;) {
       // Uniform over the disc: radius R sqrt(u), angle uniform.
@@ -41,28 +42,37 @@ DiscTopology draw_disc_topology(const DiscGeometry& g, Rng& rng) {
       bool ok = false;
       for (int v = 0; v < g.servers && !ok; ++v) ok = inside(p, v);
       if (ok) {
-        t.users.push_back(p);
+        users.push_back(p);
         break;
       }
     }
   }
-  t.distance_m.resize(static_cast<std::size_t>(g.servers) * g.users);
-  t.in_area.assign(static_cast<std::size_t>(g.servers), {});
-  t.coverage.assign(static_cast<std::size_t>(g.users), 0);
-  for (int v = 0; v < g.servers; ++v) {
+  return disc_topology_of(std::move(t.servers), std::move(users), g);
+}
+
+DiscTopology disc_topology_of(std::vector<Point> servers, std::vector<Point> users,
+                              const DiscGeometry& g) {
+  DiscTopology t;
+  t.servers = std::move(servers);
+  t.users = std::move(users);
+  const int V = static_cast<int>(t.servers.size()), U = static_cast<int>(t.users.size());
+  t.distance_m.resize(static_cast<std::size_t>(V) * U);
+  t.in_area.assign(static_cast<std::size_t>(V), {});
+  t.coverage.assign(static_cast<std::size_t>(U), 0);
+  for (int v = 0; v < V; ++v) {
     auto& area = t.in_area[static_cast<std::size_t>(v)];
-    for (int k = 0; k < g.users; ++k) {
+    for (int k = 0; k < U; ++k) {
       const double d =
           distance_m(t.users[static_cast<std::size_t>(k)], t.servers[static_cast<std::size_t>(v)]);
-      t.distance_m[static_cast<std::size_t>(v) * g.users + k] = std::max(d, g.min_distance_m);
+      t.distance_m[static_cast<std::size_t>(v) * U + k] = std::max(d, g.min_distance_m);
       if (d <= g.service_radius_m) {
         area.push_back(k);
         ++t.coverage[static_cast<std::size_t>(k)];
       }
     }
     std::stable_sort(area.begin(), area.end(), [&](int a, int b) {
-      return t.distance_m[static_cast<std::size_t>(v) * g.users + a] <
-             t.distance_m[static_cast<std::size_t>(v) * g.users + b];
+      return t.distance_m[static_cast<std::size_t>(v) * U + a] <
+             t.distance_m[static_cast<std::size_t>(v) * U + b];
     });
   }
   return t;

@@ -46,6 +46,11 @@ std::vector<Point> disc_server_positions(int servers, double ring_radius_m);
 // std::invalid_argument when the service areas do not intersect the area disc (no user could ever
 // be placed).
 DiscTopology draw_disc_topology(const DiscGeometry& g, Rng& rng);
+// The topology of given server and user positions (a site's layout, or the drawn ones): distances,
+// service areas L_v (discs of g.service_radius_m around the servers) and coverage; g.servers and
+// g.users are not read.
+DiscTopology disc_topology_of(std::vector<Point> servers, std::vector<Point> users,
+                              const DiscGeometry& g);
 
 // Block-fading OFDMA channel for a fixed topology: path gains d^-2 and one Exp(1) Rayleigh power
 // per (server, user, RB), redrawn by draw_fading() every frame. Allocates only at construction.

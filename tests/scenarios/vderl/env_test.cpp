@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <vector>
 
 #include "../../nn/count_malloc.hpp"
+#include "../../support/cli_process.hpp"
 #include "semra/core/error.hpp"
+#include "semra/radio/channel_trace.hpp"
 #include "semra/rl/dqn.hpp"
 #include "semra/scenarios/vderl/env.hpp"
 
@@ -196,6 +199,33 @@ TEST(VderlEnv, ImagesFromExampleFileAndEmbeddings) {
   EXPECT_EQ(w->images[0].bits, 47 * 8);  // Algorithm 1 selects 3 triples, 47 letters (report test)
   EXPECT_GT(w->images[0].iss, 0.0);
   EXPECT_LE(w->images[0].iss, 1.0);
+}
+
+// network.layout: a site file holding the positions the model draws for one seed gives that
+// seed's topology bit for bit (distances, service areas, coverage), and the same one for every
+// seed (a site does not move).
+TEST(VderlEnv, LayoutFileOfTheDrawnPositionsGivesTheirTopologyForEverySeed) {
+  vd::Config model;
+  const auto drawn = vd::draw_topology(model, 3);
+  semra::radio::Layout site;
+  site.bs = drawn.servers;
+  site.bs_orientation_deg.assign(drawn.servers.size(), 0.0);
+  site.ut = drawn.users;
+  site.ut_serving.assign(drawn.users.size(), -1);
+  const auto path = semra_test::temp_file("semra-vderl-layout-", "site.csv");
+  std::ofstream(path) << semra::radio::layout_csv(site);
+  vd::Config c;
+  c.layout = path.string();
+  c.check_input_files();
+  for (const std::uint64_t seed : {3, 4}) {
+    const auto t = vd::draw_topology(c, seed);
+    EXPECT_EQ(t.distance_m, drawn.distance_m) << seed;
+    EXPECT_EQ(t.in_area, drawn.in_area) << seed;
+    EXPECT_EQ(t.coverage, drawn.coverage) << seed;
+  }
+  EXPECT_NE(vd::draw_topology(model, 4).distance_m, drawn.distance_m);
+  c.users = 49;  // the file's users must be the configured ones
+  EXPECT_THROW(c.check_input_files(), semra::InputError);
 }
 
 TEST(VderlConfig, BadInputNamesTheKey) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "semra/core/error.hpp"
+#include "semra/core/io.hpp"
 #include "semra/radio/units.hpp"
 #include "semra/semantic/embeddings.hpp"
 #include "semra/semantic/scene_graph.hpp"
@@ -42,6 +43,11 @@ void Config::describe(ConfigSchema& s) {
   s.add(
       "network.max_users_per_server", max_users_per_server, IntRange{1, 1000}, "",
       "observation padding: user slots per server; a service area holding more users is an error");
+  s.add("network.layout", layout, Choices{},
+        "disc = servers on the ring, users drawn uniformly over the area for each seed; or a "
+        "layout CSV (kind,x_m,y_m,orientation_deg,serving_bs) placing network.servers servers "
+        "(bs rows) and network.users users (ut rows, the same for every seed), each user inside a "
+        "service area (docs/channels.md \"Layout files\")");
   s.add("semantic.xi", xi, RealRange{0.0, 1.0, true, false}, "",
         "xi: minimum acceptable ISS, and Algorithm 1's similarity threshold");
   s.add("semantic.epsilon", epsilon, RealRange{0.0, 1.0}, "",
@@ -221,7 +227,24 @@ std::vector<std::shared_ptr<const radio::ChannelTrace>> Config::traces() const {
   return traces_;
 }
 
+std::shared_ptr<const radio::Layout> Config::site_layout() const {
+  if (layout == "disc") return nullptr;
+  const std::string key = layout + '\n' + std::to_string(servers) + ' ' + std::to_string(users) +
+                          ' ' + format_double(service_radius_m);
+  if (!layout_ || key != layout_key_) {
+    if (layout.empty())
+      throw InputError("network.layout: empty, expected \"disc\" or the path of a layout CSV");
+    auto l = std::make_shared<radio::Layout>(radio::read_layout_csv(layout));
+    radio::check_vderl_layout(*l, servers, users, service_radius_m,
+                              "network.layout '" + echo(layout) + "'");
+    layout_ = std::move(l);
+    layout_key_ = key;
+  }
+  return layout_;
+}
+
 void Config::check_input_files() const {
+  (void)site_layout();
   (void)traces();
   if (scene_graphs.empty()) return;
   const auto graphs = semantic::load_scene_graphs(scene_graphs);

@@ -26,6 +26,7 @@ struct Config : ConfigBase {
   double service_radius_m = 300.0;
   double min_distance_m = 1.0;
   int max_users_per_server = 40;  // observation padding; |L_v| above it is an error
+  std::string layout = "disc";    // "disc" or a layout CSV (docs/channels.md "Layout files")
   // [channel] where h^q_vk comes from (docs/channels.md): "model" (eqs. 3-4) or "trace"
   std::string channel_source = "model";
   std::string channel_trace;  // .mat / .npz file: G_rb [, G_rb_eval, G_rb_final]
@@ -108,6 +109,8 @@ struct Config : ConfigBase {
   // G_rb already in memory and checked (Python's channels=array): channel.source = "trace" with
   // no file, every frame set replaying it.
   void set_traces(std::shared_ptr<const radio::ChannelTrace> g_rb);
+  // network.layout's file, read and checked against the network once; null for "disc".
+  std::shared_ptr<const radio::Layout> site_layout() const;
 
   std::vector<int> hidden_sizes() const;
   // Network noise power W N0 in watts.
@@ -116,6 +119,8 @@ struct Config : ConfigBase {
  private:
   mutable std::vector<std::shared_ptr<const radio::ChannelTrace>> traces_;
   mutable std::string traces_key_;
+  mutable std::shared_ptr<const radio::Layout> layout_;
+  mutable std::string layout_key_;
 };
 
 }  // namespace semra::vderl

@@ -43,12 +43,17 @@ radio::DiscTopology draw_topology(const Config& cfg, std::uint64_t seed) {
   geo.min_distance_m = cfg.min_distance_m;
   Rng geometry_rng(seed, "geometry");
   radio::DiscTopology topology;
-  try {
-    topology = radio::draw_disc_topology(geo, geometry_rng);
-  } catch (const std::invalid_argument&) {
-    throw InputError(
-        "network.service_radius_m: no service area reaches into the network area "
-        "(check network.server_ring_radius_m and network.area_radius_m)");
+  if (const auto site = cfg.site_layout()) {
+    // A site's layout: the same positions for every seed (docs/channels.md "Layout files").
+    topology = radio::disc_topology_of(site->bs, site->ut, geo);
+  } else {
+    try {
+      topology = radio::draw_disc_topology(geo, geometry_rng);
+    } catch (const std::invalid_argument&) {
+      throw InputError(
+          "network.service_radius_m: no service area reaches into the network area "
+          "(check network.server_ring_radius_m and network.area_radius_m)");
+    }
   }
   for (int v = 0; v < cfg.servers; ++v) {
     const auto n = topology.in_area[static_cast<std::size_t>(v)].size();
