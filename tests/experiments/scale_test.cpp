@@ -541,3 +541,24 @@ TEST(Schedule, ExpectedCostWeighsStepsLeftByTheSchemesStepCost) {
       EXPECT_GT(s.step_cost, 0.0) << sc.name << ": " << s.name;
     }
 }
+
+// A run written before a key existed resumes when the key is requested at its default (the old
+// behaviour, which a key's default keeps: docs/decisions.md "Resuming across added keys"); any
+// other value, a changed value and a key this version does not know stay differences.
+TEST(Resume, AKeyAddedSinceAtItsDefaultIsNoDifference) {
+  using V = std::vector<std::pair<std::string, std::string>>;
+  const V stored = {{"a", "1"}, {"b", "x"}};
+  const V defaults = {{"a", "0"}, {"b", "y"}, {"c", "model"}};
+  EXPECT_EQ(
+      semra::detail::config_difference(stored, {{"a", "1"}, {"b", "x"}, {"c", "model"}}, defaults),
+      "");
+  EXPECT_EQ(
+      semra::detail::config_difference(stored, {{"a", "1"}, {"b", "x"}, {"c", "trace"}}, defaults),
+      "c (not in the stored config, requested trace)");
+  EXPECT_EQ(semra::detail::config_difference(stored, {{"a", "1"}, {"b", "x"}, {"c", "model"}}),
+            "c (not in the stored config, requested model)");
+  EXPECT_EQ(semra::detail::config_difference(stored, {{"a", "2"}, {"b", "x"}}, defaults),
+            "a (stored 1, requested 2)");
+  EXPECT_EQ(semra::detail::config_difference({{"a", "1"}, {"old", "v"}}, {{"a", "1"}}, defaults),
+            "old (stored v, unknown to this version)");
+}

@@ -66,13 +66,17 @@ std::vector<std::pair<std::string, std::string>> config_values(ConfigBase& confi
 }
 
 std::string config_difference(const std::vector<std::pair<std::string, std::string>>& stored,
-                              const std::vector<std::pair<std::string, std::string>>& requested) {
+                              const std::vector<std::pair<std::string, std::string>>& requested,
+                              const std::vector<std::pair<std::string, std::string>>& defaults) {
   std::map<std::string, std::string> a(stored.begin(), stored.end());
   std::map<std::string, std::string> b(requested.begin(), requested.end());
+  std::map<std::string, std::string> d(defaults.begin(), defaults.end());
   std::string out;
   auto add = [&](const std::string& s) { out += (out.empty() ? "" : "; ") + s; };
   for (const auto& [k, v] : b) {
     const auto it = a.find(k);
+    const auto def = d.find(k);
+    if (it == a.end() && def != d.end() && def->second == v) continue;  // added since, at default
     if (it == a.end())
       add(echo(k) + " (not in the stored config, requested " + echo(v) + ")");
     else if (it->second != v)
@@ -109,6 +113,8 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
   const std::size_t np = grid_points(plan);
   std::vector<Job> jobs;
   jobs.reserve(total);
+  const auto defaults = std::make_shared<const std::vector<std::pair<std::string, std::string>>>(
+      config_values(*plan.scenario->make_config()));
   // Per point: a validated config (the same for every scheme and seed).
   for (std::size_t p = 0; p < np; ++p) {
     // Planning a big grid takes a while: a stop request ends it (nothing is written yet).
@@ -158,6 +164,7 @@ std::vector<Job> make_jobs(const RunPlan& plan) {
         job.steps = steps;
         job.id = safe_name(scheme + "-seed" + std::to_string(seed) + suffix);
         job.config_values = values;
+        job.config_defaults = defaults;
         if (!plan.scenario->metric_columns.empty())
           job.metric_columns = &plan.scenario->metric_columns;
         jobs.push_back(std::move(job));

@@ -24,6 +24,8 @@ struct Job {
   std::string id;
   // Every config key with its value as TOML text, in schema order (resume checks compare these).
   std::vector<std::pair<std::string, std::string>> config_values;
+  // The scenario's default value of every key (config_difference: a key a stored run predates).
+  std::shared_ptr<const std::vector<std::pair<std::string, std::string>>> config_defaults;
   // The metric columns its result has (the scenario's metric_columns; null: not declared). A
   // stored record of this experiment must have exactly these.
   const std::vector<std::string>* metric_columns = nullptr;
@@ -42,8 +44,12 @@ std::vector<std::pair<std::string, std::string>> config_values(ConfigBase& confi
 // the scheme's SchemeInfo::step_cost (1 for a scheme the table lacks).
 double expected_cost(const ScenarioEntry& scenario, const Job& job, std::int64_t steps_left);
 
-// "key (stored A, requested B); ..." for the keys whose values differ; empty when equal.
-std::string config_difference(const std::vector<std::pair<std::string, std::string>>& stored,
-                              const std::vector<std::pair<std::string, std::string>>& requested);
+// "key (stored A, requested B); ..." for the keys whose values differ; empty when equal. A key the
+// stored config lacks (added to semra since the run was written) is no difference when it is
+// requested at its default in `defaults` (docs/decisions.md "Resuming across added keys").
+std::string config_difference(
+    const std::vector<std::pair<std::string, std::string>>& stored,
+    const std::vector<std::pair<std::string, std::string>>& requested,
+    const std::vector<std::pair<std::string, std::string>>& defaults = {});
 
 }  // namespace semra::detail

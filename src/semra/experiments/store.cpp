@@ -39,6 +39,14 @@ ojson config_json(const std::vector<std::pair<std::string, std::string>>& values
   return j;
 }
 
+const std::vector<std::pair<std::string, std::string>>& no_defaults() {
+  static const std::vector<std::pair<std::string, std::string>> none;
+  return none;
+}
+const std::vector<std::pair<std::string, std::string>>& defaults_of(const Job& job) {
+  return job.config_defaults ? *job.config_defaults : no_defaults();
+}
+
 std::vector<std::pair<std::string, std::string>> config_from_json(const ojson& j) {
   std::vector<std::pair<std::string, std::string>> v;
   for (const auto& [k, x] : j.items()) v.emplace_back(k, x.get<std::string>());
@@ -136,7 +144,8 @@ RunStore::RunStore(fs::path dir, const ojson& manifest, bool resume, const std::
               short_json(manifest.at(k)) + ")");
       const std::string cd =
           config_difference(config_from_json(stored.value("config", ojson::object())),
-                            config_from_json(manifest.at("config")));
+                            config_from_json(manifest.at("config")),
+                            jobs.empty() ? no_defaults() : defaults_of(jobs.front()));
       if (!cd.empty()) add("config " + cd);
     } catch (const nlohmann::json::exception& e) {  // not JSON, or a field of the wrong type
       throw InputError("cannot resume " + d + ": manifest.json is corrupt (" + echo(e.what(), 300) +
@@ -273,7 +282,8 @@ StoredCheckpoint RunStore::decode_checkpoint(const std::string& bytes, const Job
   } catch (const nlohmann::json::exception&) {
     throw InputError("checkpoint '" + where + "' is corrupt (config)");
   }
-  const std::string diff = config_difference(config_from_json(cfg), job.config_values);
+  const std::string diff =
+      config_difference(config_from_json(cfg), job.config_values, defaults_of(job));
   if (!diff.empty())
     throw InputError("cannot resume: the checkpoint of experiment '" + job.id +
                      "' was written with a different config: " + diff + "; nothing was changed");
@@ -465,7 +475,7 @@ ExperimentResult RunStore::decode_record(const std::string& bytes, const Job& jo
                      "', expected '" + job.id + "'");
   if (!have_config || !have_result)
     throw InputError("experiment record '" + where + "' is corrupt (no config or result)");
-  const std::string diff = config_difference(config, job.config_values);
+  const std::string diff = config_difference(config, job.config_values, defaults_of(job));
   if (!diff.empty())
     throw InputError("cannot resume: stored experiment '" + job.id +
                      "' was run with a different config: " + diff + "; nothing was changed");
